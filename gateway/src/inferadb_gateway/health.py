@@ -1,0 +1,79 @@
+"""The public health routes: the gateway's own probes and the aggregated ``/v1/health``."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import httpx
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from inferadb_common import __version__
+from inferadb_common.runtime import ServiceContext
+
+SERVICES = ("auth", "orgs", "audit", "mailer")
+# Without these the product cannot sign anyone in or answer most calls: their loss is "unhealthy".
+CRITICAL = ("auth", "orgs")
+
+
+async def _probe(client: httpx.AsyncClient) -> dict[str, Any] | None:
+    try:
+        response = await client.get("/v1/health", timeout=2.0)
+        body: dict[str, Any] = response.json()
+        return body
+    except (httpx.HTTPError, ValueError):
+        return None
+
+
+def gateway_health_router(ctx: ServiceContext, clients: dict[str, httpx.AsyncClient]) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/v1/health/live")
+    async def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/v1/health/startup")
+    @router.get("/v1/health/ready")
+    async def ready() -> JSONResponse:
+        ok = ctx.started
+        return JSONResponse({"status": "ok" if ok else "starting"}, status_code=200 if ok else 503)
+
+    @router.get("/v1/health")
+    async def detailed() -> JSONResponse:
+        results = await asyncio.gather(*(_probe(clients[name]) for name in SERVICES))
+        reports = dict(zip(SERVICES, results, strict=True))
+        checks: dict[str, str] = {"nats": "ok" if ctx.bus.connected else "down"}
+        storage_ok = all(
+            report is not None and report.get("checks", {}).get("storage") in ("ok", "n/a")
+            for report in reports.values()
+        )
+        checks["storage"] = "ok" if storage_ok else "down"
+        for name, report in reports.items():
+            checks[name] = (
+                "ok"
+                if report is not None and report.get("status") == "healthy"
+                else ("degraded" if report is not None and report.get("status") == "degraded" else "down")
+            )
+        if any(checks[name] == "down" for name in CRITICAL) or not storage_ok:
+            status, code = "unhealthy", 503
+        elif any(value != "ok" for value in checks.values()):
+            status, code = "degraded", 200
+        else:
+            status, code = "healthy", 200
+        return JSONResponse(
+            {
+                "status": status,
+                "version": __version__,
+                "uptime_seconds": round(time.monotonic() - ctx.started_monotonic, 3),
+                "checks": checks,
+            },
+            status_code=code,
+        )
+
+    return router

@@ -1,0 +1,133 @@
+"""Session authentication at the gateway: ask auth, cache briefly, forget at once on revocation.
+
+Only the SHA-256 of the cookie leaves the gateway. The cache is used only while this replica's
+NATS subscription to revocations is live; a revocation notice also leaves a tombstone so that a
+lookup racing the revoke cannot re-cache the session. When NATS drops, the cache is cleared and
+bypassed until the subscription is back, so a revoked session is never served from a stale cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+
+import httpx
+import orjson
+
+from inferadb_common.bus import Bus
+from inferadb_common.events.streams import SESSION_REVOKED_SUBJECT
+from inferadb_common.identity import Identity, IdentitySigner
+
+logger = logging.getLogger("inferadb.gateway.sessions")
+
+COOKIE_NAME = "infera_session"
+TOKEN_PREFIX = "sess_"  # noqa: S105 - a prefix, not a secret
+INTROSPECT_PATH = "/internal/v1/sessions/introspect"
+_TOMBSTONE_SECONDS = 120.0
+_MAX_ENTRIES = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInfo:
+    user_id: int
+    session_id: int
+    session_type: str
+    expires_at: float
+
+
+class AuthUnavailable(Exception):
+    pass
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class SessionAuthenticator:
+    def __init__(self, bus: Bus, auth_client: httpx.AsyncClient, signer: IdentitySigner, ttl_seconds: float) -> None:
+        self.bus = bus
+        self.client = auth_client
+        self.signer = signer
+        self.ttl_seconds = ttl_seconds
+        self._cache: dict[str, tuple[SessionInfo, float]] = {}
+        self._tombstones: dict[str, float] = {}
+        self._subscribed = False
+
+    async def start(self) -> None:
+        self.bus.on_disconnect.append(self._on_disconnect)
+        self.bus.on_reconnect.append(self._on_reconnect)
+        await self.bus.nc.subscribe(SESSION_REVOKED_SUBJECT, cb=self._on_revoked)
+        await self.bus.nc.flush()
+        self._subscribed = True
+
+    @property
+    def caching(self) -> bool:
+        return self._subscribed and self.bus.connected and self.ttl_seconds > 0
+
+    async def _on_disconnect(self) -> None:
+        self._subscribed = False
+        self._cache.clear()
+
+    async def _on_reconnect(self) -> None:
+        self._cache.clear()
+        self._subscribed = True
+
+    async def _on_revoked(self, msg: object) -> None:
+        try:
+            hashes = orjson.loads(msg.data)["token_hashes"]  # type: ignore[attr-defined]
+        except (ValueError, KeyError, TypeError):
+            logger.warning("ignoring malformed session revocation notice")
+            return
+        now = time.monotonic()
+        for digest in hashes:
+            self._cache.pop(digest, None)
+            self._tombstones[digest] = now + _TOMBSTONE_SECONDS
+
+    def forget(self, digest: str) -> None:
+        self._cache.pop(digest, None)
+
+    async def authenticate(self, token: str | None, identity: Identity) -> SessionInfo | None:
+        if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 128:
+            return None
+        digest = token_hash(token)
+        now = time.monotonic()
+        tombstone = self._tombstones.get(digest)
+        if tombstone is not None:
+            if tombstone > now:
+                return None
+            del self._tombstones[digest]
+        cached = self._cache.get(digest)
+        if cached is not None and self.caching:
+            cached_info, until = cached
+            if until > now and cached_info.expires_at > time.time():
+                return cached_info
+            self._cache.pop(digest, None)
+        info = await self._introspect(digest, identity)
+        if info is not None and self.caching and digest not in self._tombstones:
+            if len(self._cache) >= _MAX_ENTRIES:
+                self._cache.clear()
+            self._cache[digest] = (info, now + self.ttl_seconds)
+        return info
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+    async def _introspect(self, digest: str, identity: Identity) -> SessionInfo | None:
+        headers = {"x-infera-identity": self.signer.sign(identity)}
+        try:
+            response = await self.client.post(INTROSPECT_PATH, json={"token_hash": digest}, headers=headers)
+        except httpx.HTTPError as exc:
+            raise AuthUnavailable(str(exc)) from exc
+        if response.status_code in (401, 404):
+            return None
+        if response.status_code != 200:
+            raise AuthUnavailable(f"auth answered {response.status_code}")
+        body = response.json()
+        return SessionInfo(
+            user_id=int(body["user_id"]),
+            session_id=int(body["session_id"]),
+            session_type=str(body["session_type"]),
+            expires_at=float(body["expires_at"]),
+        )

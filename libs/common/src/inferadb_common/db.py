@@ -1,0 +1,183 @@
+"""Async SQLAlchemy engines for the three storage backends and the unit-of-work helper.
+
+* ``sqlite`` — a file per service under ``storage.data_dir`` (WAL, foreign keys on).
+* ``postgres`` — ``storage.url``; each service lives in its own schema (``search_path``).
+* ``memory`` — SQLite in memory, one connection; data is gone when the process stops.
+
+SQLite allows one writer at a time, so units of work are serialised in-process there; PostgreSQL
+runs them concurrently on a pooled connection each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+from inferadb_common.config import StorageConfig
+
+
+class StorageInitError(Exception):
+    """Rendered as ``Failed to initialize storage backend: <reason>``."""
+
+
+def _postgres_url(raw: str) -> str:
+    url = make_url(raw)
+    if url.drivername in ("postgres", "postgresql", "postgresql+psycopg2", "postgresql+psycopg"):
+        url = url.set(drivername="postgresql+asyncpg")
+    if url.drivername != "postgresql+asyncpg":
+        raise StorageInitError(f"unsupported PostgreSQL URL scheme '{url.drivername}'")
+    return url.render_as_string(hide_password=False)
+
+
+class Database:
+    def __init__(self, storage: StorageConfig, service: str) -> None:
+        self.backend = storage.backend
+        self.schema = service if storage.backend == "postgres" else None
+        self._write_lock: asyncio.Lock | None = None if storage.backend == "postgres" else asyncio.Lock()
+        try:
+            self.engine = self._create_engine(storage, service)
+        except StorageInitError:
+            raise
+        except Exception as exc:
+            raise StorageInitError(str(exc)) from exc
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        # Called with session.info after every successful commit (the outbox relay listens here).
+        self.on_commit: list[Callable[[dict[str, Any]], None]] = []
+
+    def _create_engine(self, storage: StorageConfig, service: str) -> AsyncEngine:
+        if storage.backend == "postgres":
+            assert storage.url is not None
+            return create_async_engine(
+                _postgres_url(storage.url),
+                pool_size=storage.pool_size,
+                max_overflow=storage.max_overflow,
+                pool_pre_ping=True,
+                pool_recycle=1800,
+                connect_args={
+                    "server_settings": {"search_path": service},
+                    "timeout": 5,
+                    "command_timeout": 30,
+                },
+            )
+        if storage.backend == "memory":
+            engine = create_async_engine(
+                "sqlite+aiosqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
+            )
+        else:
+            data_dir = Path(storage.data_dir)
+            try:
+                data_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StorageInitError(f"cannot create data directory {data_dir}: {exc.strerror}") from exc
+            engine = create_async_engine(
+                f"sqlite+aiosqlite:///{data_dir / f'{service}.db'}",
+                connect_args={"timeout": 15},
+                pool_size=storage.pool_size,
+                max_overflow=storage.max_overflow,
+            )
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+
+    async def initialise(self) -> None:
+        """Connect once (and create the service's schema on PostgreSQL)."""
+        try:
+            async with self.engine.begin() as conn:
+                if self.schema is not None:
+                    await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
+                else:
+                    await conn.execute(text("SELECT 1"))
+        except Exception as exc:
+            raise StorageInitError(_reason(exc)) from exc
+
+    async def ping(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=2)
+            return True
+        except Exception:
+            return False
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work: commit on success, roll back on any error; 503 when storage is away."""
+        async with self._serialised():
+            session = self.sessions()
+            try:
+                yield session
+                await session.commit()
+                info = dict(session.info)
+            except BaseException:
+                await session.rollback()
+                raise
+            finally:
+                await session.close()
+        for callback in self.on_commit:
+            callback(info)
+
+    @contextlib.asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A read-only session (no commit)."""
+        session = self.sessions()
+        try:
+            yield session
+        finally:
+            await session.close()
+
+    @contextlib.asynccontextmanager
+    async def _serialised(self) -> AsyncIterator[None]:
+        if self._write_lock is None:
+            yield
+        else:
+            async with self._write_lock:
+                yield
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.close()
+
+
+def _reason(exc: BaseException) -> str:
+    original = getattr(exc, "orig", None) or exc.__cause__ or exc
+    text_ = str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
+    return text_
+
+
+def is_unavailable_error(exc: BaseException) -> bool:
+    """Connection-level storage failures (→ 503 with Retry-After), not bugs or constraint errors."""
+    if isinstance(exc, OperationalError | ConnectionError | TimeoutError | OSError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    name = type(getattr(exc, "orig", exc)).__name__
+    return name in {
+        "ConnectionDoesNotExistError",
+        "CannotConnectNowError",
+        "InterfaceError",
+        "ConnectionFailureError",
+        "TooManyConnectionsError",
+    }
+
+
+def dialect_insert(session: AsyncSession) -> Any:
+    """``INSERT`` with ``ON CONFLICT`` support for the session's database (PostgreSQL or SQLite)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    bind = session.bind
+    return postgresql.insert if bind is not None and bind.dialect.name == "postgresql" else sqlite.insert

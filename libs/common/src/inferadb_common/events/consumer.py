@@ -1,0 +1,228 @@
+"""Idempotent JetStream consumers: durable pull subscription, dedupe by message id, ack after commit.
+
+A consumer is an adapter: decode → dedupe → one handler call → commit → ack. Failures:
+
+* the message cannot be decoded, or the handler raises :class:`PoisonMessage` → ``term`` at once,
+  copy to the dead-letter stream, count it in ``dead_letters_total``, log it;
+* storage or another dependency is away (:func:`is_unavailable_error`) → ``nak`` with exponential
+  backoff, forever (nothing is dropped while the database is down);
+* any other error → ``nak`` with backoff until ``max_attempts`` deliveries, then dead-letter.
+
+Messages are fetched in batches and applied in one transaction per batch; if a batch fails it is
+retried one message at a time, so one poison message never holds back its neighbours.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import Table, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inferadb_common.bus import Bus
+from inferadb_common.db import Database, is_unavailable_error
+from inferadb_common.events.outbox import utcnow
+from inferadb_common.events.streams import DEADLETTER_PREFIX
+from inferadb_common.metrics import DEAD_LETTERS, EVENTS_CONSUMED
+
+logger = logging.getLogger("inferadb.consumer")
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class PoisonMessage(Exception):
+    """The message can never be handled (bad content): dead-letter it now."""
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery(Generic[M]):
+    message: M
+    num_delivered: int
+
+
+BatchHandler = Callable[[AsyncSession, Sequence[M]], Awaitable[None]]
+
+
+def backoff_seconds(num_delivered: int, base: float = 0.5, cap: float = 60.0) -> float:
+    return float(min(cap, base * 2 ** max(0, num_delivered - 1)))
+
+
+class IdempotentConsumer(Generic[M]):
+    def __init__(
+        self,
+        *,
+        bus: Bus,
+        db: Database,
+        consumed: Table | None,
+        stream: str,
+        durable: str,
+        filter_subject: str,
+        model: type[M],
+        handler: BatchHandler[M],
+        message_id: Callable[[M], str],
+        batch_size: int = 100,
+        max_attempts: int = 10,
+        ack_wait_seconds: float = 30.0,
+        redact_for_deadletter: Callable[[bytes], bytes] | None = None,
+        backoff_base_seconds: float = 0.5,
+        backoff_cap_seconds: float = 60.0,
+    ) -> None:
+        self.bus = bus
+        self.db = db
+        self.consumed = consumed
+        self.stream = stream
+        self.durable = durable
+        self.filter_subject = filter_subject
+        self.model = model
+        self.handler = handler
+        self.message_id = message_id
+        self.batch_size = batch_size
+        self.max_attempts = max_attempts
+        self.ack_wait_seconds = ack_wait_seconds
+        self.redact_for_deadletter = redact_for_deadletter
+        self.backoff_base_seconds = backoff_base_seconds
+        self.backoff_cap_seconds = backoff_cap_seconds
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._subscription: Any = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run(), name=f"consumer-{self.durable}")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        if self._subscription is not None:
+            with contextlib.suppress(Exception):
+                await self._subscription.unsubscribe()
+            self._subscription = None
+
+    async def _subscribe(self) -> Any:
+        config = ConsumerConfig(
+            durable_name=self.durable,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_wait=self.ack_wait_seconds,
+            max_ack_pending=max(1000, self.batch_size * 4),
+            filter_subject=self.filter_subject,
+        )
+        return await self.bus.js.pull_subscribe(
+            self.filter_subject, durable=self.durable, stream=self.stream, config=config
+        )
+
+    async def run(self) -> None:
+        while not self._stopping:
+            try:
+                if self._subscription is None:
+                    if not self.bus.connected:
+                        await asyncio.sleep(0.5)
+                        continue
+                    self._subscription = await self._subscribe()
+                try:
+                    messages = await self._subscription.fetch(self.batch_size, timeout=1.0)
+                except (NatsTimeoutError, TimeoutError):
+                    continue
+                await self.process(messages)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                logger.warning("consumer %s: %s", self.durable, exc)
+                await asyncio.sleep(1.0)
+
+    async def process(self, messages: Sequence[Msg]) -> None:
+        decoded: list[tuple[Msg, M]] = []
+        for msg in messages:
+            try:
+                decoded.append((msg, self.model.model_validate_json(msg.data)))
+            except ValidationError as exc:
+                await self._dead_letter(msg, f"undecodable message: {exc.error_count()} error(s)")
+        if not decoded:
+            return
+        try:
+            await self._apply(decoded)
+        except Exception as exc:
+            if len(decoded) == 1:
+                await self._fail(decoded[0][0], exc)
+                return
+            for single in decoded:  # isolate the bad one
+                try:
+                    await self._apply([single])
+                except Exception as single_exc:
+                    await self._fail(single[0], single_exc)
+
+    async def _apply(self, batch: Sequence[tuple[Msg, M]]) -> None:
+        ids = [self.message_id(message) for _, message in batch]
+        async with self.db.transaction() as session:
+            seen = await self._already_consumed(session, ids)
+            fresh: list[M] = []
+            fresh_ids: set[str] = set()
+            for (_, message), message_id in zip(batch, ids, strict=True):
+                if message_id in seen or message_id in fresh_ids:
+                    continue
+                fresh.append(message)
+                fresh_ids.add(message_id)
+            if fresh:
+                await self.handler(session, fresh)
+                if self.consumed is not None:
+                    now = utcnow()
+                    await session.execute(
+                        insert(self.consumed),
+                        [{"consumer": self.durable, "message_id": mid, "consumed_at": now} for mid in fresh_ids],
+                    )
+        for msg, _ in batch:
+            with contextlib.suppress(Exception):
+                await msg.ack()
+        EVENTS_CONSUMED.labels(consumer=self.durable, result="applied").inc(len(fresh))
+        if len(batch) > len(fresh):
+            EVENTS_CONSUMED.labels(consumer=self.durable, result="duplicate").inc(len(batch) - len(fresh))
+
+    async def _already_consumed(self, session: AsyncSession, ids: list[str]) -> set[str]:
+        """With no consumed-messages table the handler itself is idempotent (e.g. keyed inserts)."""
+        if self.consumed is None:
+            return set()
+        rows = await session.execute(
+            select(self.consumed.c.message_id).where(
+                self.consumed.c.consumer == self.durable, self.consumed.c.message_id.in_(ids)
+            )
+        )
+        return set(rows.scalars())
+
+    async def _fail(self, msg: Msg, exc: BaseException) -> None:
+        delivered = msg.metadata.num_delivered if msg.metadata else 1
+        if isinstance(exc, PoisonMessage):
+            await self._dead_letter(msg, str(exc) or "poison message")
+        elif is_unavailable_error(exc):
+            logger.warning("consumer %s: dependency unavailable, retrying: %s", self.durable, exc)
+            await msg.nak(delay=backoff_seconds(delivered, cap=10.0))
+        elif delivered >= self.max_attempts:
+            logger.error("consumer %s: giving up after %s attempts", self.durable, delivered, exc_info=exc)
+            await self._dead_letter(msg, f"failed {delivered} times: {type(exc).__name__}")
+        else:
+            logger.warning("consumer %s: handler failed (attempt %s): %s", self.durable, delivered, exc)
+            await msg.nak(delay=backoff_seconds(delivered, self.backoff_base_seconds, self.backoff_cap_seconds))
+
+    async def _dead_letter(self, msg: Msg, reason: str) -> None:
+        DEAD_LETTERS.labels(consumer=self.durable).inc()
+        EVENTS_CONSUMED.labels(consumer=self.durable, result="dead_letter").inc()
+        logger.error("consumer %s: dead-lettering message on %s: %s", self.durable, msg.subject, reason)
+        payload = self.redact_for_deadletter(msg.data) if self.redact_for_deadletter else msg.data
+        headers = {"X-Dead-Letter-Reason": reason[:200], "X-Original-Subject": msg.subject}
+        try:
+            await self.bus.js.publish(f"{DEADLETTER_PREFIX}.{self.durable}", payload, headers=headers)
+        except Exception as exc:  # keep it on the stream rather than lose it
+            logger.error("consumer %s: dead-letter publish failed, will redeliver: %s", self.durable, exc)
+            await msg.nak(delay=5)
+            return
+        await msg.term()

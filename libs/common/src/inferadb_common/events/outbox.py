@@ -1,0 +1,235 @@
+"""Transactional outbox: events and mail requests are rows written with the state change; a relay
+publishes them to JetStream with ``Nats-Msg-Id`` and marks them sent.
+
+A crash between commit and publish loses nothing (the row stays unpublished); a crash between
+publish and mark-sent duplicates nothing (JetStream drops the re-publish inside the duplicate
+window, and consumers dedupe by id beyond it). Mail rows carry a secret link, so the relay deletes
+them once JetStream has them instead of keeping them marked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inferadb_common.bus import Bus
+from inferadb_common.db import Database
+from inferadb_common.events.catalog import spec_for
+from inferadb_common.events.envelope import Actor, EventEnvelope, MailRequest, ResourceRef
+from inferadb_common.events.streams import MAIL_SUBJECT
+from inferadb_common.ids import new_id
+from inferadb_common.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING
+from inferadb_common.request_context import current_request_id
+
+logger = logging.getLogger("inferadb.outbox")
+
+KIND_EVENT = "event"
+KIND_MAIL = "mail"
+PENDING_FLAG = "outbox_pending"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Outbox:
+    """Writes outbox rows inside the caller's transaction (never commits)."""
+
+    def __init__(self, table: Table, source: str) -> None:
+        self.table = table
+        self.source = source
+
+    async def record(
+        self,
+        session: AsyncSession,
+        event_type: str,
+        *,
+        actor: Actor | None = None,
+        resource_id: str | int | None = None,
+        organization_id: int | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> EventEnvelope:
+        spec = spec_for(event_type)
+        if spec.source != self.source:
+            raise ValueError(f"{self.source} may not emit {event_type} (catalog says {spec.source})")
+        envelope = EventEnvelope(
+            id=str(new_id()),
+            type=spec.type,
+            source=self.source,
+            time=utcnow(),
+            actor=actor or Actor(),
+            organization_id=organization_id,
+            resource=ResourceRef(type=spec.resource_type, id=None if resource_id is None else str(resource_id)),
+            request_id=current_request_id(),
+            data=data or {},
+        )
+        await self._insert(session, KIND_EVENT, spec.subject, envelope.id, envelope.model_dump_json().encode())
+        return envelope
+
+    async def request_mail(
+        self, session: AsyncSession, template: str, to: str, variables: dict[str, str]
+    ) -> MailRequest:
+        mail = MailRequest(
+            id=str(new_id()),
+            template=template,
+            to=to,
+            time=utcnow(),
+            request_id=current_request_id(),
+            variables=variables,
+        )
+        await self._insert(session, KIND_MAIL, MAIL_SUBJECT, mail.id, mail.model_dump_json().encode())
+        return mail
+
+    async def _insert(self, session: AsyncSession, kind: str, subject: str, message_id: str, payload: bytes) -> None:
+        await session.execute(
+            insert(self.table).values(
+                id=int(message_id),
+                kind=kind,
+                subject=subject,
+                message_id=message_id,
+                payload=payload,
+                created_at=utcnow(),
+                published_at=None,
+                attempts=0,
+            )
+        )
+        session.info[PENDING_FLAG] = True
+
+
+class OutboxRelay:
+    """Publishes unpublished outbox rows; woken after each commit that wrote one, and by a poll."""
+
+    def __init__(
+        self,
+        db: Database,
+        table: Table,
+        bus: Bus,
+        *,
+        batch_size: int = 200,
+        poll_interval: float = 1.0,
+        keep_published: timedelta = timedelta(hours=1),
+    ) -> None:
+        self.db = db
+        self.table = table
+        self.bus = bus
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.keep_published = keep_published
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self.after_publish: Callable[[list[int]], Any] | None = None
+        db.on_commit.append(self._on_commit)
+        bus.on_reconnect.append(self._wake_async)
+
+    def _on_commit(self, session_info: dict[str, Any]) -> None:
+        if session_info.get(PENDING_FLAG):
+            self._wake.set()
+
+    async def _wake_async(self) -> None:
+        self._wake.set()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        """Publish what can be published quickly, then stop."""
+        self._stopping = True
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        if self.bus.connected:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.publish_pending(), timeout=3)
+
+    async def run(self) -> None:
+        passes = 0
+        while not self._stopping:
+            try:
+                published = await self.publish_pending()
+                passes += 1
+                if passes % 300 == 0:
+                    await self.purge_published()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                logger.warning("outbox relay pass failed: %s", exc)
+                published = 0
+            if published >= self.batch_size:
+                continue  # more waiting: go again at once
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+            self._wake.clear()
+
+    async def publish_pending(self) -> int:
+        if not self.bus.connected:
+            return 0
+        async with self.db.read() as session:
+            rows = (
+                await session.execute(
+                    select(
+                        self.table.c.id,
+                        self.table.c.kind,
+                        self.table.c.subject,
+                        self.table.c.message_id,
+                        self.table.c.payload,
+                    )
+                    .where(self.table.c.published_at.is_(None))
+                    .order_by(self.table.c.id)
+                    .limit(self.batch_size)
+                )
+            ).all()
+        OUTBOX_PENDING.set(len(rows))
+        if not rows:
+            return 0
+        published_events: list[int] = []
+        published_mail: list[int] = []
+        for row in rows:
+            try:
+                await self.bus.js.publish(
+                    row.subject, bytes(row.payload), headers={"Nats-Msg-Id": row.message_id}, timeout=5
+                )
+            except Exception as exc:
+                logger.warning("outbox publish failed (will retry): %s", exc)
+                break
+            EVENTS_PUBLISHED.labels(stream=row.kind).inc()
+            (published_mail if row.kind == KIND_MAIL else published_events).append(row.id)
+        done = published_events + published_mail
+        if self.after_publish is not None:
+            self.after_publish(done)  # test hook: lets a test "crash" between publish and mark-sent
+        await self._mark_published(published_events, published_mail)
+        return len(done)
+
+    async def _mark_published(self, event_ids: list[int], mail_ids: list[int]) -> None:
+        if not event_ids and not mail_ids:
+            return
+        async with self.db.transaction() as session:
+            if event_ids:
+                await session.execute(
+                    update(self.table).where(self.table.c.id.in_(event_ids)).values(published_at=utcnow())
+                )
+            if mail_ids:
+                await session.execute(delete(self.table).where(self.table.c.id.in_(mail_ids)))
+
+    async def purge_published(self) -> None:
+        cutoff = utcnow() - self.keep_published
+        async with self.db.transaction() as session:
+            await session.execute(
+                delete(self.table).where(self.table.c.published_at.is_not(None), self.table.c.published_at < cutoff)
+            )
+
+
+def decode_envelope(payload: bytes) -> EventEnvelope:
+    return EventEnvelope.model_validate(orjson.loads(payload))

@@ -1,0 +1,219 @@
+"""Running a service process: ``--help``, ``--version``, ``migrate``, and ``serve`` (the default).
+
+Start-up is ordered so that every expected failure prints one clear line and exits 1: config,
+key secret, port, storage, schema version, NATS, worker-id lease. Graceful shutdown on SIGTERM:
+uvicorn stops accepting, finishes in-flight requests, then the lifespan stops workers and drains NATS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import errno
+import logging
+import os
+import socket
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy import MetaData
+
+from inferadb_common import __version__
+from inferadb_common.bus import Bus, BusConnectError
+from inferadb_common.config import ConfigError, Settings, bind_address, load_settings
+from inferadb_common.db import Database, StorageInitError
+from inferadb_common.events.outbox import Outbox, OutboxRelay
+from inferadb_common.identity import IdentitySigner
+from inferadb_common.ids import IdGenerationError, SnowflakeGenerator, WorkerIdLease, install_generator
+from inferadb_common.log import configure_logging
+from inferadb_common.migrations import SchemaVersionError, ensure_schema, head_revision, upgrade
+from inferadb_common.runtime import ServiceContext
+
+logger = logging.getLogger("inferadb.service")
+
+
+class StartupError(Exception):
+    pass
+
+
+_EXPECTED = (
+    ConfigError,
+    StorageInitError,
+    SchemaVersionError,
+    BusConnectError,
+    IdGenerationError,
+    StartupError,
+)
+
+
+@dataclass
+class ServiceDefinition:
+    """What makes one service: its name, schema, routes and background workers."""
+
+    name: str
+    description: str
+    build_app: Callable[[ServiceContext], FastAPI]
+    metadata: MetaData | None = None
+    migrations: Path | None = None
+    outbox_table_name: str | None = None
+    configure: Callable[[ServiceContext], Awaitable[None]] | None = None
+    uses_ids: bool = True
+    form_paths: Sequence[str] = field(default_factory=tuple)
+
+    @property
+    def program(self) -> str:
+        return f"inferadb-{self.name}"
+
+    @property
+    def migrate_command(self) -> str:
+        return f"{self.program} migrate"
+
+    def bind(self, settings: Settings) -> tuple[str, int, str]:
+        if self.name == "gateway":
+            return settings.server.http_host, settings.server.http_port, "server.http_port"
+        _, port = bind_address(settings.services.url_of(self.name))
+        return settings.server.internal_host, port, f"services.{self.name}_url"
+
+
+def _parser(definition: ServiceDefinition) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=definition.program,
+        description=f"{definition.description} (InferaDB Management API {definition.name} service)",
+        epilog="Every configuration key can be overridden with INFERADB_MGMT__SECTION__KEY.",
+    )
+    parser.add_argument(
+        "command",
+        nargs="?",
+        choices=("serve", "migrate", "check-config"),
+        default="serve",
+        help="serve (default): run the service; migrate: bring the schema to the code's "
+        "revision and exit; check-config: validate the configuration and exit",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="YAML configuration file (default: $INFERADB_MGMT_CONFIG_PATH, else ./config.yaml if present)",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser
+
+
+def main(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> int:
+    args = _parser(definition).parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+        secret = settings.key_encryption_secret
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    configure_logging(definition.name, settings.observability.log_level, settings.observability.log_format)
+    if args.command == "check-config":
+        print(f"{definition.program}: configuration is valid")
+        return 0
+    try:
+        if args.command == "migrate":
+            asyncio.run(_migrate(definition, settings))
+            return 0
+        _install_uvloop()
+        asyncio.run(_serve(definition, settings, secret))
+    except _EXPECTED as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+def _install_uvloop() -> None:
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a declared dependency
+        return
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+
+
+async def _migrate(definition: ServiceDefinition, settings: Settings) -> None:
+    if definition.migrations is None:
+        print(f"{definition.program}: no schema to migrate")
+        return
+    db = Database(settings.storage, definition.name)
+    try:
+        await db.initialise()
+        await upgrade(db, definition.migrations)
+        print(f"{definition.program}: schema at {head_revision(definition.migrations)}")
+    finally:
+        await db.dispose()
+
+
+def _bind_socket(host: str, port: int, key: str) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise StartupError(f"Address already in use: {host}:{port} ({key})") from exc
+        raise StartupError(f"Cannot listen on {host}:{port} ({key}): {exc.strerror}") from exc
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+async def _prepare(definition: ServiceDefinition, settings: Settings, secret: bytes) -> ServiceContext:
+    bus = Bus(settings.nats, name=f"inferadb-{definition.name}")
+    ctx = ServiceContext(definition.name, settings, bus, IdentitySigner(secret))
+    if definition.migrations is not None:
+        db = Database(settings.storage, definition.name)
+        await db.initialise()
+        await ensure_schema(
+            db, definition.migrations, settings.storage.migrate_automatically, definition.migrate_command
+        )
+        ctx.db = db
+    await bus.connect()
+    await bus.ensure_streams()
+    if definition.uses_ids:
+        owner = f"{definition.name}@{socket.gethostname()}:{os.getpid()}"
+        lease = WorkerIdLease(bus.js, owner, settings.id_generation.lease_ttl_seconds, settings.nats.stream_replicas)
+        worker_id = await lease.acquire(settings.id_generation.worker_id)
+        generator = SnowflakeGenerator(worker_id, settings.id_generation.max_clock_skew_ms)
+        lease.on_lost.append(generator.invalidate)
+        install_generator(generator)
+        ctx.lease = lease
+    if definition.metadata is not None and definition.outbox_table_name and ctx.db is not None:
+        table = definition.metadata.tables[definition.outbox_table_name]
+        ctx.outbox = Outbox(table, definition.name)
+        ctx.relay = OutboxRelay(ctx.db, table, bus)
+    if definition.configure is not None:
+        await definition.configure(ctx)
+    return ctx
+
+
+async def _serve(definition: ServiceDefinition, settings: Settings, secret: bytes) -> None:
+    host, port, key = definition.bind(settings)
+    sock = _bind_socket(host, port, key)
+    ctx: ServiceContext | None = None
+    try:
+        ctx = await _prepare(definition, settings, secret)
+        app = definition.build_app(ctx)
+        config = uvicorn.Config(
+            app,
+            log_config=None,
+            access_log=False,
+            server_header=False,
+            lifespan="on",
+            timeout_graceful_shutdown=20,
+            timeout_keep_alive=30,
+        )
+        server = uvicorn.Server(config)
+        logger.info("%s %s listening on %s:%s", definition.program, __version__, host, port)
+        await server.serve(sockets=[sock])
+    finally:
+        if ctx is not None:
+            await ctx.shutdown()
+        sock.close()

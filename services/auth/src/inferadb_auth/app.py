@@ -1,0 +1,35 @@
+"""The auth service's HTTP app: every route of api.md §2 plus the gateway's session introspection."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from inferadb_auth.internal.endpoints import router as internal_router
+from inferadb_auth.login.cli import router as cli_router
+from inferadb_auth.login.endpoints import router as login_router
+from inferadb_auth.passwords.endpoints import router as passwords_router
+from inferadb_auth.registration.endpoints import router as registration_router
+from inferadb_auth.sessions.endpoints import router as sessions_router
+from inferadb_auth.state import AuthState
+from inferadb_auth.users.emails import router as emails_router
+from inferadb_auth.users.endpoints import router as users_router
+from inferadb_common.app import create_service_app
+from inferadb_common.runtime import ServiceContext
+
+
+def build_app(ctx: ServiceContext) -> FastAPI:
+    app = create_service_app(ctx, title="InferaDB auth service")
+    state: AuthState = ctx.extras["auth"]
+    app.state.auth = state
+    for router in (
+        registration_router,
+        login_router,
+        cli_router,
+        sessions_router,
+        passwords_router,
+        users_router,
+        emails_router,
+        internal_router,
+    ):
+        app.include_router(router)
+    return app

@@ -1,0 +1,1 @@
+"""Routes other components call (never reachable through the gateway)."""

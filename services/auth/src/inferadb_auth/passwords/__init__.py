@@ -1,0 +1,1 @@
+"""Password reset by mail and password change."""

@@ -1,0 +1,1 @@
+"""Registration: user, primary email, verification mail and the default organization."""

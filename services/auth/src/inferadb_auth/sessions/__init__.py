@@ -1,0 +1,1 @@
+"""Sessions: creation, listing, revocation and the gateway's introspection."""

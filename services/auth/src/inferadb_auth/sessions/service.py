@@ -1,0 +1,104 @@
+"""Session rules: creation under the per-user cap, revocation that every gateway hears at once.
+
+Revocation publishes the token hashes on the core subject the gateways listen to *before* the
+transaction commits, and waits for the NATS server to take it (flush). If that fails the revoke
+fails (503) and nothing changes; if the commit fails after it, gateways merely forget a session
+that is still valid (it is looked up again after the tombstone expires). A revoked cookie can
+therefore never be served from a gateway cache once the revoke call has answered.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inferadb_auth import repository as repo
+from inferadb_auth.schemas import SessionOut
+from inferadb_auth.security.tokens import SESSION_PREFIX, digest, new_token
+from inferadb_auth.state import AuthState
+from inferadb_auth.tables import sessions
+from inferadb_common.errors import RateLimited, Unavailable
+from inferadb_common.events.envelope import Actor
+from inferadb_common.events.streams import SESSION_REVOKED_SUBJECT
+from inferadb_common.ids import new_id
+
+SESSION_TYPES = ("web", "cli", "sdk")
+
+
+class MaxSessionsExceeded(RateLimited):
+    code, default_message = "MAX_SESSIONS", "Maximum sessions exceeded"
+
+
+async def create_session(
+    state: AuthState,
+    db: AsyncSession,
+    user_id: int,
+    session_type: str,
+    now: datetime,
+    *,
+    ip_address: str | None,
+    user_agent: str | None,
+) -> tuple[str, repo.UserRow]:
+    """A new session with a fresh token (never reuse one: no session fixation)."""
+    if await repo.count_active_sessions(db, user_id, now) >= state.settings.auth.max_sessions_per_user:
+        raise MaxSessionsExceeded()
+    token = new_token(SESSION_PREFIX)
+    session_id = new_id()
+    await repo.insert_row(
+        db,
+        sessions,
+        id=session_id,
+        user_id=user_id,
+        token_hash=digest(token),
+        session_type=session_type,
+        created_at=now,
+        expires_at=now + timedelta(seconds=state.session_ttl(session_type)),
+        last_activity_at=now,
+        ip_address=ip_address,
+        user_agent=user_agent,
+        revoked_at=None,
+    )
+    row = await repo.active_session_of_user(db, user_id, session_id, now)
+    assert row is not None
+    return token, row
+
+
+async def announce_revocation(state: AuthState, token_hashes: list[str]) -> None:
+    """Tell every gateway replica to stop accepting these sessions (before the commit)."""
+    if not token_hashes:
+        return
+    try:
+        await state.bus.nc.publish(SESSION_REVOKED_SUBJECT, orjson.dumps({"token_hashes": token_hashes}))
+        await state.bus.nc.flush(timeout=2)
+    except Exception as exc:
+        raise Unavailable() from exc
+
+
+async def revoke(
+    state: AuthState,
+    db: AsyncSession,
+    user_id: int,
+    now: datetime,
+    actor: Actor,
+    *,
+    only: int | None = None,
+    keep: int | None = None,
+    reason: str,
+) -> int:
+    revoked = await repo.revoke_sessions(db, user_id, now, only=only, keep=keep)
+    for session_id, _ in revoked:
+        await state.outbox.record(
+            db,
+            "session.revoked",
+            actor=actor,
+            resource_id=session_id,
+            data={"user_id": str(user_id), "reason": reason},
+        )
+    await announce_revocation(state, [token_hash for _, token_hash in revoked])
+    return len(revoked)
+
+
+def session_view(row: repo.UserRow, *, current: bool) -> SessionOut:
+    return SessionOut.model_validate(row._mapping).model_copy(update={"current": current})

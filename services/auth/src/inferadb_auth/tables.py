@@ -1,0 +1,108 @@
+"""The auth service's schema: users, their emails, sessions and single-use tokens.
+
+Every token (session, verification, reset, CLI code) is stored only as its SHA-256 hex digest.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Table,
+    text,
+)
+
+from inferadb_common.db_types import UtcDateTime
+from inferadb_common.events.tables import consumed_messages_table, outbox_table
+from inferadb_common.ratelimit import rate_limit_table
+
+metadata = MetaData()
+
+outbox = outbox_table(metadata)
+consumed_messages = consumed_messages_table(metadata)
+rate_limit_counters = rate_limit_table(metadata)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("name", String(100), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("tos_accepted_at", UtcDateTime(), nullable=True),
+)
+
+user_emails = Table(
+    "user_emails",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("user_id", BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("is_primary", Boolean, nullable=False, default=False),
+    Column("verified_at", UtcDateTime(), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    # At most one primary address per user, enforced by the database.
+    Index(
+        "uq_user_emails_primary",
+        "user_id",
+        unique=True,
+        sqlite_where=text("is_primary"),
+        postgresql_where=text("is_primary"),
+    ),
+)
+
+email_verification_tokens = Table(
+    "email_verification_tokens",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("email_id", BigInteger, ForeignKey("user_emails.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("used_at", UtcDateTime(), nullable=True),
+)
+
+password_reset_tokens = Table(
+    "password_reset_tokens",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("user_id", BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("used_at", UtcDateTime(), nullable=True),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("user_id", BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("session_type", String(8), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("last_activity_at", UtcDateTime(), nullable=False),
+    Column("ip_address", String(64), nullable=True),
+    Column("user_agent", String(512), nullable=True),
+    Column("revoked_at", UtcDateTime(), nullable=True),
+    Index("ix_sessions_user_revoked_expires", "user_id", "revoked_at", "expires_at"),
+)
+
+cli_authorization_codes = Table(
+    "cli_authorization_codes",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("user_id", BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("code_hash", String(64), nullable=False, unique=True),
+    Column("code_challenge", String(128), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("used_at", UtcDateTime(), nullable=True),
+)

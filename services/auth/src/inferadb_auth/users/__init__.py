@@ -1,0 +1,1 @@
+"""The signed-in user: profile, password change, account deletion, emails."""

@@ -1,0 +1,52 @@
+"""Shaping users for responses and issuing email-verification tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inferadb_auth import repository as repo
+from inferadb_auth.schemas import UserOut
+from inferadb_auth.security.tokens import digest, new_token
+from inferadb_auth.state import AuthState
+from inferadb_common.errors import NotFound
+from inferadb_common.ids import new_id
+
+VERIFICATION_TTL = timedelta(hours=24)
+RESET_TTL = timedelta(hours=1)
+
+
+async def user_out(db: AsyncSession, user_id: int) -> UserOut:
+    user = await repo.get_user(db, user_id)
+    if user is None:
+        raise NotFound("User not found")
+    primary = await repo.primary_email(db, user_id)
+    return UserOut(
+        id=user.id,
+        name=user.name,
+        email=primary.email if primary else None,
+        email_verified=bool(primary and primary.verified_at is not None),
+        created_at=user.created_at,
+        tos_accepted_at=user.tos_accepted_at,
+    )
+
+
+async def issue_verification(
+    state: AuthState, db: AsyncSession, email_id: int, address: str, name: str, now: datetime
+) -> None:
+    """A new 24 h single-use token for one address and the mail that carries it."""
+    token = new_token()
+    await repo.insert_row(
+        db,
+        repo.VERIFICATION,
+        id=new_id(),
+        email_id=email_id,
+        token_hash=digest(token),
+        created_at=now,
+        expires_at=now + VERIFICATION_TTL,
+        used_at=None,
+    )
+    await state.outbox.request_mail(
+        db, "verify_email", address, {"name": name, "link": state.link("/verify-email", token)}
+    )

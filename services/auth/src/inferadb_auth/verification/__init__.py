@@ -1,0 +1,1 @@
+"""Email verification: confirming a token, resending the mail."""

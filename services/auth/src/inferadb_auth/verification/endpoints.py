@@ -1,0 +1,78 @@
+"""``POST /v1/auth/verify-email`` and ``POST /v1/auth/email-verification/resend``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import Field
+
+from inferadb_auth import repository as repo
+from inferadb_auth.limits import address_allowed
+from inferadb_auth.security.tokens import digest
+from inferadb_auth.state import AuthDep, actor_of
+from inferadb_auth.users.service import issue_verification
+from inferadb_common.errors import BadRequest
+from inferadb_common.events.outbox import utcnow
+from inferadb_common.internal_auth import IdentityDep
+from inferadb_common.wire import RequestModel, ResponseModel
+
+router = APIRouter()
+
+RESEND_MESSAGE = "If the address is registered and unverified, a verification email has been sent"
+
+
+class InvalidVerificationToken(BadRequest):
+    code, default_message = "INVALID_TOKEN", "Invalid or expired verification token"
+
+
+class TokenIn(RequestModel):
+    token: str = Field(min_length=1, max_length=256)
+
+
+class AddressIn(RequestModel):
+    email: str = Field(max_length=320)
+
+
+class VerifiedOut(ResponseModel):
+    message: str
+    email: str
+
+
+class AcceptedOut(ResponseModel):
+    message: str
+
+
+@router.post("/v1/auth/verify-email")
+async def verify_email(body: TokenIn, state: AuthDep, identity: IdentityDep) -> VerifiedOut:
+    now = utcnow()
+    async with state.db.transaction() as db:
+        token = await repo.live_token(db, repo.VERIFICATION, "token_hash", digest(body.token), now)
+        if token is None or not await repo.spend_token(db, repo.VERIFICATION, token.id, now):
+            raise InvalidVerificationToken()
+        email = await repo.get_email(db, token.email_id)
+        if email is None:
+            raise InvalidVerificationToken()
+        if email.verified_at is None:
+            await repo.update_email(db, email.id, verified_at=now)
+            await state.outbox.record(
+                db,
+                "email.verified",
+                actor=actor_of(identity, email.user_id),
+                resource_id=email.id,
+                data={"email": email.email, "user_id": str(email.user_id), "primary": email.is_primary},
+            )
+    return VerifiedOut(message="Email verified successfully", email=email.email)
+
+
+@router.post("/v1/auth/email-verification/resend", status_code=202)
+async def resend_verification(body: AddressIn, state: AuthDep, identity: IdentityDep) -> AcceptedOut:
+    """The same answer whether or not the address exists or is verified (no enumeration)."""
+    address = body.email.strip().lower()
+    limit = state.settings.rate_limiting.email_verification_tokens_per_hour
+    if await address_allowed(state, "email_verification", limit, address, identity):
+        now = utcnow()
+        async with state.db.transaction() as db:
+            email = await repo.find_email(db, address)
+            user = await repo.get_user(db, email.user_id) if email is not None else None
+            if email is not None and user is not None and email.verified_at is None:
+                await issue_verification(state, db, email.id, email.email, user.name, now)
+    return AcceptedOut(message=RESEND_MESSAGE)

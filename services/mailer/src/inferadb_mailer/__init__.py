@@ -1,0 +1,1 @@
+"""Mailer service: consumes mail requests, renders templates and delivers them over SMTP."""

@@ -1,0 +1,1 @@
+"""Orgs service: organizations, members, invitations, teams, vaults, grants, clients and tokens."""

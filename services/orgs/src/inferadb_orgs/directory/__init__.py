@@ -1,0 +1,1 @@
+"""The user directory: what orgs knows about users, learnt from auth's events."""

@@ -1,0 +1,1 @@
+"""Routes other services call (never reachable through the gateway)."""

@@ -1,0 +1,88 @@
+"""Organization changes driven by the user lifecycle: the default organization, account deletion."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inferadb_common.events.envelope import Actor, EventEnvelope
+from inferadb_common.events.outbox import Outbox
+from inferadb_common.ids import new_id
+from inferadb_orgs.organizations import repository as repo
+from inferadb_orgs.roles import OrgRole
+
+
+def default_organization_name(user_name: str) -> str:
+    name = f"{user_name}'s organization"
+    return name if len(name) <= 100 else f"{user_name[:80]}'s organization"
+
+
+async def create_default_organization(
+    db: AsyncSession,
+    outbox: Outbox,
+    cause: EventEnvelope,
+    *,
+    user_id: int,
+    organization_id: int,
+    user_name: str,
+    tier: str,
+) -> None:
+    """The organization promised in the registration answer (its id came with the event)."""
+    if await repo.get_organization(db, organization_id) is not None:
+        return
+    name = default_organization_name(user_name)
+    await repo.insert_organization(
+        db, id=organization_id, name=name, tier=tier, status="active", created_at=cause.time, updated_at=cause.time
+    )
+    member_id = new_id()
+    await repo.insert_member(
+        db,
+        id=member_id,
+        organization_id=organization_id,
+        user_id=user_id,
+        role=OrgRole.OWNER.value,
+        joined_at=cause.time,
+    )
+    actor = Actor(user_id=user_id, ip_address=cause.actor.ip_address, user_agent=cause.actor.user_agent)
+    await outbox.record(
+        db,
+        "organization.created",
+        actor=actor,
+        organization_id=organization_id,
+        resource_id=organization_id,
+        data={"name": name, "tier": tier, "default": True},
+    )
+    await outbox.record(
+        db,
+        "member.added",
+        actor=actor,
+        organization_id=organization_id,
+        resource_id=member_id,
+        data={"user_id": str(user_id), "role": OrgRole.OWNER.value},
+    )
+
+
+async def remove_user_everywhere(db: AsyncSession, outbox: Outbox, cause: EventEnvelope, user_id: int) -> None:
+    """After auth deleted the account: leave every organization, deleting those the user was alone in."""
+    actor = Actor(user_id=user_id, ip_address=cause.actor.ip_address, user_agent=cause.actor.user_agent)
+    for membership in await repo.memberships_of_user(db, user_id):
+        organization_id = membership.organization_id
+        if await repo.count_members(db, organization_id) == 1:
+            await repo.delete_organization(db, organization_id)
+            await outbox.record(
+                db,
+                "organization.deleted",
+                actor=actor,
+                organization_id=organization_id,
+                resource_id=organization_id,
+                data={"reason": "owner_account_deleted"},
+            )
+            continue
+        await repo.delete_membership(db, membership.id)
+        await outbox.record(
+            db,
+            "member.removed",
+            actor=actor,
+            organization_id=organization_id,
+            resource_id=membership.id,
+            data={"user_id": str(user_id), "reason": "account_deleted"},
+        )
