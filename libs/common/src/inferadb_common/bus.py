@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import nats
 from nats.aio.client import Client
@@ -22,6 +23,16 @@ Callback = Callable[[], Awaitable[None]]
 
 class BusConnectError(Exception):
     """Rendered as ``Failed to connect to NATS at <url>: <reason>``."""
+
+
+def _describe(error: BaseException | None) -> str:
+    if isinstance(error, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(error, TimeoutError):
+        return "timed out"
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return str(error) or type(error).__name__
 
 
 class Bus:
@@ -47,10 +58,20 @@ class Bus:
     def connected(self) -> bool:
         return self._nc is not None and self._nc.is_connected
 
+    async def _reachable(self) -> None:
+        """nats-py retries an initial connect forever when reconnects are allowed, so probe first."""
+        parts = urlsplit(self.config.url)
+        _, writer = await asyncio.wait_for(
+            asyncio.open_connection(parts.hostname or "127.0.0.1", parts.port or 4222),
+            timeout=self.config.connect_timeout_seconds,
+        )
+        writer.close()
+
     async def connect(self, attempts: int = 10) -> None:
         last_error: BaseException | None = None
         for attempt in range(attempts):
             try:
+                await self._reachable()
                 self._nc = await nats.connect(
                     self.config.url,
                     name=self.name,
@@ -67,7 +88,7 @@ class Bus:
                 last_error = exc
                 await asyncio.sleep(min(0.2 * 2**attempt, 1.0))
         else:
-            reason = str(last_error) or type(last_error).__name__
+            reason = _describe(last_error)
             raise BusConnectError(f"Failed to connect to NATS at {self.config.url}: {reason}")
         self._js = self._nc.jetstream(timeout=5)
 

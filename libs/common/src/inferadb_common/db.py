@@ -28,6 +28,9 @@ from inferadb_common.config import StorageConfig
 class StorageInitError(Exception):
     """Rendered as ``Failed to initialize storage backend: <reason>``."""
 
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"Failed to initialize storage backend: {reason}")
+
 
 def _postgres_url(raw: str) -> str:
     url = make_url(raw)

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 
 import uvicorn
 from fastapi import FastAPI
@@ -77,6 +78,15 @@ class ServiceDefinition:
             return settings.server.http_host, settings.server.http_port, "server.http_port"
         _, port = bind_address(settings.services.url_of(self.name))
         return settings.server.internal_host, port, f"services.{self.name}_url"
+
+
+class _Server(uvicorn.Server):
+    """uvicorn re-raises SIGTERM/SIGINT after its graceful shutdown, which would end the process
+    with a signal status; a requested stop that completed cleanly exits 0 instead."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        self._captured_signals.clear()
 
 
 def _parser(definition: ServiceDefinition) -> argparse.ArgumentParser:
@@ -210,7 +220,7 @@ async def _serve(definition: ServiceDefinition, settings: Settings, secret: byte
             timeout_graceful_shutdown=20,
             timeout_keep_alive=30,
         )
-        server = uvicorn.Server(config)
+        server = _Server(config)
         logger.info("%s %s listening on %s:%s", definition.program, __version__, host, port)
         await server.serve(sockets=[sock])
     finally:

@@ -43,8 +43,10 @@ def sender_address(email: EmailConfig) -> Address:
     """The From address; checked at start-up so a typo in the config stops the mailer, not each mail."""
     try:
         address = parse_address(email.from_email)
-    except InvalidMessage as exc:
-        raise ConfigError(f"Invalid configuration: email.from_email: {exc}") from None
+    except InvalidMessage:
+        raise ConfigError(
+            f"Invalid configuration: email.from_email: {email.from_email!r} is not a single email address"
+        ) from None
     return Address(display_name=email.from_name, username=address.username, domain=address.domain)
 
 

@@ -57,6 +57,9 @@ def _template_label(template: str | None) -> str:
 
 
 class MailWorker(IdempotentConsumer[MailRequest]):
+    """The idempotent consumer, extended where mail needs more: ``process`` notes the delivery number
+    of the message in hand, ``stop`` lets that message finish, ``_dead_letter`` records the abandonment."""
+
     def __init__(self, *, bus: Bus, db: Database, email: EmailConfig) -> None:
         self.sender = SmtpSender(email)
         self.from_address = sender_address(email)

@@ -1,0 +1,51 @@
+"""What the orgs routes depend on, built once at start-up and reached through ``OrgsDep``."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inferadb_common.config import Settings
+from inferadb_common.db import Database
+from inferadb_common.events.envelope import Actor
+from inferadb_common.events.outbox import Outbox
+from inferadb_common.identity import Identity
+
+VaultDeletionHook = Callable[[AsyncSession, int, Actor, datetime], Awaitable[None]]
+"""Runs inside the transaction that deletes a vault: ``(db, vault_id, actor, now)``."""
+
+
+@dataclass
+class OrgsState:
+    settings: Settings
+    db: Database
+    outbox: Outbox
+    # What else must go when a vault goes. The vault-token code registers the revocation of the
+    # vault's refresh tokens here (api.md §5, DELETE …/vaults/{vault}); grants are removed by the
+    # vault service itself.
+    vault_deletion_hooks: list[VaultDeletionHook] = field(default_factory=list)
+
+    def link(self, path: str, token: str) -> str:
+        return f"{self.settings.frontend_base_url.rstrip('/')}{path}?token={token}"
+
+
+def get_orgs_state(request: Request) -> OrgsState:
+    state: OrgsState = request.app.state.orgs
+    return state
+
+
+OrgsDep = Annotated[OrgsState, Depends(get_orgs_state)]
+
+
+def actor_of(identity: Identity) -> Actor:
+    return Actor(user_id=identity.user_id, ip_address=identity.ip_address, user_agent=identity.user_agent)
+
+
+def caller_id(identity: Identity) -> int:
+    assert identity.user_id is not None, "AuthenticatedDep guarantees a user"
+    return identity.user_id

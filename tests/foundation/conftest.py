@@ -1,0 +1,57 @@
+"""Fixtures of the foundation tests: a whole stack on a NATS server of the test's own."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from inferadb_common.testing.nats import NatsServer
+from inferadb_common.testing.pytest_plugin import StackFactory
+from inferadb_common.testing.stack import Stack
+
+FAST_HASHING = {
+    "INFERADB_MGMT__AUTH__ARGON2_MEMORY_COST_KIB": "1024",
+    "INFERADB_MGMT__AUTH__ARGON2_TIME_COST": "1",
+    "INFERADB_MGMT__AUTH__ARGON2_PARALLELISM": "1",
+    "INFERADB_MGMT__FEATURES__REQUIRE_EMAIL_VERIFICATION": "false",
+}
+
+
+@pytest.fixture
+def stack(stack_factory: StackFactory, isolated_nats_server: NatsServer) -> Stack:
+    return stack_factory(nats_url=isolated_nats_server.url, extra_env=FAST_HASHING)
+
+
+def query(db_path: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(db_path, timeout=10) as db:
+        return list(db.execute(sql, params))
+
+
+def wait_until(check: Callable[[], Any], timeout: float = 15.0, interval: float = 0.1) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s (last result: {result!r})")
+        time.sleep(interval)
+
+
+def register(base_url: str, email: str, name: str = "Pat Doe") -> dict[str, Any]:
+    import httpx
+
+    response = httpx.post(
+        f"{base_url}/v1/auth/register",
+        json={"name": name, "email": email, "password": "a sturdy passphrase 42"},
+        timeout=30,
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    body["cookie"] = response.cookies.get("infera_session")
+    return body
