@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -118,12 +119,17 @@ class Bus:
         logger.debug("NATS client error: %s", exc)
 
     async def close(self) -> None:
-        if self._nc is not None and not self._nc.is_closed:
+        """Drain (finish in-flight deliveries and publishes); if NATS is away, just close."""
+        if self._nc is None or self._nc.is_closed:
+            return
+        if self._nc.is_connected:
             try:
                 await asyncio.wait_for(self._nc.drain(), timeout=5)
+                return
             except Exception as exc:
                 logger.debug("NATS drain: %s", exc)
-                await self._nc.close()
+        with contextlib.suppress(Exception):
+            await self._nc.close()
 
     def subscribe_core(self, subject: str, handler: Callable[[Any], Awaitable[None]]) -> Awaitable[Any]:
         return self.nc.subscribe(subject, cb=handler)

@@ -136,6 +136,13 @@ class ObservabilityConfig(_Section):
     def _lower(cls, value: Any) -> Any:
         return value.lower() if isinstance(value, str) else value
 
+    @field_validator("tracing_enabled")
+    @classmethod
+    def _no_tracing_yet(cls, value: bool) -> bool:
+        if value:
+            raise ValueError("trace export is not available in this version; leave it false")
+        return value
+
 
 class IdGenerationConfig(_Section):
     worker_id: int | None = Field(None, ge=0, le=1023)

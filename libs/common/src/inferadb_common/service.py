@@ -217,6 +217,7 @@ async def _serve(definition: ServiceDefinition, settings: Settings, secret: byte
             access_log=False,
             server_header=False,
             lifespan="on",
+            proxy_headers=False,  # the gateway decides who the client is (server.trusted_proxies)
             timeout_graceful_shutdown=20,
             timeout_keep_alive=30,
         )

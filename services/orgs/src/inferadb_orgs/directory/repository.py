@@ -44,3 +44,13 @@ async def delete_user(db: AsyncSession, user_id: int) -> None:
 async def verified_emails(db: AsyncSession, user_id: int) -> list[str]:
     query = select(directory_verified_emails.c.email).where(directory_verified_emails.c.user_id == user_id)
     return list((await db.execute(query)).scalars())
+
+
+async def user_name(db: AsyncSession, user_id: int) -> str | None:
+    query = select(directory_users.c.name).where(directory_users.c.id == user_id)
+    return (await db.execute(query)).scalar_one_or_none()
+
+
+async def has_verified_email(db: AsyncSession, user_id: int) -> bool:
+    query = select(directory_verified_emails.c.email).where(directory_verified_emails.c.user_id == user_id).limit(1)
+    return (await db.execute(query)).first() is not None

@@ -1,52 +1,66 @@
-"""SQL for organizations and their members."""
+"""SQL for organizations and the caller's membership in them."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, select
+from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inferadb_common.pagination import PageParams
+from inferadb_orgs.paging import fetch_page
 from inferadb_orgs.roles import OrgRole
 from inferadb_orgs.tables import organization_members, organizations
+
+_WITH_ROLE = (organizations, organization_members.c.id.label("member_id"), organization_members.c.role)
 
 
 async def get_organization(db: AsyncSession, organization_id: int) -> Row[Any] | None:
     return (await db.execute(select(organizations).where(organizations.c.id == organization_id))).first()
 
 
+async def organization_for_member(db: AsyncSession, organization_id: int, user_id: int) -> Row[Any] | None:
+    """The organization with the user's membership (``member_id``, ``role``), or None for a non-member."""
+    query = (
+        select(*_WITH_ROLE)
+        .join(organization_members, organization_members.c.organization_id == organizations.c.id)
+        .where(organizations.c.id == organization_id, organization_members.c.user_id == user_id)
+    )
+    return (await db.execute(query)).first()
+
+
+async def organizations_of_user(db: AsyncSession, user_id: int, page: PageParams) -> tuple[Sequence[Row[Any]], int]:
+    query = select(*_WITH_ROLE).join(organization_members, organization_members.c.organization_id == organizations.c.id)
+    scope = [organization_members.c.user_id == user_id]
+    return await fetch_page(db, query, organization_members.c.organization_id, scope, page)
+
+
 async def insert_organization(db: AsyncSession, **values: Any) -> None:
     await db.execute(insert(organizations).values(**values))
 
 
-async def insert_member(db: AsyncSession, **values: Any) -> None:
-    await db.execute(insert(organization_members).values(**values))
+async def update_organization(db: AsyncSession, organization_id: int, **values: Any) -> None:
+    await db.execute(update(organizations).where(organizations.c.id == organization_id).values(**values))
 
 
-async def memberships_of_user(db: AsyncSession, user_id: int) -> Sequence[Row[Any]]:
-    query = select(organization_members).where(organization_members.c.user_id == user_id)
-    return (await db.execute(query)).all()
-
-
-async def count_members(db: AsyncSession, organization_id: int) -> int:
-    query = select(func.count()).where(organization_members.c.organization_id == organization_id)
-    return int((await db.execute(query)).scalar_one())
-
-
-async def count_owners(db: AsyncSession, organization_id: int) -> int:
-    query = select(func.count()).where(
-        organization_members.c.organization_id == organization_id, organization_members.c.role == OrgRole.OWNER.value
+async def set_status(db: AsyncSession, organization_id: int, *, expected: str, status: str, **values: Any) -> bool:
+    """Move the organization from ``expected`` to ``status``; False when it was not in ``expected``."""
+    result = await db.execute(
+        update(organizations)
+        .where(organizations.c.id == organization_id, organizations.c.status == expected)
+        .values(status=status, **values)
     )
-    return int((await db.execute(query)).scalar_one())
-
-
-async def delete_membership(db: AsyncSession, member_id: int) -> None:
-    await db.execute(delete(organization_members).where(organization_members.c.id == member_id))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def delete_organization(db: AsyncSession, organization_id: int) -> None:
     await db.execute(delete(organizations).where(organizations.c.id == organization_id))
+
+
+async def count_memberships_of_user(db: AsyncSession, user_id: int) -> int:
+    query = select(func.count()).where(organization_members.c.user_id == user_id)
+    return int((await db.execute(query)).scalar_one())
 
 
 async def sole_owner_conflicts(db: AsyncSession, user_id: int) -> Sequence[Row[int, str]]:

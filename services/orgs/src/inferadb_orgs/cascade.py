@@ -1,0 +1,35 @@
+"""What goes with an organization, and what a user loses on leaving one.
+
+One place per cascade so later resources join it here (clients and certificates go in
+:func:`delete_organization_with_contents` before the members; the vault-token code removes a leaving
+member's refresh tokens of the organization in :func:`remove_member_access`). The foreign keys cascade
+too, as a safety net; these explicit deletes keep the behaviour the same on every backend.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inferadb_orgs.invitations import repository as invitations_repo
+from inferadb_orgs.members import repository as members_repo
+from inferadb_orgs.organizations import repository as organizations_repo
+from inferadb_orgs.teams import repository as teams_repo
+from inferadb_orgs.vaults import repository as vaults_repo
+
+
+async def delete_organization_with_contents(db: AsyncSession, organization_id: int) -> None:
+    """Vaults (live ones must be gone already) and their grants, teams with their members, permissions
+    and vault grants, invitations, members, then the organization itself."""
+    await vaults_repo.delete_vaults_of_organization(db, organization_id)
+    await teams_repo.delete_teams_of_organization(db, organization_id)
+    await invitations_repo.delete_invitations_of_organization(db, organization_id)
+    await members_repo.delete_members_of_organization(db, organization_id)
+    await organizations_repo.delete_organization(db, organization_id)
+
+
+async def remove_member_access(db: AsyncSession, organization_id: int, user_id: int) -> dict[str, int]:
+    """A departing member's team memberships and direct vault grants in the organization."""
+    return {
+        "team_memberships_removed": await teams_repo.remove_user_from_teams(db, user_id, organization_id),
+        "vault_grants_removed": await vaults_repo.remove_user_grants(db, user_id, organization_id),
+    }

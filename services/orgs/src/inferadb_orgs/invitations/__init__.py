@@ -1,0 +1,1 @@
+"""Invitations into an organization: sent by its admins, answered by the invitee."""

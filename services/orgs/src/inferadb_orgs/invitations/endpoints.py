@@ -1,0 +1,94 @@
+"""Invitation routes (api.md §3): an organization's side (send, list, revoke) and the invitee's
+(accept by token, the inbox, accept or decline by id)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from inferadb_common.events.outbox import utcnow
+from inferadb_common.internal_auth import AuthenticatedDep
+from inferadb_common.pagination import PageDep
+from inferadb_common.wire import IdIn
+from inferadb_orgs import policy
+from inferadb_orgs.invitations import repository as repo
+from inferadb_orgs.invitations import service
+from inferadb_orgs.invitations.schemas import (
+    AcceptInvitationIn,
+    InvitationEnvelope,
+    InvitationIn,
+    InvitationOut,
+    InvitationsPage,
+    ReceivedInvitationOut,
+    ReceivedInvitationsPage,
+)
+from inferadb_orgs.organizations.schemas import OrganizationEnvelope, OrganizationOut
+from inferadb_orgs.paging import cursor_key
+from inferadb_orgs.policy import Action
+from inferadb_orgs.schemas import MessageOut, PaginationOut
+from inferadb_orgs.state import OrgsDep, actor_of, caller_id
+
+router = APIRouter()
+
+INVITATIONS = "/v1/organizations/{org}/invitations"
+INBOX = "/v1/users/me/invitations"
+
+
+@router.post("/v1/organizations/invitations/accept")
+async def accept_invitation(
+    body: AcceptInvitationIn, state: OrgsDep, identity: AuthenticatedDep
+) -> OrganizationEnvelope:
+    async with state.db.transaction() as db:
+        row = await service.accept_by_token(state, db, actor_of(identity), caller_id(identity), body.token, utcnow())
+    return OrganizationEnvelope(organization=OrganizationOut.of(row))
+
+
+@router.post(INVITATIONS, status_code=201)
+async def create_invitation(
+    org: IdIn, body: InvitationIn, state: OrgsDep, identity: AuthenticatedDep
+) -> InvitationEnvelope:
+    now = utcnow()
+    async with state.db.transaction() as db:
+        access = await policy.authorize(db, org, caller_id(identity), Action.INVITATION_CREATE)
+        row = await service.invite(state, db, access, actor_of(identity), body.email, body.role, now)
+    return InvitationEnvelope(invitation=InvitationOut.of(row, now))
+
+
+@router.get(INVITATIONS)
+async def list_invitations(org: IdIn, state: OrgsDep, identity: AuthenticatedDep, page: PageDep) -> InvitationsPage:
+    now = utcnow()
+    async with state.db.read() as db:
+        await policy.authorize(db, org, caller_id(identity), Action.INVITATION_READ)
+        rows, total = await repo.list_pending(db, org, page)
+    items, meta = page.build([InvitationOut.of(row, now) for row in rows], key=cursor_key, total=total)
+    return InvitationsPage(invitations=items, pagination=PaginationOut(**meta))
+
+
+@router.delete(INVITATIONS + "/{invitation}")
+async def revoke_invitation(org: IdIn, invitation: IdIn, state: OrgsDep, identity: AuthenticatedDep) -> MessageOut:
+    async with state.db.transaction() as db:
+        access = await policy.authorize(db, org, caller_id(identity), Action.INVITATION_REVOKE)
+        await service.revoke(state, db, access, actor_of(identity), invitation, utcnow())
+    return MessageOut(message="Invitation revoked successfully")
+
+
+@router.get(INBOX)
+async def my_invitations(state: OrgsDep, identity: AuthenticatedDep, page: PageDep) -> ReceivedInvitationsPage:
+    now = utcnow()
+    async with state.db.read() as db:
+        rows, total = await repo.inbox(db, caller_id(identity), now, page)
+    items, meta = page.build([ReceivedInvitationOut.of(row, now) for row in rows], key=cursor_key, total=total)
+    return ReceivedInvitationsPage(invitations=items, pagination=PaginationOut(**meta))
+
+
+@router.post(INBOX + "/{invitation}/accept")
+async def accept_my_invitation(invitation: IdIn, state: OrgsDep, identity: AuthenticatedDep) -> OrganizationEnvelope:
+    async with state.db.transaction() as db:
+        row = await service.accept_by_id(state, db, actor_of(identity), caller_id(identity), invitation, utcnow())
+    return OrganizationEnvelope(organization=OrganizationOut.of(row))
+
+
+@router.post(INBOX + "/{invitation}/decline")
+async def decline_my_invitation(invitation: IdIn, state: OrgsDep, identity: AuthenticatedDep) -> MessageOut:
+    async with state.db.transaction() as db:
+        await service.decline(state, db, actor_of(identity), caller_id(identity), invitation, utcnow())
+    return MessageOut(message="Invitation declined")

@@ -1,0 +1,72 @@
+"""Request and response models of the invitation routes (api.md §3). A token is never in a response."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+from sqlalchemy import Row
+
+from inferadb_common.wire import EmailAddress, IdOut, RequestModel, ResponseModel, Timestamp
+from inferadb_orgs.roles import OrgRole, OrgRoleIn
+from inferadb_orgs.schemas import PaginationOut
+
+
+class InvitationIn(RequestModel):
+    email: EmailAddress
+    role: OrgRoleIn = OrgRole.MEMBER
+
+
+class AcceptInvitationIn(RequestModel):
+    token: str = Field(min_length=1, max_length=256)
+
+
+class InvitationOut(ResponseModel):
+    id: IdOut
+    organization_id: IdOut
+    email: str
+    role: str
+    status: str
+    created_at: Timestamp
+    expires_at: Timestamp
+    invited_by_user_id: IdOut
+
+    @classmethod
+    def of(cls, row: Row[Any], now: datetime) -> InvitationOut:
+        return cls(**_fields(row, now))
+
+
+class ReceivedInvitationOut(InvitationOut):
+    organization_name: str
+
+    @classmethod
+    def of(cls, row: Row[Any], now: datetime) -> ReceivedInvitationOut:
+        return cls(**_fields(row, now), organization_name=row.organization_name)
+
+
+def _fields(row: Row[Any], now: datetime) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "organization_id": row.organization_id,
+        "email": row.email,
+        "role": row.role,
+        "status": "expired" if row.status == "pending" and row.expires_at <= now else row.status,
+        "created_at": row.created_at,
+        "expires_at": row.expires_at,
+        "invited_by_user_id": row.invited_by_user_id,
+    }
+
+
+class InvitationEnvelope(ResponseModel):
+    invitation: InvitationOut
+
+
+class InvitationsPage(ResponseModel):
+    invitations: list[InvitationOut]
+    pagination: PaginationOut
+
+
+class ReceivedInvitationsPage(ResponseModel):
+    invitations: list[ReceivedInvitationOut]
+    pagination: PaginationOut

@@ -1,0 +1,1 @@
+"""Organization members: listing, role changes, removal, leaving, ownership transfer."""

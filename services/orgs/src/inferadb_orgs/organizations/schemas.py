@@ -1,0 +1,49 @@
+"""Request and response models of the organization routes (api.md §3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row
+
+from inferadb_common.wire import IdIn, IdOut, RequestModel, ResponseModel, Timestamp
+from inferadb_orgs.schemas import DisplayName, PaginationOut
+
+
+class OrganizationIn(RequestModel):
+    name: DisplayName
+
+
+class TransferOwnershipIn(RequestModel):
+    new_owner_user_id: IdIn
+
+
+class OrganizationOut(ResponseModel):
+    id: IdOut
+    name: str
+    tier: str
+    status: str
+    created_at: Timestamp
+    updated_at: Timestamp
+    role: str
+
+    @classmethod
+    def of(cls, row: Row[Any], role: str | None = None) -> OrganizationOut:
+        return cls(
+            id=row.id,
+            name=row.name,
+            tier=row.tier,
+            status=row.status,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            role=role or row.role,
+        )
+
+
+class OrganizationEnvelope(ResponseModel):
+    organization: OrganizationOut
+
+
+class OrganizationsPage(ResponseModel):
+    organizations: list[OrganizationOut]
+    pagination: PaginationOut

@@ -1,0 +1,51 @@
+"""Pages of rows ordered by id (api.md §1.2): offset or keyset cursor, ``total`` in the same statement."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inferadb_common.errors import ValidationFailed
+from inferadb_common.pagination import PageParams
+
+
+def cursor_id(page: PageParams) -> int | None:
+    """The id the previous page ended at (cursors are ``[id]``)."""
+    if page.cursor is None:
+        return None
+    value = page.cursor[0]
+    if isinstance(value, bool) or not isinstance(value, int) or len(page.cursor) != 1:
+        raise ValidationFailed(details={"cursor": "Invalid cursor"})
+    return value
+
+
+def cursor_key(item: Any) -> list[int]:
+    return [int(item.id)]
+
+
+async def fetch_page(
+    db: AsyncSession,
+    query: Select[Any],
+    id_column: ColumnElement[int],
+    scope: Sequence[ColumnElement[bool]],
+    page: PageParams,
+) -> tuple[Sequence[Row[Any]], int]:
+    """Up to ``limit + 1`` rows of ``query`` narrowed by ``scope`` plus the count of all rows in scope.
+
+    The count rides along as a scalar subquery, so a page costs one statement; only an empty page
+    (an offset past the end) needs a second one to learn the total.
+    """
+    counted = select(func.count()).select_from(id_column.table).where(*scope)  # type: ignore[attr-defined]
+    total_column = counted.correlate(None).scalar_subquery().label("total")
+    statement = query.where(*scope).add_columns(total_column)
+    after = cursor_id(page)
+    if after is not None:
+        statement = statement.where(id_column > after)
+    else:
+        statement = statement.offset(page.offset)
+    rows = (await db.execute(statement.order_by(id_column).limit(page.limit + 1))).all()
+    total = int(rows[0].total) if rows else int((await db.execute(counted)).scalar_one())
+    return rows, total

@@ -1,0 +1,157 @@
+"""SQL for teams, their members and their permissions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inferadb_common.pagination import PageParams
+from inferadb_orgs.paging import fetch_page
+from inferadb_orgs.tables import directory_users, team_members, team_permissions, teams, vault_team_grants
+
+_member_count = (
+    select(func.count())
+    .where(team_members.c.team_id == teams.c.id)
+    .correlate(teams)
+    .scalar_subquery()
+    .label("member_count")
+)
+_TEAM = (teams, _member_count)
+_TEAM_MEMBER = (team_members, directory_users.c.name, directory_users.c.email)
+
+
+def _org_teams(organization_id: int) -> Any:
+    return select(teams.c.id).where(teams.c.organization_id == organization_id).scalar_subquery()
+
+
+# -- teams ----------------------------------------------------------------------------------------
+
+
+async def get_team(db: AsyncSession, organization_id: int, team_id: int) -> Row[Any] | None:
+    query = select(*_TEAM).where(teams.c.id == team_id, teams.c.organization_id == organization_id)
+    return (await db.execute(query)).first()
+
+
+async def list_teams(db: AsyncSession, organization_id: int, page: PageParams) -> tuple[Sequence[Row[Any]], int]:
+    return await fetch_page(db, select(*_TEAM), teams.c.id, [teams.c.organization_id == organization_id], page)
+
+
+async def count_teams(db: AsyncSession, organization_id: int) -> int:
+    query = select(func.count()).where(teams.c.organization_id == organization_id)
+    return int((await db.execute(query)).scalar_one())
+
+
+async def insert_team(db: AsyncSession, **values: Any) -> None:
+    await db.execute(insert(teams).values(**values))
+
+
+async def update_team(db: AsyncSession, team_id: int, **values: Any) -> None:
+    await db.execute(update(teams).where(teams.c.id == team_id).values(**values))
+
+
+async def delete_team(db: AsyncSession, team_id: int) -> dict[str, int]:
+    """The team with its members, permissions and vault team grants; how many of each went."""
+    removed = {
+        "members": await _delete_count(db, delete(team_members).where(team_members.c.team_id == team_id)),
+        "permissions": await _delete_count(db, delete(team_permissions).where(team_permissions.c.team_id == team_id)),
+        "vault_grants": await _delete_count(
+            db, delete(vault_team_grants).where(vault_team_grants.c.team_id == team_id)
+        ),
+    }
+    await db.execute(delete(teams).where(teams.c.id == team_id))
+    return removed
+
+
+async def delete_teams_of_organization(db: AsyncSession, organization_id: int) -> None:
+    org_teams = _org_teams(organization_id)
+    await db.execute(delete(vault_team_grants).where(vault_team_grants.c.team_id.in_(org_teams)))
+    await db.execute(delete(team_permissions).where(team_permissions.c.team_id.in_(org_teams)))
+    await db.execute(delete(team_members).where(team_members.c.team_id.in_(org_teams)))
+    await db.execute(delete(teams).where(teams.c.organization_id == organization_id))
+
+
+async def _delete_count(db: AsyncSession, statement: Any) -> int:
+    return int((await db.execute(statement)).rowcount)
+
+
+# -- team members ---------------------------------------------------------------------------------
+
+
+def _team_member_query() -> Any:
+    return select(*_TEAM_MEMBER).outerjoin(directory_users, directory_users.c.id == team_members.c.user_id)
+
+
+async def get_team_member(db: AsyncSession, team_id: int, member_id: int) -> Row[Any] | None:
+    query = _team_member_query().where(team_members.c.id == member_id, team_members.c.team_id == team_id)
+    return (await db.execute(query)).first()
+
+
+async def team_member_by_user(db: AsyncSession, team_id: int, user_id: int) -> Row[Any] | None:
+    query = _team_member_query().where(team_members.c.team_id == team_id, team_members.c.user_id == user_id)
+    return (await db.execute(query)).first()
+
+
+async def list_team_members(db: AsyncSession, team_id: int, page: PageParams) -> tuple[Sequence[Row[Any]], int]:
+    return await fetch_page(db, _team_member_query(), team_members.c.id, [team_members.c.team_id == team_id], page)
+
+
+async def insert_team_member(db: AsyncSession, **values: Any) -> None:
+    await db.execute(insert(team_members).values(**values))
+
+
+async def update_team_member(db: AsyncSession, member_id: int, **values: Any) -> None:
+    await db.execute(update(team_members).where(team_members.c.id == member_id).values(**values))
+
+
+async def delete_team_member(db: AsyncSession, member_id: int) -> None:
+    await db.execute(delete(team_members).where(team_members.c.id == member_id))
+
+
+async def remove_user_from_teams(db: AsyncSession, user_id: int, organization_id: int | None = None) -> int:
+    """The user's team memberships in one organization (or everywhere); how many went."""
+    statement = delete(team_members).where(team_members.c.user_id == user_id)
+    if organization_id is not None:
+        statement = statement.where(team_members.c.team_id.in_(_org_teams(organization_id)))
+    return await _delete_count(db, statement)
+
+
+# -- team permissions -----------------------------------------------------------------------------
+
+
+async def permissions_of_user(db: AsyncSession, organization_id: int, user_id: int) -> list[str]:
+    """Every permission granted to a team of the organization the user belongs to."""
+    query = (
+        select(team_permissions.c.permission)
+        .distinct()
+        .join(team_members, team_members.c.team_id == team_permissions.c.team_id)
+        .join(teams, teams.c.id == team_permissions.c.team_id)
+        .where(team_members.c.user_id == user_id, teams.c.organization_id == organization_id)
+    )
+    return [str(name) for name in (await db.execute(query)).scalars()]
+
+
+async def list_team_permissions(db: AsyncSession, team_id: int, page: PageParams) -> tuple[Sequence[Row[Any]], int]:
+    scope = [team_permissions.c.team_id == team_id]
+    return await fetch_page(db, select(team_permissions), team_permissions.c.id, scope, page)
+
+
+async def get_team_permission(
+    db: AsyncSession, team_id: int, *, permission_id: int | None = None, name: str | None = None
+) -> Row[Any] | None:
+    query = select(team_permissions).where(team_permissions.c.team_id == team_id)
+    if permission_id is not None:
+        query = query.where(team_permissions.c.id == permission_id)
+    if name is not None:
+        query = query.where(team_permissions.c.permission == name)
+    return (await db.execute(query)).first()
+
+
+async def insert_team_permission(db: AsyncSession, **values: Any) -> None:
+    await db.execute(insert(team_permissions).values(**values))
+
+
+async def delete_team_permission(db: AsyncSession, permission_id: int) -> None:
+    await db.execute(delete(team_permissions).where(team_permissions.c.id == permission_id))

@@ -1,0 +1,222 @@
+"""Team rules: names unique per organization (case-insensitively), the tier's team limit, members who
+must belong to the organization, permissions granted by OWNERs (the policy module enforces them)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inferadb_common.errors import Conflict
+from inferadb_common.events.envelope import Actor
+from inferadb_common.ids import new_id
+from inferadb_orgs import tiers
+from inferadb_orgs.errors import MemberNotFound, NotAnOrganizationMember, TeamNotFound, TeamPermissionNotFound
+from inferadb_orgs.members import repository as members_repo
+from inferadb_orgs.policy import OrgAccess
+from inferadb_orgs.roles import TeamPermission
+from inferadb_orgs.state import OrgsState
+from inferadb_orgs.teams import repository as repo
+
+
+class TeamNameTaken(Conflict):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"A team named '{name}' already exists in this organization")
+
+
+class AlreadyInTeam(Conflict):
+    default_message = "User is already a member of this team"
+
+
+class PermissionAlreadyGranted(Conflict):
+    default_message = "The team already holds this permission"
+
+
+# -- teams ----------------------------------------------------------------------------------------
+
+
+async def create_team(
+    state: OrgsState,
+    db: AsyncSession,
+    access: OrgAccess,
+    actor: Actor,
+    name: str,
+    description: str | None,
+    now: datetime,
+) -> Row[Any]:
+    await tiers.ensure_team_room(state.settings.organizations, db, access.organization)
+    team_id = new_id()
+    try:
+        await repo.insert_team(
+            db,
+            id=team_id,
+            organization_id=access.organization_id,
+            name=name,
+            name_key=name.casefold(),
+            description=description,
+            created_at=now,
+            updated_at=now,
+        )
+    except IntegrityError as exc:
+        raise TeamNameTaken(name) from exc
+    await _event(state, db, access, actor, "team.created", team_id, {"name": name})
+    return await _team(db, access, team_id)
+
+
+async def update_team(
+    state: OrgsState,
+    db: AsyncSession,
+    access: OrgAccess,
+    actor: Actor,
+    team: Row[Any],
+    changes: dict[str, Any],
+    now: datetime,
+) -> Row[Any]:
+    if changes:
+        values = dict(changes)
+        if "name" in values:
+            values["name_key"] = values["name"].casefold()
+        try:
+            await repo.update_team(db, team.id, updated_at=now, **values)
+        except IntegrityError as exc:
+            raise TeamNameTaken(values["name"]) from exc
+        await _event(state, db, access, actor, "team.updated", team.id, dict(changes))
+    return await _team(db, access, team.id)
+
+
+async def delete_team(state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Actor, team: Row[Any]) -> None:
+    removed = await repo.delete_team(db, team.id)
+    await _event(state, db, access, actor, "team.deleted", team.id, {"name": team.name, "removed": removed})
+
+
+# -- team members ---------------------------------------------------------------------------------
+
+
+async def add_member(
+    state: OrgsState,
+    db: AsyncSession,
+    access: OrgAccess,
+    actor: Actor,
+    team: Row[Any],
+    user_id: int,
+    is_manager: bool,
+    now: datetime,
+) -> Row[Any]:
+    if await members_repo.member_by_user(db, access.organization_id, user_id) is None:
+        raise NotAnOrganizationMember()
+    member_id = new_id()
+    try:
+        await repo.insert_team_member(
+            db, id=member_id, team_id=team.id, user_id=user_id, is_manager=is_manager, created_at=now
+        )
+    except IntegrityError as exc:
+        raise AlreadyInTeam() from exc
+    data = {"team_id": str(team.id), "user_id": str(user_id), "is_manager": is_manager}
+    await _event(state, db, access, actor, "team_member.added", member_id, data)
+    return await _team_member(db, team, member_id)
+
+
+async def update_member(
+    state: OrgsState,
+    db: AsyncSession,
+    access: OrgAccess,
+    actor: Actor,
+    team: Row[Any],
+    member_id: int,
+    is_manager: bool,
+) -> Row[Any]:
+    member = await _team_member(db, team, member_id)
+    if member.is_manager != is_manager:
+        await repo.update_team_member(db, member_id, is_manager=is_manager)
+        data = {"team_id": str(team.id), "user_id": str(member.user_id), "is_manager": is_manager}
+        await _event(state, db, access, actor, "team_member.updated", member_id, data)
+    return await _team_member(db, team, member_id)
+
+
+async def remove_member(
+    state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Actor, team: Row[Any], member_id: int
+) -> None:
+    member = await _team_member(db, team, member_id)
+    await repo.delete_team_member(db, member_id)
+    data = {"team_id": str(team.id), "user_id": str(member.user_id)}
+    await _event(state, db, access, actor, "team_member.removed", member_id, data)
+
+
+# -- team permissions -----------------------------------------------------------------------------
+
+
+async def grant_permission(
+    state: OrgsState,
+    db: AsyncSession,
+    access: OrgAccess,
+    actor: Actor,
+    team: Row[Any],
+    permission: TeamPermission,
+    now: datetime,
+) -> Row[Any]:
+    permission_id = new_id()
+    try:
+        await repo.insert_team_permission(
+            db,
+            id=permission_id,
+            team_id=team.id,
+            permission=permission.value,
+            granted_at=now,
+            granted_by_user_id=access.user_id,
+        )
+    except IntegrityError as exc:
+        raise PermissionAlreadyGranted() from exc
+    data = {"team_id": str(team.id), "permission": permission.value}
+    await _event(state, db, access, actor, "team_permission.granted", permission_id, data)
+    row = await repo.get_team_permission(db, team.id, permission_id=permission_id)
+    assert row is not None
+    return row
+
+
+async def revoke_permission(
+    state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Actor, team: Row[Any], reference: str
+) -> None:
+    """``reference`` is the grant's id or the permission's name."""
+    if reference.isdigit():
+        row = await repo.get_team_permission(db, team.id, permission_id=int(reference))
+    else:
+        row = await repo.get_team_permission(db, team.id, name=reference.strip().upper())
+    if row is None:
+        raise TeamPermissionNotFound()
+    await repo.delete_team_permission(db, row.id)
+    data = {"team_id": str(team.id), "permission": row.permission}
+    await _event(state, db, access, actor, "team_permission.revoked", row.id, data)
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+
+async def _team(db: AsyncSession, access: OrgAccess, team_id: int) -> Row[Any]:
+    team = await repo.get_team(db, access.organization_id, team_id)
+    if team is None:
+        raise TeamNotFound()
+    return team
+
+
+async def _team_member(db: AsyncSession, team: Row[Any], member_id: int) -> Row[Any]:
+    member = await repo.get_team_member(db, team.id, member_id)
+    if member is None:
+        raise MemberNotFound()
+    return member
+
+
+async def _event(
+    state: OrgsState,
+    db: AsyncSession,
+    access: OrgAccess,
+    actor: Actor,
+    event_type: str,
+    resource_id: int,
+    data: dict[str, Any],
+) -> None:
+    await state.outbox.record(
+        db, event_type, actor=actor, organization_id=access.organization_id, resource_id=resource_id, data=data
+    )

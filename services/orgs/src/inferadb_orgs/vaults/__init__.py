@@ -1,0 +1,1 @@
+"""Vaults of an organization and the user and team grants on them."""

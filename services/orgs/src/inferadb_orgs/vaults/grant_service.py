@@ -1,0 +1,130 @@
+"""Grant rules, the same for users and teams: the grantee must belong to the vault's organization
+(400), one grant per grantee and vault (409, also under concurrent double-submits)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, Table
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inferadb_common.errors import BadRequest, Conflict
+from inferadb_common.events.envelope import Actor
+from inferadb_common.ids import new_id
+from inferadb_orgs.errors import GrantNotFound, NotAnOrganizationMember
+from inferadb_orgs.members import repository as members_repo
+from inferadb_orgs.policy import OrgAccess
+from inferadb_orgs.roles import VaultRole
+from inferadb_orgs.state import OrgsState
+from inferadb_orgs.teams import repository as teams_repo
+from inferadb_orgs.vaults import repository as repo
+
+
+class TeamNotInOrganization(BadRequest):
+    default_message = "Team is not part of this organization"
+
+
+@dataclass(frozen=True, slots=True)
+class GrantKind:
+    table: Table
+    grantee: str  # the grantee column: user_id or team_id
+    events: str  # event type prefix
+    duplicate: str
+
+    async def check_grantee(self, db: AsyncSession, organization_id: int, grantee_id: int) -> None:
+        if self.grantee == "user_id":
+            if await members_repo.member_by_user(db, organization_id, grantee_id) is None:
+                raise NotAnOrganizationMember()
+        elif await teams_repo.get_team(db, organization_id, grantee_id) is None:
+            raise TeamNotInOrganization()
+
+
+USER = GrantKind(repo.USER_GRANTS, "user_id", "vault_user_grant", "The user already has a grant on this vault")
+TEAM = GrantKind(repo.TEAM_GRANTS, "team_id", "vault_team_grant", "The team already has a grant on this vault")
+
+
+async def create_grant(
+    state: OrgsState,
+    db: AsyncSession,
+    access: OrgAccess,
+    actor: Actor,
+    kind: GrantKind,
+    vault: Row[Any],
+    grantee_id: int,
+    role: VaultRole,
+    now: datetime,
+) -> Row[Any]:
+    await kind.check_grantee(db, access.organization_id, grantee_id)
+    grant_id = new_id()
+    try:
+        await repo.insert_grant(
+            db,
+            kind.table,
+            id=grant_id,
+            vault_id=vault.id,
+            role=role.value,
+            granted_at=now,
+            granted_by_user_id=access.user_id,
+            **{kind.grantee: grantee_id},
+        )
+    except IntegrityError as exc:
+        raise Conflict(kind.duplicate) from exc
+    data = {"vault_id": str(vault.id), kind.grantee: str(grantee_id), "role": role.value}
+    await _event(state, db, access, actor, f"{kind.events}.created", grant_id, data)
+    return await _grant(db, kind, vault, grant_id)
+
+
+async def update_grant(
+    state: OrgsState,
+    db: AsyncSession,
+    access: OrgAccess,
+    actor: Actor,
+    kind: GrantKind,
+    vault: Row[Any],
+    grant_id: int,
+    role: VaultRole,
+) -> Row[Any]:
+    grant = await _grant(db, kind, vault, grant_id)
+    if grant.role != role.value:
+        await repo.update_grant(db, kind.table, grant_id, role=role.value)
+        data = {
+            "vault_id": str(vault.id),
+            kind.grantee: str(getattr(grant, kind.grantee)),
+            "role": role.value,
+            "previous_role": grant.role,
+        }
+        await _event(state, db, access, actor, f"{kind.events}.updated", grant_id, data)
+    return await _grant(db, kind, vault, grant_id)
+
+
+async def delete_grant(
+    state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Actor, kind: GrantKind, vault: Row[Any], grant_id: int
+) -> None:
+    grant = await _grant(db, kind, vault, grant_id)
+    await repo.delete_grant(db, kind.table, grant_id)
+    data = {"vault_id": str(vault.id), kind.grantee: str(getattr(grant, kind.grantee)), "role": grant.role}
+    await _event(state, db, access, actor, f"{kind.events}.deleted", grant_id, data)
+
+
+async def _grant(db: AsyncSession, kind: GrantKind, vault: Row[Any], grant_id: int) -> Row[Any]:
+    grant = await repo.get_grant(db, kind.table, vault.id, grant_id)
+    if grant is None:
+        raise GrantNotFound()
+    return grant
+
+
+async def _event(
+    state: OrgsState,
+    db: AsyncSession,
+    access: OrgAccess,
+    actor: Actor,
+    event_type: str,
+    resource_id: int,
+    data: dict[str, Any],
+) -> None:
+    await state.outbox.record(
+        db, event_type, actor=actor, organization_id=access.organization_id, resource_id=resource_id, data=data
+    )

@@ -1,0 +1,122 @@
+"""Vault rules: names unique among the organization's live vaults (case-insensitively), the tier's vault
+limit, an ADMIN grant for the creator, and deletion that frees the name and removes the grants."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inferadb_common.errors import Conflict
+from inferadb_common.events.envelope import Actor
+from inferadb_common.ids import new_id
+from inferadb_orgs import tiers
+from inferadb_orgs.errors import VaultNotFound
+from inferadb_orgs.policy import OrgAccess
+from inferadb_orgs.roles import VaultRole
+from inferadb_orgs.state import OrgsState
+from inferadb_orgs.vaults import repository as repo
+
+SYNC_PENDING = "PENDING"
+
+
+class VaultNameTaken(Conflict):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"A vault named '{name}' already exists in this organization")
+
+
+async def create_vault(
+    state: OrgsState,
+    db: AsyncSession,
+    access: OrgAccess,
+    actor: Actor,
+    name: str,
+    description: str | None,
+    now: datetime,
+) -> Row[Any]:
+    await tiers.ensure_vault_room(state.settings.organizations, db, access.organization)
+    vault_id, grant_id = new_id(), new_id()
+    try:
+        await repo.insert_vault(
+            db,
+            id=vault_id,
+            organization_id=access.organization_id,
+            name=name,
+            name_key=name.casefold(),
+            description=description,
+            sync_status=SYNC_PENDING,
+            created_at=now,
+            updated_at=now,
+            deleted_at=None,
+        )
+    except IntegrityError as exc:
+        raise VaultNameTaken(name) from exc
+    await repo.insert_grant(
+        db,
+        repo.USER_GRANTS,
+        id=grant_id,
+        vault_id=vault_id,
+        user_id=access.user_id,
+        role=VaultRole.ADMIN.value,
+        granted_at=now,
+        granted_by_user_id=access.user_id,
+    )
+    await _event(state, db, access, actor, "vault.created", vault_id, {"name": name})
+    grant_data = {"vault_id": str(vault_id), "user_id": str(access.user_id), "role": VaultRole.ADMIN.value}
+    await _event(state, db, access, actor, "vault_user_grant.created", grant_id, grant_data)
+    return await _vault(db, access, vault_id)
+
+
+async def update_vault(
+    state: OrgsState,
+    db: AsyncSession,
+    access: OrgAccess,
+    actor: Actor,
+    vault: Row[Any],
+    changes: dict[str, Any],
+    now: datetime,
+) -> Row[Any]:
+    if changes:
+        values = dict(changes)
+        if "name" in values:
+            values["name_key"] = values["name"].casefold()
+        try:
+            await repo.update_vault(db, vault.id, updated_at=now, **values)
+        except IntegrityError as exc:
+            raise VaultNameTaken(values["name"]) from exc
+        await _event(state, db, access, actor, "vault.updated", vault.id, dict(changes))
+    return await _vault(db, access, vault.id)
+
+
+async def delete_vault(
+    state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Actor, vault: Row[Any], now: datetime
+) -> None:
+    """Soft-delete (the name is free again), remove every grant, then whatever else hangs on the vault."""
+    removed = await repo.soft_delete_vault(db, vault.id, now)
+    for hook in state.vault_deletion_hooks:
+        await hook(db, int(vault.id), actor, now)
+    await _event(state, db, access, actor, "vault.deleted", vault.id, {"name": vault.name, "removed": removed})
+
+
+async def _vault(db: AsyncSession, access: OrgAccess, vault_id: int) -> Row[Any]:
+    vault = await repo.live_vault(db, vault_id, organization_id=access.organization_id)
+    if vault is None:
+        raise VaultNotFound()
+    return vault
+
+
+async def _event(
+    state: OrgsState,
+    db: AsyncSession,
+    access: OrgAccess,
+    actor: Actor,
+    event_type: str,
+    resource_id: int,
+    data: dict[str, Any],
+) -> None:
+    await state.outbox.record(
+        db, event_type, actor=actor, organization_id=access.organization_id, resource_id=resource_id, data=data
+    )
