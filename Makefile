@@ -28,7 +28,11 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy libs/common/src gateway/src services/auth/src services/orgs/src services/audit/src services/mailer/src scripts
+	$(BIN)/mypy libs/common/src gateway/src services/auth/src services/orgs/src services/audit/src services/mailer/src scripts bench
+
+## Every benchmark of quality.md against a stack it starts itself; writes bench/results/latest.md.
+bench: $(STAMP)
+	$(BIN)/python -m bench.run $(BENCH)
 
 migrate: $(STAMP)
 	for service in auth orgs audit mailer; do $(BIN)/inferadb-$$service migrate || exit 1; done

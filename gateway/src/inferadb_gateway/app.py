@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import httpx
 from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.middleware.cors import CORSMiddleware
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.types import Scope
 
 from inferadb_common.app import create_service_app
@@ -16,6 +17,7 @@ from inferadb_common.request_context import current_request_id
 from inferadb_common.runtime import ServiceContext
 from inferadb_gateway.client_ip import client_ip, parse_networks
 from inferadb_gateway.health import gateway_health_router
+from inferadb_gateway.openapi import OpenApiDocument
 from inferadb_gateway.proxy import forward, service_clients
 from inferadb_gateway.routes import AuthMode, RouteTable
 from inferadb_gateway.sessions import COOKIE_NAME, AuthUnavailable, SessionAuthenticator
@@ -45,6 +47,19 @@ def build_app(ctx: ServiceContext) -> FastAPI:
     sessions: SessionAuthenticator = ctx.extras["sessions"]
     trusted = parse_networks(settings.server.trusted_proxies)
     app.include_router(gateway_health_router(ctx, clients))
+    document = OpenApiDocument(clients, ctx.signer, table)
+
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi() -> Response:
+        try:
+            return JSONResponse(await document.get())
+        except httpx.HTTPError:
+            return error_response(503, headers={"Retry-After": "5"})
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> Response:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="InferaDB Management API")
+
     ctx.workers.append(_ClientCloser(clients, sessions))
 
     @app.api_route("/{path:path}", methods=PROXY_METHODS, include_in_schema=False)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 import orjson
@@ -25,6 +25,7 @@ logger = logging.getLogger("inferadb.gateway.sessions")
 COOKIE_NAME = "infera_session"
 TOKEN_PREFIX = "sess_"  # noqa: S105 - a prefix, not a secret
 INTROSPECT_PATH = "/internal/v1/sessions/introspect"
+AUTH_AUDIENCE = "auth"
 _TOMBSTONE_SECONDS = 120.0
 _MAX_ENTRIES = 100_000
 
@@ -115,7 +116,8 @@ class SessionAuthenticator:
         await self.client.aclose()
 
     async def _introspect(self, digest: str, identity: Identity) -> SessionInfo | None:
-        headers = {"x-infera-identity": self.signer.sign(identity)}
+        # The identity arrives addressed to the route's service; introspection is a call to auth.
+        headers = {"x-infera-identity": self.signer.sign(replace(identity, audience=AUTH_AUDIENCE))}
         try:
             response = await self.client.post(INTROSPECT_PATH, json={"token_hash": digest}, headers=headers)
         except httpx.HTTPError as exc:

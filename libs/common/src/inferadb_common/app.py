@@ -15,6 +15,8 @@ from inferadb_common.internal_auth import InternalIdentityMiddleware
 from inferadb_common.metrics import metrics_endpoint
 from inferadb_common.runtime import ServiceContext
 
+SERVICE_OPENAPI_PATH = "/internal/openapi.json"
+
 
 def create_service_app(
     ctx: ServiceContext,
@@ -39,7 +41,9 @@ def create_service_app(
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
-        openapi_url=None,
+        # Services describe their public routes here (behind the identity check); the gateway
+        # merges them into the one public document it serves at /openapi.json.
+        openapi_url=SERVICE_OPENAPI_PATH if internal else None,
     )
     app.state.ctx = ctx
     install_error_handlers(app)

@@ -1,0 +1,137 @@
+"""Shared pieces of the benchmarks: a stack to measure, a closed-loop load generator, the result table.
+
+Numbers are ratios against a baseline measured in the same run (quality.md): the machines are
+shared and noisy, so an absolute figure is only a hint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from inferadb_common.testing.nats import NatsServer
+from inferadb_common.testing.smtp import SmtpSink
+from inferadb_common.testing.stack import Stack
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+@dataclass
+class Latencies:
+    samples: list[float] = field(default_factory=list)  # seconds
+    errors: int = 0
+
+    def percentile(self, q: float) -> float:
+        if not self.samples:
+            return float("nan")
+        ordered = sorted(self.samples)
+        index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))
+        return ordered[index]
+
+    def summary_ms(self) -> str:
+        return " / ".join(f"{self.percentile(q) * 1000:.1f}" for q in (50, 95, 99))
+
+
+@dataclass
+class Row:
+    metric: str
+    value: float
+    unit: str
+    baseline: float | None
+    bar: str
+    passed: bool
+    detail: str = ""
+
+    @property
+    def ratio(self) -> str:
+        if self.baseline in (None, 0):
+            return "–"
+        return f"{self.value / self.baseline:.2f}"
+
+
+async def closed_loop(
+    request: Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]],
+    *,
+    base_url: str,
+    concurrency: int,
+    duration: float,
+    expect: int = 200,
+) -> tuple[float, Latencies]:
+    """``concurrency`` clients each send the next request as soon as the previous answered."""
+    latencies = Latencies()
+    deadline = time.perf_counter() + duration
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
+
+        async def worker(index: int) -> int:
+            done = 0
+            while time.perf_counter() < deadline:
+                started = time.perf_counter()
+                response = await request(client, index)
+                latencies.samples.append(time.perf_counter() - started)
+                if response.status_code != expect:
+                    latencies.errors += 1
+                done += 1
+            return done
+
+        started = time.perf_counter()
+        counts = await asyncio.gather(*(worker(i) for i in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return sum(counts) / elapsed, latencies
+
+
+async def sample_latency(url: str, stop: asyncio.Event, interval: float = 0.02) -> Latencies:
+    """Latency of a cheap request, sampled while another load runs."""
+    latencies = Latencies()
+    async with httpx.AsyncClient(timeout=10) as client:
+        while not stop.is_set():
+            started = time.perf_counter()
+            response = await client.get(url)
+            latencies.samples.append(time.perf_counter() - started)
+            if response.status_code != 200:
+                latencies.errors += 1
+            await asyncio.sleep(interval)
+    return latencies
+
+
+@contextlib.contextmanager
+def running_stack(
+    extra_env: Mapping[str, str] | None = None, storage: Mapping[str, object] | None = None
+) -> Iterator[Stack]:
+    with tempfile.TemporaryDirectory(prefix="inferadb-bench-") as tmp:
+        root = Path(tmp)
+        with NatsServer(root / "nats") as nats, SmtpSink() as smtp:
+            stack = Stack(root / "stack", nats.url, smtp.port, storage, extra_env=extra_env, ready_timeout=60)
+            with stack:
+                yield stack
+
+
+def write_table(title: str, rows: list[Row], path: Path) -> str:
+    lines = [
+        f"## {title}",
+        "",
+        "| metric | value | baseline | ratio | bar | pass | p50 / p95 / p99 ms, notes |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        baseline = "–" if row.baseline is None else f"{row.baseline:.1f}"
+        lines.append(
+            f"| {row.metric} | {row.value:.1f} {row.unit} | {baseline} | {row.ratio} | {row.bar} | "
+            f"{'yes' if row.passed else 'NO'} | {row.detail} |"
+        )
+    text = "\n".join(lines) + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return text
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
