@@ -1,4 +1,4 @@
-"""The orgs service's HTTP app: the routes of api.md §3–§5 and the internal routes."""
+"""The orgs service's HTTP app: the routes of api.md §3-§5 and the internal routes."""
 
 from __future__ import annotations
 

@@ -38,14 +38,11 @@ async def fetch_page(
     The count rides along as a scalar subquery, so a page costs one statement; only an empty page
     (an offset past the end) needs a second one to learn the total.
     """
-    counted = select(func.count()).select_from(id_column.table).where(*scope)  # type: ignore[attr-defined]
+    counted = select(func.count()).select_from(id_column.table).where(*scope)
     total_column = counted.correlate(None).scalar_subquery().label("total")
     statement = query.where(*scope).add_columns(total_column)
     after = cursor_id(page)
-    if after is not None:
-        statement = statement.where(id_column > after)
-    else:
-        statement = statement.offset(page.offset)
+    statement = statement.where(id_column > after) if after is not None else statement.offset(page.offset)
     rows = (await db.execute(statement.order_by(id_column).limit(page.limit + 1))).all()
     total = int(rows[0].total) if rows else int((await db.execute(counted)).scalar_one())
     return rows, total

@@ -1,4 +1,4 @@
-"""Who may do what in an organization: the access rules of api.md §3–§6, written once.
+"""Who may do what in an organization: the access rules of api.md §3-§6, written once.
 
 Every org-scoped endpoint asks this module before it acts:
 

@@ -1,4 +1,4 @@
-"""The ordered roles and the team permissions of api.md §3–§5 (role input is case-insensitive)."""
+"""The ordered roles and the team permissions of api.md §3-§5 (role input is case-insensitive)."""
 
 from __future__ import annotations
 

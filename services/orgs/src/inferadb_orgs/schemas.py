@@ -39,6 +39,6 @@ def _description(value: Any) -> Any:
 
 
 DisplayName = Annotated[str, BeforeValidator(_display_name)]
-"""Organization and team names (api.md §9): trimmed, 1–100 characters, no control characters, no ``<``/``>``."""
+"""Organization and team names (api.md §9): trimmed, 1-100 characters, no control characters, no ``<``/``>``."""
 
 Description = Annotated[str | None, BeforeValidator(_description)]

@@ -29,6 +29,7 @@ async def ensure_member_room(
 
     ``invitation_counted``: the newcomer's own invitation is already among the pending ones (accepting).
     """
+    await organizations_repo.lock_organization(db, organization.id)
     maximum = limits_of(config, organization).members
     members = await members_repo.count_members(db, organization.id)
     pending = await invitations_repo.count_live_pending(db, organization.id, now)
@@ -38,12 +39,14 @@ async def ensure_member_room(
 
 
 async def ensure_team_room(config: OrganizationsConfig, db: AsyncSession, organization: Row[Any]) -> None:
+    await organizations_repo.lock_organization(db, organization.id)
     maximum = limits_of(config, organization).teams
     if await teams_repo.count_teams(db, organization.id) >= maximum:
         raise TierLimitExceeded("teams", maximum)
 
 
 async def ensure_vault_room(config: OrganizationsConfig, db: AsyncSession, organization: Row[Any]) -> None:
+    await organizations_repo.lock_organization(db, organization.id)
     maximum = limits_of(config, organization).vaults
     if await vaults_repo.count_live_vaults(db, organization.id) >= maximum:
         raise TierLimitExceeded("vaults", maximum)

@@ -15,6 +15,7 @@ from inferadb_orgs import policy
 from inferadb_orgs.cascade import remove_member_access
 from inferadb_orgs.errors import MemberNotFound
 from inferadb_orgs.members import repository as repo
+from inferadb_orgs.organizations import repository as organizations_repo
 from inferadb_orgs.policy import OrgAccess
 from inferadb_orgs.roles import OrgRole
 from inferadb_orgs.state import OrgsState
@@ -29,7 +30,7 @@ async def change_role(
     if new_role is current:
         return target
     if new_role is not OrgRole.OWNER:
-        owners = await repo.count_owners(db, access.organization_id)
+        owners = await _owners(db, access)
         policy.check_keeps_an_owner(current, owners, "Cannot demote the last owner of the organization")
     await repo.update_role(db, member_id, new_role)
     await state.outbox.record(
@@ -47,14 +48,14 @@ async def remove(state: OrgsState, db: AsyncSession, access: OrgAccess, actor: A
     target = await _target(db, access, member_id)
     role = OrgRole(target.role)
     policy.check_member_removal(access, role)
-    owners = await repo.count_owners(db, access.organization_id)
+    owners = await _owners(db, access)
     policy.check_keeps_an_owner(role, owners, "Cannot remove the last owner of the organization")
     reason = "left" if target.user_id == access.user_id else "removed"
     await _remove(state, db, access.organization_id, target, actor, reason)
 
 
 async def leave(state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Actor) -> None:
-    owners = await repo.count_owners(db, access.organization_id)
+    owners = await _owners(db, access)
     policy.check_keeps_an_owner(
         access.role, owners, "The last owner cannot leave the organization; transfer ownership first"
     )
@@ -75,6 +76,12 @@ async def _remove(
         resource_id=member.id,
         data={"user_id": str(member.user_id), "role": member.role, "reason": reason, **removed},
     )
+
+
+async def _owners(db: AsyncSession, access: OrgAccess) -> int:
+    """The OWNER count, with the organization locked so two owners cannot both step down at once."""
+    await organizations_repo.lock_organization(db, access.organization_id)
+    return await repo.count_owners(db, access.organization_id)
 
 
 async def _target(db: AsyncSession, access: OrgAccess, member_id: int) -> Row[Any]:

@@ -36,6 +36,14 @@ async def organizations_of_user(db: AsyncSession, user_id: int, page: PageParams
     return await fetch_page(db, query, organization_members.c.organization_id, scope, page)
 
 
+async def lock_organization(db: AsyncSession, organization_id: int) -> None:
+    """Serialise changes that check a count first (owners, tier limits) per organization.
+
+    ``SELECT … FOR UPDATE`` on PostgreSQL; SQLite serialises every write transaction anyway.
+    """
+    await db.execute(select(organizations.c.id).where(organizations.c.id == organization_id).with_for_update())
+
+
 async def insert_organization(db: AsyncSession, **values: Any) -> None:
     await db.execute(insert(organizations).values(**values))
 

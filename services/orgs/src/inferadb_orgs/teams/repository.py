@@ -74,7 +74,7 @@ async def delete_teams_of_organization(db: AsyncSession, organization_id: int) -
 
 
 async def _delete_count(db: AsyncSession, statement: Any) -> int:
-    return int((await db.execute(statement)).rowcount)
+    return int((await db.execute(statement)).rowcount)  # type: ignore[attr-defined]
 
 
 # -- team members ---------------------------------------------------------------------------------

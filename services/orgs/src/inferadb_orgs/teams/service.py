@@ -15,6 +15,7 @@ from inferadb_common.events.envelope import Actor
 from inferadb_common.ids import new_id
 from inferadb_orgs import tiers
 from inferadb_orgs.errors import MemberNotFound, NotAnOrganizationMember, TeamNotFound, TeamPermissionNotFound
+from inferadb_orgs.events import record
 from inferadb_orgs.members import repository as members_repo
 from inferadb_orgs.policy import OrgAccess
 from inferadb_orgs.roles import TeamPermission
@@ -62,7 +63,7 @@ async def create_team(
         )
     except IntegrityError as exc:
         raise TeamNameTaken(name) from exc
-    await _event(state, db, access, actor, "team.created", team_id, {"name": name})
+    await record(state, db, access, actor, "team.created", team_id, {"name": name})
     return await _team(db, access, team_id)
 
 
@@ -83,13 +84,13 @@ async def update_team(
             await repo.update_team(db, team.id, updated_at=now, **values)
         except IntegrityError as exc:
             raise TeamNameTaken(values["name"]) from exc
-        await _event(state, db, access, actor, "team.updated", team.id, dict(changes))
+        await record(state, db, access, actor, "team.updated", team.id, dict(changes))
     return await _team(db, access, team.id)
 
 
 async def delete_team(state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Actor, team: Row[Any]) -> None:
     removed = await repo.delete_team(db, team.id)
-    await _event(state, db, access, actor, "team.deleted", team.id, {"name": team.name, "removed": removed})
+    await record(state, db, access, actor, "team.deleted", team.id, {"name": team.name, "removed": removed})
 
 
 # -- team members ---------------------------------------------------------------------------------
@@ -115,7 +116,7 @@ async def add_member(
     except IntegrityError as exc:
         raise AlreadyInTeam() from exc
     data = {"team_id": str(team.id), "user_id": str(user_id), "is_manager": is_manager}
-    await _event(state, db, access, actor, "team_member.added", member_id, data)
+    await record(state, db, access, actor, "team_member.added", member_id, data)
     return await _team_member(db, team, member_id)
 
 
@@ -132,7 +133,7 @@ async def update_member(
     if member.is_manager != is_manager:
         await repo.update_team_member(db, member_id, is_manager=is_manager)
         data = {"team_id": str(team.id), "user_id": str(member.user_id), "is_manager": is_manager}
-        await _event(state, db, access, actor, "team_member.updated", member_id, data)
+        await record(state, db, access, actor, "team_member.updated", member_id, data)
     return await _team_member(db, team, member_id)
 
 
@@ -142,7 +143,7 @@ async def remove_member(
     member = await _team_member(db, team, member_id)
     await repo.delete_team_member(db, member_id)
     data = {"team_id": str(team.id), "user_id": str(member.user_id)}
-    await _event(state, db, access, actor, "team_member.removed", member_id, data)
+    await record(state, db, access, actor, "team_member.removed", member_id, data)
 
 
 # -- team permissions -----------------------------------------------------------------------------
@@ -170,7 +171,7 @@ async def grant_permission(
     except IntegrityError as exc:
         raise PermissionAlreadyGranted() from exc
     data = {"team_id": str(team.id), "permission": permission.value}
-    await _event(state, db, access, actor, "team_permission.granted", permission_id, data)
+    await record(state, db, access, actor, "team_permission.granted", permission_id, data)
     row = await repo.get_team_permission(db, team.id, permission_id=permission_id)
     assert row is not None
     return row
@@ -188,7 +189,7 @@ async def revoke_permission(
         raise TeamPermissionNotFound()
     await repo.delete_team_permission(db, row.id)
     data = {"team_id": str(team.id), "permission": row.permission}
-    await _event(state, db, access, actor, "team_permission.revoked", row.id, data)
+    await record(state, db, access, actor, "team_permission.revoked", row.id, data)
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -206,17 +207,3 @@ async def _team_member(db: AsyncSession, team: Row[Any], member_id: int) -> Row[
     if member is None:
         raise MemberNotFound()
     return member
-
-
-async def _event(
-    state: OrgsState,
-    db: AsyncSession,
-    access: OrgAccess,
-    actor: Actor,
-    event_type: str,
-    resource_id: int,
-    data: dict[str, Any],
-) -> None:
-    await state.outbox.record(
-        db, event_type, actor=actor, organization_id=access.organization_id, resource_id=resource_id, data=data
-    )

@@ -15,6 +15,7 @@ from inferadb_common.errors import BadRequest, Conflict
 from inferadb_common.events.envelope import Actor
 from inferadb_common.ids import new_id
 from inferadb_orgs.errors import GrantNotFound, NotAnOrganizationMember
+from inferadb_orgs.events import record
 from inferadb_orgs.members import repository as members_repo
 from inferadb_orgs.policy import OrgAccess
 from inferadb_orgs.roles import VaultRole
@@ -73,7 +74,7 @@ async def create_grant(
     except IntegrityError as exc:
         raise Conflict(kind.duplicate) from exc
     data = {"vault_id": str(vault.id), kind.grantee: str(grantee_id), "role": role.value}
-    await _event(state, db, access, actor, f"{kind.events}.created", grant_id, data)
+    await record(state, db, access, actor, f"{kind.events}.created", grant_id, data)
     return await _grant(db, kind, vault, grant_id)
 
 
@@ -96,7 +97,7 @@ async def update_grant(
             "role": role.value,
             "previous_role": grant.role,
         }
-        await _event(state, db, access, actor, f"{kind.events}.updated", grant_id, data)
+        await record(state, db, access, actor, f"{kind.events}.updated", grant_id, data)
     return await _grant(db, kind, vault, grant_id)
 
 
@@ -106,7 +107,7 @@ async def delete_grant(
     grant = await _grant(db, kind, vault, grant_id)
     await repo.delete_grant(db, kind.table, grant_id)
     data = {"vault_id": str(vault.id), kind.grantee: str(getattr(grant, kind.grantee)), "role": grant.role}
-    await _event(state, db, access, actor, f"{kind.events}.deleted", grant_id, data)
+    await record(state, db, access, actor, f"{kind.events}.deleted", grant_id, data)
 
 
 async def _grant(db: AsyncSession, kind: GrantKind, vault: Row[Any], grant_id: int) -> Row[Any]:
@@ -114,17 +115,3 @@ async def _grant(db: AsyncSession, kind: GrantKind, vault: Row[Any], grant_id: i
     if grant is None:
         raise GrantNotFound()
     return grant
-
-
-async def _event(
-    state: OrgsState,
-    db: AsyncSession,
-    access: OrgAccess,
-    actor: Actor,
-    event_type: str,
-    resource_id: int,
-    data: dict[str, Any],
-) -> None:
-    await state.outbox.record(
-        db, event_type, actor=actor, organization_id=access.organization_id, resource_id=resource_id, data=data
-    )

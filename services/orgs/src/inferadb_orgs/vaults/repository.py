@@ -71,7 +71,7 @@ async def delete_vaults_of_organization(db: AsyncSession, organization_id: int) 
 
 
 async def _delete_count(db: AsyncSession, statement: Any) -> int:
-    return int((await db.execute(statement)).rowcount)
+    return int((await db.execute(statement)).rowcount)  # type: ignore[attr-defined]
 
 
 # -- grants (the same SQL for user grants and team grants) --------------------------------------

@@ -16,7 +16,7 @@ _VAULT_NAME_PUNCTUATION = frozenset(" -_")
 
 
 def clean_vault_name(value: Any) -> str:
-    """api.md §9: trimmed, 1–100 characters of Unicode letters and digits, space, ``-`` and ``_``.
+    """api.md §9: trimmed, 1-100 characters of Unicode letters and digits, space, ``-`` and ``_``.
 
     Combining marks count as part of the letter they follow (written Devanagari or Thai needs them);
     the name is compared and stored in NFC.

@@ -15,6 +15,7 @@ from inferadb_common.events.envelope import Actor
 from inferadb_common.ids import new_id
 from inferadb_orgs import tiers
 from inferadb_orgs.errors import VaultNotFound
+from inferadb_orgs.events import record
 from inferadb_orgs.policy import OrgAccess
 from inferadb_orgs.roles import VaultRole
 from inferadb_orgs.state import OrgsState
@@ -64,9 +65,9 @@ async def create_vault(
         granted_at=now,
         granted_by_user_id=access.user_id,
     )
-    await _event(state, db, access, actor, "vault.created", vault_id, {"name": name})
+    await record(state, db, access, actor, "vault.created", vault_id, {"name": name})
     grant_data = {"vault_id": str(vault_id), "user_id": str(access.user_id), "role": VaultRole.ADMIN.value}
-    await _event(state, db, access, actor, "vault_user_grant.created", grant_id, grant_data)
+    await record(state, db, access, actor, "vault_user_grant.created", grant_id, grant_data)
     return await _vault(db, access, vault_id)
 
 
@@ -87,7 +88,7 @@ async def update_vault(
             await repo.update_vault(db, vault.id, updated_at=now, **values)
         except IntegrityError as exc:
             raise VaultNameTaken(values["name"]) from exc
-        await _event(state, db, access, actor, "vault.updated", vault.id, dict(changes))
+        await record(state, db, access, actor, "vault.updated", vault.id, dict(changes))
     return await _vault(db, access, vault.id)
 
 
@@ -98,7 +99,7 @@ async def delete_vault(
     removed = await repo.soft_delete_vault(db, vault.id, now)
     for hook in state.vault_deletion_hooks:
         await hook(db, int(vault.id), actor, now)
-    await _event(state, db, access, actor, "vault.deleted", vault.id, {"name": vault.name, "removed": removed})
+    await record(state, db, access, actor, "vault.deleted", vault.id, {"name": vault.name, "removed": removed})
 
 
 async def _vault(db: AsyncSession, access: OrgAccess, vault_id: int) -> Row[Any]:
@@ -106,17 +107,3 @@ async def _vault(db: AsyncSession, access: OrgAccess, vault_id: int) -> Row[Any]
     if vault is None:
         raise VaultNotFound()
     return vault
-
-
-async def _event(
-    state: OrgsState,
-    db: AsyncSession,
-    access: OrgAccess,
-    actor: Actor,
-    event_type: str,
-    resource_id: int,
-    data: dict[str, Any],
-) -> None:
-    await state.outbox.record(
-        db, event_type, actor=actor, organization_id=access.organization_id, resource_id=resource_id, data=data
-    )

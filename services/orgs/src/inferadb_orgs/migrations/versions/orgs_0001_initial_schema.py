@@ -2,7 +2,7 @@
 
 Revision ID: orgs_0001
 Revises:
-Create Date: 2026-11-29 08:42:08.326569
+Create Date: 2026-11-29 09:00:40.114686
 """
 
 import sqlalchemy as sa
@@ -71,6 +71,33 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_directory_verified_emails_user_id"), ["user_id"], unique=False)
 
     op.create_table(
+        "invitations",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("organization_id", sa.BigInteger(), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("role", sa.String(length=16), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("invited_by_user_id", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("responded_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("token_hash"),
+    )
+    with op.batch_alter_table("invitations", schema=None) as batch_op:
+        batch_op.create_index("ix_invitations_email_status", ["email", "status"], unique=False)
+        batch_op.create_index("ix_invitations_org_id_id", ["organization_id", "id"], unique=False)
+        batch_op.create_index(
+            "uq_invitations_pending_org_email",
+            ["organization_id", "email"],
+            unique=True,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        )
+
+    op.create_table(
         "organization_members",
         sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("organization_id", sa.BigInteger(), nullable=False),
@@ -85,16 +112,148 @@ def upgrade() -> None:
         batch_op.create_index("ix_organization_members_org_id_id", ["organization_id", "id"], unique=False)
         batch_op.create_index("ix_organization_members_user_id", ["user_id"], unique=False)
 
+    op.create_table(
+        "teams",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("organization_id", sa.BigInteger(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("name_key", sa.String(length=100), nullable=False),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("organization_id", "name_key", name="uq_teams_org_name_key"),
+    )
+    with op.batch_alter_table("teams", schema=None) as batch_op:
+        batch_op.create_index("ix_teams_org_id_id", ["organization_id", "id"], unique=False)
+
+    op.create_table(
+        "vaults",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("organization_id", sa.BigInteger(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("name_key", sa.String(length=100), nullable=False),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("sync_status", sa.String(length=16), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("vaults", schema=None) as batch_op:
+        batch_op.create_index("ix_vaults_org_id_id", ["organization_id", "id"], unique=False)
+        batch_op.create_index(
+            "uq_vaults_live_org_name_key",
+            ["organization_id", "name_key"],
+            unique=True,
+            sqlite_where=sa.text("deleted_at IS NULL"),
+            postgresql_where=sa.text("deleted_at IS NULL"),
+        )
+
+    op.create_table(
+        "team_members",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("team_id", sa.BigInteger(), nullable=False),
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("is_manager", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["team_id"], ["teams.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("team_id", "user_id", name="uq_team_members_team_user"),
+    )
+    with op.batch_alter_table("team_members", schema=None) as batch_op:
+        batch_op.create_index("ix_team_members_user_id", ["user_id"], unique=False)
+
+    op.create_table(
+        "team_permissions",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("team_id", sa.BigInteger(), nullable=False),
+        sa.Column("permission", sa.String(length=40), nullable=False),
+        sa.Column("granted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("granted_by_user_id", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(["team_id"], ["teams.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("team_id", "permission", name="uq_team_permissions_team_permission"),
+    )
+    op.create_table(
+        "vault_team_grants",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("vault_id", sa.BigInteger(), nullable=False),
+        sa.Column("team_id", sa.BigInteger(), nullable=False),
+        sa.Column("role", sa.String(length=16), nullable=False),
+        sa.Column("granted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("granted_by_user_id", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(["team_id"], ["teams.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["vault_id"], ["vaults.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("vault_id", "team_id", name="uq_vault_team_grants_vault_team"),
+    )
+    with op.batch_alter_table("vault_team_grants", schema=None) as batch_op:
+        batch_op.create_index("ix_vault_team_grants_team_id", ["team_id"], unique=False)
+
+    op.create_table(
+        "vault_user_grants",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("vault_id", sa.BigInteger(), nullable=False),
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("role", sa.String(length=16), nullable=False),
+        sa.Column("granted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("granted_by_user_id", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(["vault_id"], ["vaults.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("vault_id", "user_id", name="uq_vault_user_grants_vault_user"),
+    )
+    with op.batch_alter_table("vault_user_grants", schema=None) as batch_op:
+        batch_op.create_index("ix_vault_user_grants_user_id", ["user_id"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("vault_user_grants", schema=None) as batch_op:
+        batch_op.drop_index("ix_vault_user_grants_user_id")
+
+    op.drop_table("vault_user_grants")
+    with op.batch_alter_table("vault_team_grants", schema=None) as batch_op:
+        batch_op.drop_index("ix_vault_team_grants_team_id")
+
+    op.drop_table("vault_team_grants")
+    op.drop_table("team_permissions")
+    with op.batch_alter_table("team_members", schema=None) as batch_op:
+        batch_op.drop_index("ix_team_members_user_id")
+
+    op.drop_table("team_members")
+    with op.batch_alter_table("vaults", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_vaults_live_org_name_key",
+            sqlite_where=sa.text("deleted_at IS NULL"),
+            postgresql_where=sa.text("deleted_at IS NULL"),
+        )
+        batch_op.drop_index("ix_vaults_org_id_id")
+
+    op.drop_table("vaults")
+    with op.batch_alter_table("teams", schema=None) as batch_op:
+        batch_op.drop_index("ix_teams_org_id_id")
+
+    op.drop_table("teams")
     with op.batch_alter_table("organization_members", schema=None) as batch_op:
         batch_op.drop_index("ix_organization_members_user_id")
         batch_op.drop_index("ix_organization_members_org_id_id")
 
     op.drop_table("organization_members")
+    with op.batch_alter_table("invitations", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_invitations_pending_org_email",
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        )
+        batch_op.drop_index("ix_invitations_org_id_id")
+        batch_op.drop_index("ix_invitations_email_status")
+
+    op.drop_table("invitations")
     with op.batch_alter_table("directory_verified_emails", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_directory_verified_emails_user_id"))
 

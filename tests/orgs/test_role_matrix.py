@@ -1,0 +1,307 @@
+"""Role matrix and tenant isolation, generated over the gateway's route table (api.md §3-§5).
+
+Every org-scoped route the orgs service owns (clients, certificates, tokens and JWKS come with a later
+issue) is called by each kind of caller: OWNER, ADMIN, MEMBER, a MEMBER whose team holds the route's
+``ORG_PERM_*`` permission, a MEMBER whose team holds ``ORG_PERM_OWNER_ACTIONS`` (counts as ADMIN,
+never as OWNER) and an outsider (a member of another organization only). Allowed callers get 2xx,
+the others 403 ``INSUFFICIENT_PERMISSIONS``, the outsider always 404, whatever the organization's state.
+Destructive routes run on a fresh organization of their own.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from inferadb_gateway.routes import ROUTES, Route
+from tests.orgs.conftest import ROOMY_ENV, start_env
+from tests.orgs.matrix_world import World, build_world, unique_name
+
+LATER_ISSUES = ("/clients", "/certificates", "/tokens", "jwks.json")
+ORG_ROUTES = [
+    route
+    for route in ROUTES
+    if route.org_scoped and route.service == "orgs" and not any(part in route.path for part in LATER_ISSUES)
+]
+RANK = {"MEMBER": 1, "ADMIN": 2, "OWNER": 3}
+
+
+@dataclass(frozen=True)
+class Prepared:
+    params: dict[str, str]
+    body: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Case:
+    min_role: str
+    prepare: Callable[[World, str, bool], Prepared]  # (world, caller kind, expected to succeed)
+    permission: str | None = None
+
+
+def main(**extra: str) -> Callable[[World, str, bool], Prepared]:
+    """Existing objects of the main organization (``extra`` names keys of ``World.ids``)."""
+
+    def prepare(world: World, _kind: str, _allowed: bool) -> Prepared:
+        return Prepared({"org": world.org, **{param: world.ids[key] for param, key in extra.items()}})
+
+    return prepare
+
+
+def with_body(
+    prepare: Callable[[World, str, bool], Prepared], body: Callable[[World], dict[str, Any]]
+) -> Callable[[World, str, bool], Prepared]:
+    def wrapped(world: World, kind: str, allowed: bool) -> Prepared:
+        return Prepared(prepare(world, kind, allowed).params, body(world))
+
+    return wrapped
+
+
+def scratch(
+    body: Callable[[World, str, str], dict[str, Any] | None] | None = None, *, suspended: bool = False
+) -> Callable[[World, str, bool], Prepared]:
+    """A fresh organization for a caller expected to succeed; a shared one for those expected to fail."""
+
+    def prepare(world: World, kind: str, allowed: bool) -> Prepared:
+        key = "suspended" if suspended else "active"
+        if allowed:
+            org = world.scratch_org()
+        else:
+            if key not in world.shared_scratch:
+                world.shared_scratch[key] = world.scratch_org()
+            org = world.shared_scratch[key]
+        if suspended:
+            status = world.owner.get(f"/v1/organizations/{org}").json()["organization"]["status"]
+            if status != "suspended":
+                world.ok(world.owner.post(f"/v1/organizations/{org}/suspend"))
+        return Prepared({"org": org}, body(world, kind, org) if body else None)
+
+    return prepare
+
+
+def fresh(
+    make: Callable[[World], dict[str, str]], body: Callable[[World], dict[str, Any]] | None = None
+) -> Callable[[World, str, bool], Prepared]:
+    """New objects in the main organization for every call."""
+
+    def prepare(world: World, _kind: str, _allowed: bool) -> Prepared:
+        return Prepared({"org": world.org, **make(world)}, body(world) if body else None)
+
+    return prepare
+
+
+def _transfer_body(world: World, kind: str, _org: str) -> dict[str, Any]:
+    target = world.admin if kind == "MEMBER" else world.member
+    return {"new_owner_user_id": target.id}
+
+
+def _fresh_team_with_target(world: World) -> dict[str, str]:
+    team = world.new_team()
+    return {"team": team, "member": world.add_to_team(team, world.target)}
+
+
+def _fresh_team_permission(world: World) -> dict[str, str]:
+    team = world.new_team()
+    return {"team": team, "permission": world.grant_team_permission(team, "ORG_PERM_TEAM_CREATE")}
+
+
+def _fresh_vault_with_user_grant(world: World) -> dict[str, str]:
+    vault = world.new_vault()
+    path = f"/v1/organizations/{world.org}/vaults/{vault}/user-grants"
+    grant = world.ok(world.owner.post(path, {"user_id": world.target.id, "role": "READER"}))["grant"]["id"]
+    return {"vault": vault, "grant": grant}
+
+
+def _fresh_vault_with_team_grant(world: World) -> dict[str, str]:
+    vault = world.new_vault()
+    path = f"/v1/organizations/{world.org}/vaults/{vault}/team-grants"
+    grant = world.ok(world.owner.post(path, {"team_id": world.ids["team"], "role": "READER"}))["grant"]["id"]
+    return {"vault": vault, "grant": grant}
+
+
+def _fresh_invitation(world: World) -> dict[str, str]:
+    path = f"/v1/organizations/{world.org}/invitations"
+    invitation = world.ok(world.owner.post(path, {"email": f"{secrets.token_hex(6)}@example.com", "role": "MEMBER"}))
+    return {"invitation": invitation["invitation"]["id"]}
+
+
+ORG = "/v1/organizations/{org}"
+CASES: dict[tuple[str, str], Case] = {
+    # §3 organizations and members
+    ("GET", ORG): Case("MEMBER", main()),
+    ("PATCH", ORG): Case("ADMIN", with_body(main(), lambda w: {"name": unique_name("Main")})),
+    ("DELETE", ORG): Case("OWNER", scratch()),
+    ("POST", f"{ORG}/suspend"): Case("OWNER", scratch()),
+    ("POST", f"{ORG}/resume"): Case("OWNER", scratch(suspended=True)),
+    ("POST", f"{ORG}/transfer-ownership"): Case("OWNER", scratch(_transfer_body)),
+    ("GET", f"{ORG}/members"): Case("MEMBER", main()),
+    ("PATCH", f"{ORG}/members/{{member}}"): Case(
+        "ADMIN", with_body(main(member="target_member"), lambda w: {"role": "member"})
+    ),
+    ("DELETE", f"{ORG}/members/{{member}}"): Case("ADMIN", fresh(lambda w: {"member": w.ensure_spare_is_member()})),
+    ("POST", f"{ORG}/leave"): Case("MEMBER", scratch()),
+    ("POST", f"{ORG}/invitations"): Case(
+        "ADMIN",
+        with_body(main(), lambda w: {"email": f"{secrets.token_hex(6)}@example.com", "role": "MEMBER"}),
+        "ORG_PERM_INVITE_USERS",
+    ),
+    ("GET", f"{ORG}/invitations"): Case("ADMIN", main()),
+    ("DELETE", f"{ORG}/invitations/{{invitation}}"): Case(
+        "ADMIN", fresh(_fresh_invitation), "ORG_PERM_REVOKE_INVITATIONS"
+    ),
+    # §4 teams
+    ("POST", f"{ORG}/teams"): Case(
+        "ADMIN", with_body(main(), lambda w: {"name": unique_name("Team")}), "ORG_PERM_TEAM_CREATE"
+    ),
+    ("GET", f"{ORG}/teams"): Case("MEMBER", main()),
+    ("GET", f"{ORG}/teams/{{team}}"): Case("MEMBER", main(team="team")),
+    ("PATCH", f"{ORG}/teams/{{team}}"): Case(
+        "ADMIN", with_body(main(team="team"), lambda w: {"description": unique_name("d")})
+    ),
+    ("DELETE", f"{ORG}/teams/{{team}}"): Case("ADMIN", fresh(lambda w: {"team": w.new_team()}), "ORG_PERM_TEAM_DELETE"),
+    ("POST", f"{ORG}/teams/{{team}}/members"): Case(
+        "ADMIN",
+        fresh(lambda w: {"team": w.new_team()}, lambda w: {"user_id": w.target.id}),
+        "ORG_PERM_TEAM_MANAGE_MEMBERS",
+    ),
+    ("GET", f"{ORG}/teams/{{team}}/members"): Case("MEMBER", main(team="team")),
+    ("PATCH", f"{ORG}/teams/{{team}}/members/{{member}}"): Case(
+        "ADMIN",
+        with_body(main(team="team", member="team_member"), lambda w: {"is_manager": False}),
+        "ORG_PERM_TEAM_MANAGE_MEMBERS",
+    ),
+    ("DELETE", f"{ORG}/teams/{{team}}/members/{{member}}"): Case(
+        "ADMIN", fresh(_fresh_team_with_target), "ORG_PERM_TEAM_MANAGE_MEMBERS"
+    ),
+    ("POST", f"{ORG}/teams/{{team}}/permissions"): Case(
+        "OWNER", fresh(lambda w: {"team": w.new_team()}, lambda w: {"permission": "org_perm_vault_create"})
+    ),
+    ("GET", f"{ORG}/teams/{{team}}/permissions"): Case("ADMIN", main(team="team")),
+    ("DELETE", f"{ORG}/teams/{{team}}/permissions/{{permission}}"): Case("OWNER", fresh(_fresh_team_permission)),
+    # §5 vaults and grants
+    ("POST", f"{ORG}/vaults"): Case(
+        "ADMIN", with_body(main(), lambda w: {"name": unique_name("Vault")}), "ORG_PERM_VAULT_CREATE"
+    ),
+    ("GET", f"{ORG}/vaults"): Case("MEMBER", main()),
+    ("GET", f"{ORG}/vaults/{{vault}}"): Case("MEMBER", main(vault="vault")),
+    ("PATCH", f"{ORG}/vaults/{{vault}}"): Case(
+        "ADMIN", with_body(main(vault="vault"), lambda w: {"description": unique_name("d")})
+    ),
+    ("DELETE", f"{ORG}/vaults/{{vault}}"): Case(
+        "ADMIN", fresh(lambda w: {"vault": w.new_vault()}), "ORG_PERM_VAULT_DELETE"
+    ),
+    ("POST", f"{ORG}/vaults/{{vault}}/user-grants"): Case(
+        "ADMIN", fresh(lambda w: {"vault": w.new_vault()}, lambda w: {"user_id": w.target.id, "role": "reader"})
+    ),
+    ("GET", f"{ORG}/vaults/{{vault}}/user-grants"): Case("MEMBER", main(vault="vault")),
+    ("PATCH", f"{ORG}/vaults/{{vault}}/user-grants/{{grant}}"): Case(
+        "ADMIN", with_body(main(vault="vault", grant="user_grant"), lambda w: {"role": "writer"})
+    ),
+    ("DELETE", f"{ORG}/vaults/{{vault}}/user-grants/{{grant}}"): Case("ADMIN", fresh(_fresh_vault_with_user_grant)),
+    ("POST", f"{ORG}/vaults/{{vault}}/team-grants"): Case(
+        "ADMIN", fresh(lambda w: {"vault": w.new_vault()}, lambda w: {"team_id": w.ids["team"], "role": "reader"})
+    ),
+    ("GET", f"{ORG}/vaults/{{vault}}/team-grants"): Case("MEMBER", main(vault="vault")),
+    ("PATCH", f"{ORG}/vaults/{{vault}}/team-grants/{{grant}}"): Case(
+        "ADMIN", with_body(main(vault="vault", grant="team_grant"), lambda w: {"role": "manager"})
+    ),
+    ("DELETE", f"{ORG}/vaults/{{vault}}/team-grants/{{grant}}"): Case("ADMIN", fresh(_fresh_vault_with_team_grant)),
+}
+
+
+def _level(kind: str, case: Case) -> int:
+    if kind in ("OWNER", "ADMIN", "MEMBER"):
+        return RANK[kind]
+    if kind == "OWNER_ACTIONS" or (kind == "PERMISSION" and case.permission):
+        return RANK["ADMIN"]  # a team permission lets a MEMBER act as ADMIN, never as OWNER
+    return RANK["MEMBER"]
+
+
+def _matrix() -> Iterator[Any]:
+    for route in ORG_ROUTES:
+        case = CASES.get((route.method, route.path))
+        kinds = ["OWNER", "ADMIN", "MEMBER", "OWNER_ACTIONS", "OUTSIDER"]
+        if case is not None and case.permission:
+            kinds.insert(3, "PERMISSION")
+        for kind in kinds:
+            yield pytest.param(route, kind, id=f"{route.method} {route.path.removeprefix(ORG) or '/'} as {kind}")
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    for env in start_env(tmp_path_factory.mktemp("matrix"), ROOMY_ENV):
+        yield build_world(env)
+
+
+def test_every_org_scoped_route_of_the_table_has_a_case() -> None:
+    missing = [(r.method, r.path) for r in ORG_ROUTES if (r.method, r.path) not in CASES]
+    assert not missing
+    assert len(ORG_ROUTES) == len(CASES) == 38
+
+
+def _path(route: Route, params: dict[str, str]) -> str:
+    return route.path.format(**params)
+
+
+@pytest.mark.parametrize(("route", "kind"), list(_matrix()))
+def test_role_matrix(world: World, route: Route, kind: str) -> None:
+    case = CASES[(route.method, route.path)]
+    allowed = kind != "OUTSIDER" and _level(kind, case) >= RANK[case.min_role]
+    prepared = case.prepare(world, kind, allowed)
+    granted = None
+    if kind == "PERMISSION":
+        assert case.permission is not None
+        granted = world.grant_team_permission(world.ids["permission_team"], case.permission)
+    try:
+        response = world.caller(kind).request(route.method, _path(route, prepared.params), prepared.body)
+    finally:
+        if granted is not None:
+            path = f"/v1/organizations/{world.org}/teams/{world.ids['permission_team']}/permissions/{granted}"
+            world.ok(world.owner.delete(path))
+    if kind == "OUTSIDER":
+        assert response.status_code == 404, response.text
+        assert response.json() == {**response.json(), "error": "Organization not found", "code": "NOT_FOUND"}
+    elif allowed:
+        assert 200 <= response.status_code < 300, response.text
+    else:
+        assert response.status_code == 403, response.text
+        assert response.json()["code"] == "INSUFFICIENT_PERMISSIONS"
+
+
+@pytest.mark.parametrize(
+    "route",
+    [r for r in ORG_ROUTES if "{" in r.path.removeprefix(ORG)],
+    ids=lambda r: f"{r.method} {r.path.removeprefix(ORG)}",
+)
+def test_ids_of_another_organization_are_not_found_in_ones_own(world: World, route: Route) -> None:
+    """The outsider, OWNER of its own organization, names the main organization's objects under its own."""
+    prepared = CASES[(route.method, route.path)].prepare(world, "OUTSIDER", False)
+    params = {**prepared.params, "org": world.outsider_org}
+    response = world.outsider.request(route.method, _path(route, params), prepared.body)
+    assert response.status_code == 404, response.text
+    assert response.json()["code"] == "NOT_FOUND"
+    assert response.json()["error"] != "Organization not found"
+
+
+def test_a_vault_by_id_alone_is_only_for_members_of_its_organization(world: World) -> None:
+    vault = world.ids["vault"]
+    assert world.member.get(f"/v1/vaults/{vault}").status_code == 200
+    response = world.outsider.get(f"/v1/vaults/{vault}")
+    assert response.status_code == 404
+    assert response.json()["error"] == "Vault not found"
+
+
+def test_outsiders_see_nothing_of_suspended_or_deleted_organizations(world: World) -> None:
+    org = world.scratch_org()
+    assert world.owner.post(f"/v1/organizations/{org}/suspend").status_code == 200
+    assert world.outsider.get(f"/v1/organizations/{org}").status_code == 404
+    assert world.owner.post(f"/v1/organizations/{org}/resume").status_code == 200
+    assert world.owner.delete(f"/v1/organizations/{org}").status_code == 200
+    for user in (world.owner, world.admin, world.outsider):
+        response = user.get(f"/v1/organizations/{org}")
+        assert response.status_code == 404
+        assert response.json()["error"] == "Organization not found"
