@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +96,15 @@ def wait_until(check: Callable[[], Any], timeout: float = 10.0, interval: float 
         if time.monotonic() > deadline:
             raise AssertionError(f"{what or 'condition'} not met within {timeout}s (last result: {result!r})")
         time.sleep(interval)
+
+
+def seconds_between(start: str, end: str) -> float:
+    """Seconds from one timestamp to another (RFC 3339 from the API, or SQLite's own format)."""
+
+    def parse(value: str) -> datetime:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+    return (parse(end) - parse(start)).total_seconds()
 
 
 def error_of(response: httpx.Response) -> tuple[int, str, str]:

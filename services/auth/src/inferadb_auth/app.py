@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from inferadb_auth.internal.endpoints import router as internal_router
 from inferadb_auth.login.cli import router as cli_router
@@ -13,23 +13,27 @@ from inferadb_auth.sessions.endpoints import router as sessions_router
 from inferadb_auth.state import AuthState
 from inferadb_auth.users.emails import router as emails_router
 from inferadb_auth.users.endpoints import router as users_router
+from inferadb_auth.verification.endpoints import router as verification_router
 from inferadb_common.app import create_service_app
 from inferadb_common.runtime import ServiceContext
+
+ROUTERS: tuple[APIRouter, ...] = (
+    registration_router,
+    verification_router,
+    login_router,
+    cli_router,
+    sessions_router,
+    passwords_router,
+    users_router,
+    emails_router,
+    internal_router,
+)
 
 
 def build_app(ctx: ServiceContext) -> FastAPI:
     app = create_service_app(ctx, title="InferaDB auth service")
     state: AuthState = ctx.extras["auth"]
     app.state.auth = state
-    for router in (
-        registration_router,
-        login_router,
-        cli_router,
-        sessions_router,
-        passwords_router,
-        users_router,
-        emails_router,
-        internal_router,
-    ):
+    for router in ROUTERS:
         app.include_router(router)
     return app

@@ -32,6 +32,10 @@ async def get_user(db: AsyncSession, user_id: int) -> UserRow | None:
     return (await db.execute(select(users).where(users.c.id == user_id))).first()
 
 
+async def lock_user(db: AsyncSession, user_id: int) -> None:
+    await db.execute(select(users.c.id).where(users.c.id == user_id).with_for_update())
+
+
 async def update_user(db: AsyncSession, user_id: int, **values: Any) -> None:
     await db.execute(update(users).where(users.c.id == user_id).values(**values))
 

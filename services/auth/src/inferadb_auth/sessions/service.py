@@ -42,6 +42,9 @@ async def create_session(
     user_agent: str | None,
 ) -> tuple[str, repo.UserRow]:
     """A new session with a fresh token (never reuse one: no session fixation)."""
+    # Count under the user's row lock so concurrent logins cannot both squeeze past the cap
+    # (PostgreSQL; SQLite runs one write transaction at a time anyway).
+    await repo.lock_user(db, user_id)
     if await repo.count_active_sessions(db, user_id, now) >= state.settings.auth.max_sessions_per_user:
         raise MaxSessionsExceeded()
     token = new_token(SESSION_PREFIX)
