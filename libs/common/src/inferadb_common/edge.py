@@ -13,6 +13,7 @@ import orjson
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from inferadb_common.db import is_unavailable_error
 from inferadb_common.errors import error_body
 from inferadb_common.metrics import HTTP_REQUEST_DURATION, HTTP_REQUESTS
 from inferadb_common.request_context import accept_or_generate, set_request_id
@@ -26,6 +27,7 @@ _QUIET_PATHS = frozenset({"/health", "/metrics", "/v1/health/live", "/v1/health/
 
 
 EXTRA_HEADERS = "extra_response_headers"
+RETRY_AFTER = "5"
 
 
 def add_response_headers(scope: Scope, headers: dict[str, str]) -> None:
@@ -112,10 +114,18 @@ class EdgeMiddleware:
         except _BodyTooLarge:
             if not status_holder["started"]:
                 await self._send_error(send_wrapper, 413, "Request body too large", "PAYLOAD_TOO_LARGE")
-        except Exception:
-            logger.exception("unhandled error on %s %s", scope["method"], scope["path"])
-            if not status_holder["started"]:
-                await self._send_error(send_wrapper, 500, "Internal server error", "INTERNAL")
+        except Exception as exc:
+            if is_unavailable_error(exc):
+                # Storage away: a short 503 the client may retry, not a 500 with a traceback per request.
+                logger.warning("storage unavailable on %s %s: %s", scope["method"], scope["path"], exc)
+                if not status_holder["started"]:
+                    await self._send_error(
+                        send_wrapper, 503, "Service unavailable", "UNAVAILABLE", {"Retry-After": RETRY_AFTER}
+                    )
+            else:
+                logger.exception("unhandled error on %s %s", scope["method"], scope["path"])
+                if not status_holder["started"]:
+                    await self._send_error(send_wrapper, 500, "Internal server error", "INTERNAL")
         finally:
             self._observe(scope, int(status_holder["status"]), time.perf_counter() - started)
 
@@ -159,18 +169,13 @@ class EdgeMiddleware:
         return limited_receive
 
     @staticmethod
-    async def _send_error(send: Send, status: int, message: str, code: str) -> None:
+    async def _send_error(
+        send: Send, status: int, message: str, code: str, headers: dict[str, str] | None = None
+    ) -> None:
         body = orjson.dumps(error_body(message, code))
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
+        raw_headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        raw_headers += [(name.lower().encode(), value.encode()) for name, value in (headers or {}).items()]
+        await send({"type": "http.response.start", "status": status, "headers": raw_headers})
         await send({"type": "http.response.body", "body": body})
 
     def _observe(self, scope: Scope, status: int, elapsed: float) -> None:

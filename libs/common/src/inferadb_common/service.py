@@ -1,4 +1,5 @@
-"""Running a service process: ``--help``, ``--version``, ``migrate``, and ``serve`` (the default).
+"""Running a service process: ``--help``, ``--version``, ``migrate``, ``check-config``, the service's own
+commands (:attr:`ServiceDefinition.commands`), and ``serve`` (the default).
 
 Start-up is ordered so that every expected failure prints one clear line and exits 1: config,
 key secret, port, storage, schema version, NATS, worker-id lease. Graceful shutdown on SIGTERM:
@@ -14,7 +15,7 @@ import logging
 import os
 import socket
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -51,6 +52,19 @@ _EXPECTED = (
 )
 
 
+@dataclass(frozen=True)
+class ServiceCommand:
+    """An extra command of one service (``inferadb-orgs rotate-signing-key``).
+
+    ``run`` gets a :class:`ServiceContext` whose storage is ready (schema checked, as at start-up) and
+    whose bus is built but not connected (``await ctx.bus.connect()`` if the command needs NATS); it
+    is shut down afterwards. Expected failures are raised as :class:`StartupError` (one line, exit 1).
+    """
+
+    help: str
+    run: Callable[[ServiceContext], Awaitable[None]]
+
+
 @dataclass
 class ServiceDefinition:
     """What makes one service: its name, schema, routes and background workers."""
@@ -64,6 +78,7 @@ class ServiceDefinition:
     configure: Callable[[ServiceContext], Awaitable[None]] | None = None
     uses_ids: bool = True
     form_paths: Sequence[str] = field(default_factory=tuple)
+    commands: Mapping[str, ServiceCommand] = field(default_factory=dict)
 
     @property
     def program(self) -> str:
@@ -95,13 +110,14 @@ def _parser(definition: ServiceDefinition) -> argparse.ArgumentParser:
         description=f"{definition.description} (InferaDB Management API {definition.name} service)",
         epilog="Every configuration key can be overridden with INFERADB_MGMT__SECTION__KEY.",
     )
+    own = "".join(f"; {name}: {command.help}" for name, command in definition.commands.items())
     parser.add_argument(
         "command",
         nargs="?",
-        choices=("serve", "migrate", "check-config"),
+        choices=("serve", "migrate", "check-config", *definition.commands),
         default="serve",
         help="serve (default): run the service; migrate: bring the schema to the code's "
-        "revision and exit; check-config: validate the configuration and exit",
+        "revision and exit; check-config: validate the configuration and exit" + own,
     )
     parser.add_argument(
         "--config",
@@ -127,6 +143,9 @@ def main(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> in
     try:
         if args.command == "migrate":
             asyncio.run(_migrate(definition, settings))
+            return 0
+        if args.command in definition.commands:
+            asyncio.run(_run_command(definition, definition.commands[args.command], settings, secret))
             return 0
         _install_uvloop()
         asyncio.run(_serve(definition, settings, secret))
@@ -157,6 +176,22 @@ async def _migrate(definition: ServiceDefinition, settings: Settings) -> None:
         print(f"{definition.program}: schema at {head_revision(definition.migrations)}")
     finally:
         await db.dispose()
+
+
+async def _run_command(
+    definition: ServiceDefinition, command: ServiceCommand, settings: Settings, secret: bytes
+) -> None:
+    ctx = ServiceContext(definition.name, settings, Bus(settings.nats, name=definition.program), IdentitySigner(secret))
+    try:
+        if definition.migrations is not None:
+            ctx.db = Database(settings.storage, definition.name)
+            await ctx.db.initialise()
+            await ensure_schema(
+                ctx.db, definition.migrations, settings.storage.migrate_automatically, definition.migrate_command
+            )
+        await command.run(ctx)
+    finally:
+        await ctx.shutdown()
 
 
 def _bind_socket(host: str, port: int, key: str) -> socket.socket:
