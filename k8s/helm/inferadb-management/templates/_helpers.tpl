@@ -1,0 +1,144 @@
+{{/*
+The processes, in a fixed order: the gateway, then the services.
+*/}}
+{{- define "inferadb.components" -}}
+gateway auth orgs audit mailer
+{{- end -}}
+
+{{- define "inferadb.services" -}}
+auth orgs audit mailer
+{{- end -}}
+
+{{/*
+Object name of a component: the gateway's is infera-management-api, the others infera-<component>.
+*/}}
+{{- define "inferadb.name" -}}
+{{- if eq . "gateway" -}}infera-management-api{{- else -}}infera-{{ . }}{{- end -}}
+{{- end -}}
+
+{{/*
+Pod selector labels (what the NetworkPolicies select on). Argument: the component.
+*/}}
+{{- define "inferadb.selectorLabels" -}}
+app.kubernetes.io/name: inferadb-management
+app.kubernetes.io/component: {{ . }}
+{{- end -}}
+
+{{/*
+Labels of every object. Argument: dict "root" $ "component" <component>.
+*/}}
+{{- define "inferadb.labels" -}}
+{{ include "inferadb.selectorLabels" .component }}
+app.kubernetes.io/part-of: inferadb
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/version: {{ .root.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version | replace "+" "_" }}
+{{- end -}}
+
+{{/*
+Image of a component. Argument: dict "root" $ "component" <component>.
+*/}}
+{{- define "inferadb.image" -}}
+{{- printf "%s-%s:%s" .root.Values.image.repository .component (default .root.Chart.AppVersion .root.Values.image.tag) -}}
+{{- end -}}
+
+{{/*
+The ConfigMap infera-env: the values' env, then what the chart owns (listen hosts, ports, service URLs).
+*/}}
+{{- define "inferadb.env" -}}
+{{- $env := dict -}}
+{{- range $key, $value := .Values.env -}}
+{{- $_ := set $env $key (toString $value) -}}
+{{- end -}}
+{{- $_ := set $env "INFERADB_MGMT__SERVER__HTTP_HOST" "0.0.0.0" -}}
+{{- $_ := set $env "INFERADB_MGMT__SERVER__INTERNAL_HOST" "0.0.0.0" -}}
+{{- $_ := set $env "INFERADB_MGMT__SERVER__HTTP_PORT" (toString .Values.components.gateway.port) -}}
+{{- range $service := splitList " " (include "inferadb.services" .) -}}
+{{- $port := (index $.Values.components $service).port -}}
+{{- $_ := set $env (printf "INFERADB_MGMT__SERVICES__%s_URL" (upper $service)) (printf "http://%s:%v" (include "inferadb.name" $service) $port) -}}
+{{- end -}}
+{{- range $key := keys $env | sortAlpha }}
+{{ $key }}: {{ index $env $key | quote }}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Secret-backed variables of a container. Argument: dict "root" $ "storage" bool "smtp" bool.
+*/}}
+{{- define "inferadb.secretEnv" -}}
+- name: INFERADB_MGMT__AUTH__KEY_ENCRYPTION_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ .root.Values.secret.name }}
+      key: key-encryption-secret
+{{- if .storage }}
+- name: INFERADB_MGMT__STORAGE__BACKEND
+  value: postgres
+- name: INFERADB_MGMT__STORAGE__URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ .root.Values.secret.name }}
+      key: database-url
+{{- end }}
+{{- if .smtp }}
+- name: INFERADB_MGMT__EMAIL__SMTP_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ .root.Values.secret.name }}
+      key: smtp-password
+      optional: true
+{{- end }}
+{{- end -}}
+
+{{- define "inferadb.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 10001
+runAsGroup: 10001
+fsGroup: 10001
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{- define "inferadb.containerSecurityContext" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+runAsNonRoot: true
+runAsUser: 10001
+runAsGroup: 10001
+capabilities:
+  drop:
+    - ALL
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{- define "inferadb.volumeMounts" -}}
+- name: config
+  mountPath: /app/config.yaml
+  subPath: config.yaml
+  readOnly: true
+- name: tmp
+  mountPath: /tmp
+{{- end -}}
+
+{{- define "inferadb.volumes" -}}
+- name: config
+  configMap:
+    name: infera-config
+- name: tmp
+  emptyDir:
+    sizeLimit: 64Mi
+{{- end -}}
+
+{{/*
+Hook annotations for what the pre-install/pre-upgrade migration Job needs to exist before it.
+*/}}
+{{- define "inferadb.preMigrationHook" -}}
+{{- if .Values.migrations.enabled }}
+annotations:
+  helm.sh/hook: pre-install,pre-upgrade
+  helm.sh/hook-weight: "-10"
+  helm.sh/hook-delete-policy: before-hook-creation
+{{- end }}
+{{- end -}}
