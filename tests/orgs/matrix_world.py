@@ -60,6 +60,14 @@ class World:
         body = self.ok(self.owner.post(f"/v1/organizations/{self.org}/vaults", {"name": unique_name("Vault")}))
         return str(body["vault"]["id"])
 
+    def new_client(self) -> str:
+        body = self.ok(self.owner.post(f"/v1/organizations/{self.org}/clients", {"name": unique_name("Client")}))
+        return str(body["client"]["id"])
+
+    def new_certificate(self, client: str) -> str:
+        path = f"/v1/organizations/{self.org}/clients/{client}/certificates"
+        return str(self.ok(self.owner.post(path, {"name": unique_name("Cert")}))["certificate"]["id"])
+
     def add_to_team(self, team: str, user: User, org: str | None = None) -> str:
         path = f"/v1/organizations/{org or self.org}/teams/{team}/members"
         return str(self.ok(self.owner.post(path, {"user_id": user.id}))["member"]["id"])
@@ -121,4 +129,10 @@ def build_world(env: OrgsEnv) -> World:
     w.ids["user_grant"] = grant["grant"]["id"]
     grant = w.ok(w.owner.post(f"{vault_path}/team-grants", {"team_id": w.ids["team"], "role": "READER"}))
     w.ids["team_grant"] = grant["grant"]["id"]
+    w.ids["client"] = w.new_client()
+    w.ids["certificate"] = w.new_certificate(w.ids["client"])
+    w.ids["token_vault"] = w.new_vault()  # its creator, the OWNER, holds ADMIN; everyone else READER
+    for user in (w.admin, w.member, w.permitted, w.owner_actions):
+        grants = f"/v1/organizations/{w.org}/vaults/{w.ids['token_vault']}/user-grants"
+        w.ok(w.owner.post(grants, {"user_id": user.id, "role": "READER"}))
     return w

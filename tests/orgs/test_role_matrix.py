@@ -1,11 +1,12 @@
-"""Role matrix and tenant isolation, generated over the gateway's route table (api.md §3-§5).
+"""Role matrix and tenant isolation, generated over the gateway's route table (api.md §3-§6).
 
-Every org-scoped route the orgs service owns (clients, certificates, tokens and JWKS come with a later
-issue) is called by each kind of caller: OWNER, ADMIN, MEMBER, a MEMBER whose team holds the route's
-``ORG_PERM_*`` permission, a MEMBER whose team holds ``ORG_PERM_OWNER_ACTIONS`` (counts as ADMIN,
-never as OWNER) and an outsider (a member of another organization only). Allowed callers get 2xx,
-the others 403 ``INSUFFICIENT_PERMISSIONS``, the outsider always 404, whatever the organization's state.
-Destructive routes run on a fresh organization of their own.
+Every org-scoped route the orgs service owns that needs a session (the organization JWKS routes are
+public and tested in tests/tokens) is called by each kind of caller: OWNER, ADMIN, MEMBER, a MEMBER
+whose team holds the route's ``ORG_PERM_*`` permission, a MEMBER whose team holds
+``ORG_PERM_OWNER_ACTIONS`` (counts as ADMIN, never as OWNER) and an outsider (a member of another
+organization only). Allowed callers get 2xx, the others 403 ``INSUFFICIENT_PERMISSIONS``, the
+outsider always 404, whatever the organization's state. Destructive routes run on a fresh
+organization of their own.
 """
 
 from __future__ import annotations
@@ -21,11 +22,8 @@ from inferadb_gateway.routes import ROUTES, Route
 from tests.orgs.conftest import ROOMY_ENV, start_env
 from tests.orgs.matrix_world import World, build_world, unique_name
 
-LATER_ISSUES = ("/clients", "/certificates", "/tokens", "jwks.json")
 ORG_ROUTES = [
-    route
-    for route in ROUTES
-    if route.org_scoped and route.service == "orgs" and not any(part in route.path for part in LATER_ISSUES)
+    route for route in ROUTES if route.org_scoped and route.service == "orgs" and not route.path.endswith("jwks.json")
 ]
 RANK = {"MEMBER": 1, "ADMIN": 2, "OWNER": 3}
 
@@ -123,6 +121,15 @@ def _fresh_vault_with_team_grant(world: World) -> dict[str, str]:
     return {"vault": vault, "grant": grant}
 
 
+def _fresh_client(world: World) -> dict[str, str]:
+    return {"client": world.new_client()}
+
+
+def _fresh_certificate(world: World) -> dict[str, str]:
+    client = world.ids["client"]
+    return {"client": client, "certificate": world.new_certificate(client)}
+
+
 def _fresh_invitation(world: World) -> dict[str, str]:
     path = f"/v1/organizations/{world.org}/invitations"
     invitation = world.ok(world.owner.post(path, {"email": f"{secrets.token_hex(6)}@example.com", "role": "MEMBER"}))
@@ -210,6 +217,31 @@ CASES: dict[tuple[str, str], Case] = {
         "ADMIN", with_body(main(vault="vault", grant="team_grant"), lambda w: {"role": "manager"})
     ),
     ("DELETE", f"{ORG}/vaults/{{vault}}/team-grants/{{grant}}"): Case("ADMIN", fresh(_fresh_vault_with_team_grant)),
+    # §6 clients, certificates, vault tokens (every caller holds a READER grant on token_vault)
+    ("POST", f"{ORG}/clients"): Case(
+        "ADMIN", with_body(main(), lambda w: {"name": unique_name("Client")}), "ORG_PERM_CLIENT_CREATE"
+    ),
+    ("GET", f"{ORG}/clients"): Case("MEMBER", main()),
+    ("GET", f"{ORG}/clients/{{client}}"): Case("MEMBER", main(client="client")),
+    ("PATCH", f"{ORG}/clients/{{client}}"): Case(
+        "ADMIN", with_body(main(client="client"), lambda w: {"description": unique_name("d")})
+    ),
+    ("DELETE", f"{ORG}/clients/{{client}}"): Case("ADMIN", fresh(_fresh_client), "ORG_PERM_CLIENT_DELETE"),
+    ("POST", f"{ORG}/clients/{{client}}/deactivate"): Case("ADMIN", fresh(_fresh_client)),
+    ("POST", f"{ORG}/clients/{{client}}/certificates"): Case(
+        "ADMIN", with_body(main(client="client"), lambda w: {"name": unique_name("Cert")}), "ORG_PERM_CLIENT_MANAGE"
+    ),
+    ("GET", f"{ORG}/clients/{{client}}/certificates"): Case("MEMBER", main(client="client")),
+    ("GET", f"{ORG}/clients/{{client}}/certificates/{{certificate}}"): Case(
+        "MEMBER", main(client="client", certificate="certificate")
+    ),
+    ("POST", f"{ORG}/clients/{{client}}/certificates/{{certificate}}/revoke"): Case(
+        "ADMIN", fresh(_fresh_certificate), "ORG_PERM_CLIENT_REVOKE"
+    ),
+    ("DELETE", f"{ORG}/clients/{{client}}/certificates/{{certificate}}"): Case(
+        "ADMIN", fresh(_fresh_certificate), "ORG_PERM_CLIENT_DELETE"
+    ),
+    ("POST", f"{ORG}/vaults/{{vault}}/tokens"): Case("MEMBER", with_body(main(vault="token_vault"), lambda w: {})),
 }
 
 
@@ -240,7 +272,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 def test_every_org_scoped_route_of_the_table_has_a_case() -> None:
     missing = [(r.method, r.path) for r in ORG_ROUTES if (r.method, r.path) not in CASES]
     assert not missing
-    assert len(ORG_ROUTES) == len(CASES) == 38
+    assert len(ORG_ROUTES) == len(CASES) == 50
 
 
 def _path(route: Route, params: dict[str, str]) -> str:

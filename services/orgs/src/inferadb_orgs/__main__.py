@@ -4,20 +4,35 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from inferadb_common.events.outbox import utcnow
 from inferadb_common.runtime import ServiceContext
-from inferadb_common.service import ServiceDefinition
+from inferadb_common.service import ServiceCommand, ServiceDefinition
 from inferadb_common.service import main as run
-from inferadb_orgs.app import build_app
+from inferadb_orgs.app import FORM_PATHS, build_app
 from inferadb_orgs.directory.consumer import directory_consumer
+from inferadb_orgs.signing.keys import KeyCipher
+from inferadb_orgs.signing.service import SigningKeyring
+from inferadb_orgs.signing.worker import SigningKeyWorker, rotate_signing_key
 from inferadb_orgs.state import OrgsState
 from inferadb_orgs.tables import metadata
+from inferadb_orgs.tokens.revocation import vault_deletion_hook
+from inferadb_orgs.tokens.worker import TokenPurgeWorker
 
 
 async def _configure(ctx: ServiceContext) -> None:
     assert ctx.outbox is not None
-    ctx.extras["orgs"] = OrgsState(settings=ctx.settings, db=ctx.database, outbox=ctx.outbox)
+    keyring = SigningKeyring(ctx.database, KeyCipher(ctx.settings.key_encryption_secret), ctx.settings.auth)
+    # A lost or changed secret stops start-up here with one line, before any token is signed.
+    await keyring.load(utcnow())
+    state = OrgsState(settings=ctx.settings, db=ctx.database, outbox=ctx.outbox, keyring=keyring)
+    state.vault_deletion_hooks.append(vault_deletion_hook(ctx.outbox))
+    ctx.database.on_commit.append(state.subject_cache.after_commit)
+    ctx.extras["orgs"] = state
     default_tier = ctx.settings.organizations.default_tier
     ctx.workers.append(directory_consumer(ctx.bus, ctx.database, ctx.outbox, default_tier))
+    ctx.workers.append(SigningKeyWorker(keyring, ctx.bus))
+    ctx.workers.append(TokenPurgeWorker(ctx.database))
+    ctx.workers.append(state.subject_cache.listen(ctx.bus))
 
 
 DEFINITION = ServiceDefinition(
@@ -28,6 +43,13 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     outbox_table_name="outbox",
     configure=_configure,
+    form_paths=FORM_PATHS,
+    commands={
+        "rotate-signing-key": ServiceCommand(
+            help="activate a new vault-token signing key now (the old one stays in the JWKS) and exit",
+            run=rotate_signing_key,
+        )
+    },
 )
 
 

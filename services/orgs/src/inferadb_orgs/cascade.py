@@ -1,25 +1,33 @@
 """What goes with an organization, and what a user loses on leaving one.
 
-One place per cascade so later resources join it here (clients and certificates go in
-:func:`delete_organization_with_contents` before the members; the vault-token code removes a leaving
-member's refresh tokens of the organization in :func:`remove_member_access`). The foreign keys cascade
-too, as a safety net; these explicit deletes keep the behaviour the same on every backend.
+One place per cascade so later resources join it here. The foreign keys cascade too, as a safety
+net; these explicit deletes keep the behaviour the same on every backend.
 """
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inferadb_common.events.outbox import utcnow
+from inferadb_orgs.certificates import repository as certificates_repo
+from inferadb_orgs.clients import repository as clients_repo
 from inferadb_orgs.invitations import repository as invitations_repo
 from inferadb_orgs.members import repository as members_repo
 from inferadb_orgs.organizations import repository as organizations_repo
 from inferadb_orgs.teams import repository as teams_repo
+from inferadb_orgs.tokens import repository as tokens_repo
+from inferadb_orgs.tokens.subject_cache import mark_credentials_changed
 from inferadb_orgs.vaults import repository as vaults_repo
 
 
 async def delete_organization_with_contents(db: AsyncSession, organization_id: int) -> None:
-    """Vaults (live ones must be gone already) and their grants, teams with their members, permissions
-    and vault grants, invitations, members, then the organization itself."""
+    """Refresh-token families, client certificates and clients, vaults (live ones must be gone
+    already) and their grants, teams with their members, permissions and vault grants, invitations,
+    members, then the organization itself."""
+    mark_credentials_changed(db)
+    await tokens_repo.delete_families_of_organization(db, organization_id)
+    await certificates_repo.delete_certificates_of_organization(db, organization_id)
+    await clients_repo.delete_clients_of_organization(db, organization_id)
     await vaults_repo.delete_vaults_of_organization(db, organization_id)
     await teams_repo.delete_teams_of_organization(db, organization_id)
     await invitations_repo.delete_invitations_of_organization(db, organization_id)
@@ -28,8 +36,12 @@ async def delete_organization_with_contents(db: AsyncSession, organization_id: i
 
 
 async def remove_member_access(db: AsyncSession, organization_id: int, user_id: int) -> dict[str, int]:
-    """A departing member's team memberships and direct vault grants in the organization."""
+    """A departing member's team memberships, direct vault grants and vault-token families there."""
+    families = await tokens_repo.revoke_families(
+        db, tokens_repo.of_user(user_id, organization_id), utcnow(), "member_removed"
+    )
     return {
         "team_memberships_removed": await teams_repo.remove_user_from_teams(db, user_id, organization_id),
         "vault_grants_removed": await vaults_repo.remove_user_grants(db, user_id, organization_id),
+        "refresh_tokens_revoked": len(families),
     }

@@ -60,3 +60,11 @@ class LastOwner(Conflict):
 
 class NotAnOrganizationMember(BadRequest):
     default_message = "User is not a member of this organization"
+
+
+class ClientNotFound(NotFound):
+    default_message = "Client not found"
+
+
+class CertificateNotFound(NotFound):
+    default_message = "Certificate not found"

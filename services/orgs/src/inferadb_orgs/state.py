@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +15,11 @@ from inferadb_common.db import Database
 from inferadb_common.events.envelope import Actor
 from inferadb_common.events.outbox import Outbox
 from inferadb_common.identity import Identity
+from inferadb_orgs.signing.service import SigningKeyring
+from inferadb_orgs.tokens.subject_cache import AssertionSubjectCache
+
+if TYPE_CHECKING:
+    from inferadb_orgs.tokens.issuance import IssuanceWriter
 
 VaultDeletionHook = Callable[[AsyncSession, int, Actor, datetime], Awaitable[None]]
 """Runs inside the transaction that deletes a vault: ``(db, vault_id, actor, now)``."""
@@ -25,10 +30,19 @@ class OrgsState:
     settings: Settings
     db: Database
     outbox: Outbox
+    keyring: SigningKeyring
     # What else must go when a vault goes. The vault-token code registers the revocation of the
     # vault's refresh tokens here (api.md §5, DELETE …/vaults/{vault}); grants are removed by the
     # vault service itself.
     vault_deletion_hooks: list[VaultDeletionHook] = field(default_factory=list)
+    # What POST /v1/token reads (kept briefly) and the group commit of what it writes.
+    subject_cache: AssertionSubjectCache = field(default_factory=AssertionSubjectCache)
+    issuance: IssuanceWriter = field(init=False)
+
+    def __post_init__(self) -> None:
+        from inferadb_orgs.tokens.issuance import IssuanceWriter  # it needs this module
+
+        self.issuance = IssuanceWriter(self)
 
     def link(self, path: str, token: str) -> str:
         return f"{self.settings.frontend_base_url.rstrip('/')}{path}?token={token}"

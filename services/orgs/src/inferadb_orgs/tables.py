@@ -1,10 +1,12 @@
-"""The orgs service's schema: organizations, members, invitations, teams, vaults and grants, and the
+"""The orgs service's schema: organizations, members, invitations, teams, vaults and grants, clients,
+certificates, vault-token signing keys, refresh tokens, the client-assertion replay store, and the
 user directory fed by auth's events.
 
 Uniqueness that must survive concurrent double-submits lives in constraints (the service turns an
 ``IntegrityError`` into 409): one membership per user and org, one pending invitation per address and
 org, one live vault per case-folded name, one grant per vault and grantee, one team per case-folded
-name, one team membership per user.
+name, one team membership per user, one active signing key, one use of a client assertion's ``jti``
+per client, one refresh token per hash.
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
+    Integer,
+    LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -171,6 +176,113 @@ vault_team_grants = Table(
     Column("granted_by_user_id", BigInteger, nullable=False),
     UniqueConstraint("vault_id", "team_id", name="uq_vault_team_grants_vault_team"),
     Index("ix_vault_team_grants_team_id", "team_id"),
+)
+
+clients = Table(
+    "clients",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    _organization_fk(),
+    Column("name", String(100), nullable=False),
+    Column("description", Text, nullable=True),
+    Column("is_active", Boolean, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Index("ix_clients_org_id_id", "organization_id", "id"),
+)
+
+# A certificate is a client's Ed25519 public key; the private key is never stored (api.md §6).
+# Revoking sets is_active false and revoked_at; the organization id is kept for the JWKS query.
+client_certificates = Table(
+    "client_certificates",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("client_id", BigInteger, ForeignKey("clients.id", ondelete="CASCADE"), nullable=False),
+    _organization_fk(),
+    Column("kid", String(100), nullable=False, unique=True),
+    Column("name", String(100), nullable=False),
+    Column("public_key", LargeBinary(32), nullable=False),
+    Column("is_active", Boolean, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime(), nullable=True),
+    Column("last_used_at", UtcDateTime(), nullable=True),
+    Index("ix_client_certificates_client_id_id", "client_id", "id"),
+    Index("ix_client_certificates_org_active", "organization_id", "is_active"),
+)
+
+# The service's own Ed25519 keys for vault tokens. The private key is AES-256-GCM encrypted under a
+# key derived from auth.key_encryption_secret (nonce ‖ ciphertext, the kid as associated data).
+# At most one key is 'active' (the partial unique index settles concurrent rotations); 'retired'
+# keys stay listed in the JWKS while tokens they signed may still be alive.
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("kid", String(64), primary_key=True),
+    Column("public_key", LargeBinary(32), nullable=False),
+    Column("encrypted_private_key", LargeBinary(), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("retired_at", UtcDateTime(), nullable=True),
+    Index(
+        "uq_signing_keys_active",
+        "status",
+        unique=True,
+        sqlite_where=text("status = 'active'"),
+        postgresql_where=text("status = 'active'"),
+    ),
+)
+
+# One family per issued vault token; every refresh replaces the family's live refresh token with a
+# new one. Presenting a spent token revokes the family (revoked_at), so a stolen token that raced
+# its owner dies with it. Exactly one of user_id (with session_id) and client_id (with
+# certificate_id) is set. No foreign keys to clients: a deleted client's families stay, revoked.
+refresh_token_families = Table(
+    "refresh_token_families",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    _organization_fk(),
+    Column("vault_id", BigInteger, ForeignKey("vaults.id", ondelete="CASCADE"), nullable=False),
+    Column("vault_role", String(16), nullable=False),
+    Column("user_id", BigInteger, nullable=True),
+    Column("session_id", BigInteger, nullable=True),
+    Column("client_id", BigInteger, nullable=True),
+    Column("certificate_id", BigInteger, nullable=True),
+    Column("access_token_ttl", Integer, nullable=False),
+    Column("refresh_token_ttl", Integer, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime(), nullable=True),
+    Column("revoked_reason", String(32), nullable=True),
+    Index("ix_refresh_token_families_vault_id", "vault_id"),
+    Index("ix_refresh_token_families_user_id", "user_id"),
+    Index("ix_refresh_token_families_session_id", "session_id"),
+    Index("ix_refresh_token_families_client_id", "client_id"),
+    Index("ix_refresh_token_families_org_id", "organization_id"),
+)
+
+# Only the SHA-256 of a refresh token is stored; used_at marks a spent one (single use).
+refresh_tokens = Table(
+    "refresh_tokens",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("family_id", BigInteger, ForeignKey("refresh_token_families.id", ondelete="CASCADE"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("used_at", UtcDateTime(), nullable=True),
+    Index("ix_refresh_tokens_family_id", "family_id"),
+    Index("ix_refresh_tokens_expires_at", "expires_at"),
+)
+
+# The replay store of client assertions, shared by every replica: a jti is single use per client
+# until the assertion's exp; expired rows are purged (and may be taken again).
+client_assertion_jtis = Table(
+    "client_assertion_jtis",
+    metadata,
+    Column("client_id", BigInteger, nullable=False),
+    Column("jti", String(256), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    PrimaryKeyConstraint("client_id", "jti", name="pk_client_assertion_jtis"),
+    Index("ix_client_assertion_jtis_expires_at", "expires_at"),
 )
 
 # The user directory: a projection of auth's users, kept from auth's events (names and addresses for

@@ -1,4 +1,5 @@
-"""Applies auth's user events: the directory projection, default organizations, account deletion.
+"""Applies auth's user events: the directory projection, default organizations, account deletion,
+and the end of the vault-token families that a revoked session or a deleted user leaves behind.
 
 Runs as an idempotent consumer (dedupe by event id in ``consumed_messages``); every effect and the
 events it causes are written in the consumer's transaction, so redelivery is harmless.
@@ -14,12 +15,14 @@ from inferadb_common.bus import Bus
 from inferadb_common.db import Database
 from inferadb_common.events.catalog import EVENTS_SUBJECT_PREFIX
 from inferadb_common.events.consumer import IdempotentConsumer
-from inferadb_common.events.envelope import EventEnvelope
+from inferadb_common.events.envelope import Actor, EventEnvelope
 from inferadb_common.events.outbox import Outbox
 from inferadb_common.events.streams import EVENTS_STREAM
 from inferadb_orgs.directory import repository as directory
 from inferadb_orgs.organizations.lifecycle import create_default_organization, remove_user_everywhere
 from inferadb_orgs.tables import consumed_messages
+from inferadb_orgs.tokens import repository as tokens_repo
+from inferadb_orgs.tokens import revocation
 
 DURABLE = "orgs-directory"
 
@@ -72,8 +75,17 @@ class DirectoryHandler:
     async def on_email_removed(self, db: AsyncSession, event: EventEnvelope) -> None:
         await directory.remove_verified_email(db, _user_id(event), str(event.data["email"]))
 
+    async def on_session_revoked(self, db: AsyncSession, event: EventEnvelope) -> None:
+        """Vault tokens born of a session end with it: its refresh-token families are revoked."""
+        assert event.resource is not None and event.resource.id is not None
+        actor = Actor(user_id=event.actor.user_id or _user_id(event), ip_address=event.actor.ip_address)
+        condition = tokens_repo.of_session(int(event.resource.id))
+        await revocation.revoke(self.outbox, db, condition, actor, event.time, "session_revoked")
+
     async def on_user_deleted(self, db: AsyncSession, event: EventEnvelope) -> None:
         user_id = _user_id(event)
+        actor = Actor(user_id=user_id, ip_address=event.actor.ip_address)
+        await revocation.revoke(self.outbox, db, tokens_repo.of_user(user_id), actor, event.time, "user_deleted")
         await remove_user_everywhere(db, self.outbox, event, user_id)
         await directory.delete_user(db, user_id)
 

@@ -23,6 +23,7 @@ from inferadb_orgs.organizations import repository as repo
 from inferadb_orgs.policy import ACTIVE, SUSPENDED, OrgAccess
 from inferadb_orgs.roles import OrgRole
 from inferadb_orgs.state import OrgsState
+from inferadb_orgs.tokens.subject_cache import mark_credentials_changed
 from inferadb_orgs.vaults import repository as vaults_repo
 
 
@@ -98,6 +99,7 @@ async def set_suspended(
     before, after = (ACTIVE, SUSPENDED) if suspended else (SUSPENDED, ACTIVE)
     if not await repo.set_status(db, access.organization_id, expected=before, status=after, updated_at=now):
         raise Conflict(f"Organization is already {after}")
+    mark_credentials_changed(db)  # client tokens are refused while suspended
     await state.outbox.record(
         db,
         "organization.suspended" if suspended else "organization.resumed",

@@ -19,6 +19,7 @@ from inferadb_orgs.events import record
 from inferadb_orgs.policy import OrgAccess
 from inferadb_orgs.roles import VaultRole
 from inferadb_orgs.state import OrgsState
+from inferadb_orgs.tokens.subject_cache import mark_credentials_changed
 from inferadb_orgs.vaults import repository as repo
 
 SYNC_PENDING = "PENDING"
@@ -65,6 +66,7 @@ async def create_vault(
         granted_at=now,
         granted_by_user_id=access.user_id,
     )
+    mark_credentials_changed(db)  # a client may ask for a token for it at once
     await record(state, db, access, actor, "vault.created", vault_id, {"name": name})
     grant_data = {"vault_id": str(vault_id), "user_id": str(access.user_id), "role": VaultRole.ADMIN.value}
     await record(state, db, access, actor, "vault_user_grant.created", grant_id, grant_data)
@@ -97,6 +99,7 @@ async def delete_vault(
 ) -> None:
     """Soft-delete (the name is free again), remove every grant, then whatever else hangs on the vault."""
     removed = await repo.soft_delete_vault(db, vault.id, now)
+    mark_credentials_changed(db)
     for hook in state.vault_deletion_hooks:
         await hook(db, int(vault.id), actor, now)
     await record(state, db, access, actor, "vault.deleted", vault.id, {"name": vault.name, "removed": removed})

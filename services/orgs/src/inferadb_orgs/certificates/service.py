@@ -1,0 +1,108 @@
+"""Certificate rules: generated or registered Ed25519 keys, revocation and deletion.
+
+A generated pair's private key is handed to the caller once and never stored. Revoking or deleting
+a certificate takes its key out of the organization's JWKS at once and revokes the refresh tokens
+issued with it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inferadb_common.errors import Conflict
+from inferadb_common.events.envelope import Actor
+from inferadb_common.ids import new_id
+from inferadb_orgs.certificates import repository as repo
+from inferadb_orgs.certificates.keys import certificate_kid, generate_key_pair
+from inferadb_orgs.errors import CertificateNotFound
+from inferadb_orgs.events import record
+from inferadb_orgs.policy import OrgAccess
+from inferadb_orgs.state import OrgsState
+from inferadb_orgs.tokens import repository as tokens_repo
+from inferadb_orgs.tokens import revocation
+from inferadb_orgs.tokens.subject_cache import mark_credentials_changed
+
+
+async def get_certificate(db: AsyncSession, client: Row[Any], certificate_id: int) -> Row[Any]:
+    row = await repo.get_certificate(db, client.id, certificate_id)
+    if row is None:
+        raise CertificateNotFound()
+    return row
+
+
+async def create_certificate(
+    state: OrgsState,
+    db: AsyncSession,
+    access: OrgAccess,
+    actor: Actor,
+    client: Row[Any],
+    name: str,
+    public_key: bytes | None,
+    now: datetime,
+) -> tuple[Row[Any], str | None]:
+    """The new certificate and, when the pair was generated here, its private key (PKCS#8 PEM)."""
+    if not client.is_active:
+        raise Conflict("Client is deactivated")
+    private_key = None
+    if public_key is None:
+        public_key, private_key = generate_key_pair()
+    certificate_id = new_id()
+    kid = certificate_kid(access.organization_id, client.id, certificate_id)
+    await repo.insert_certificate(
+        db,
+        id=certificate_id,
+        client_id=client.id,
+        organization_id=access.organization_id,
+        kid=kid,
+        name=name,
+        public_key=public_key,
+        is_active=True,
+        created_at=now,
+        revoked_at=None,
+        last_used_at=None,
+    )
+    data = {"client_id": str(client.id), "kid": kid, "name": name, "generated": private_key is not None}
+    await record(state, db, access, actor, "certificate.created", certificate_id, data)
+    return await get_certificate(db, client, certificate_id), private_key
+
+
+async def _revoke_tokens(
+    state: OrgsState, db: AsyncSession, actor: Actor, certificate: Row[Any], now: datetime, reason: str
+) -> int:
+    return await revocation.revoke(
+        state.outbox,
+        db,
+        tokens_repo.of_certificate(certificate.id),
+        actor,
+        now,
+        reason,
+        {"certificate_id": str(certificate.id)},
+    )
+
+
+async def revoke_certificate(
+    state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Actor, certificate: Row[Any], now: datetime
+) -> Row[Any]:
+    if not await repo.revoke(db, certificate.id, now):
+        raise Conflict("Certificate is already revoked")
+    mark_credentials_changed(db)
+    families = await _revoke_tokens(state, db, actor, certificate, now, "certificate_revoked")
+    data = {"client_id": str(certificate.client_id), "kid": certificate.kid, "refresh_tokens_revoked": families}
+    await record(state, db, access, actor, "certificate.revoked", certificate.id, data)
+    row = await repo.get_certificate(db, certificate.client_id, certificate.id)
+    assert row is not None
+    return row
+
+
+async def delete_certificate(
+    state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Actor, certificate: Row[Any], now: datetime
+) -> None:
+    families = await _revoke_tokens(state, db, actor, certificate, now, "certificate_deleted")
+    await repo.delete_certificate(db, certificate.id)
+    mark_credentials_changed(db)
+    data = {"client_id": str(certificate.client_id), "kid": certificate.kid, "refresh_tokens_revoked": families}
+    await record(state, db, access, actor, "certificate.deleted", certificate.id, data)

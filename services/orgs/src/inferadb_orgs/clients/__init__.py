@@ -1,0 +1,1 @@
+"""Clients: backend services of an organization that obtain vault tokens with certificates."""

@@ -1,0 +1,102 @@
+"""Client rules: creation, renaming, deactivation and deletion.
+
+Deactivating or deleting a client revokes all its certificates and refresh tokens in the same
+transaction (api.md §6 **(fix)**); its keys leave the organization's JWKS at once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inferadb_common.errors import Conflict
+from inferadb_common.events.envelope import Actor
+from inferadb_common.ids import new_id
+from inferadb_orgs.certificates import repository as certificates_repo
+from inferadb_orgs.clients import repository as repo
+from inferadb_orgs.errors import ClientNotFound
+from inferadb_orgs.events import record
+from inferadb_orgs.policy import OrgAccess
+from inferadb_orgs.state import OrgsState
+from inferadb_orgs.tokens import repository as tokens_repo
+from inferadb_orgs.tokens import revocation
+from inferadb_orgs.tokens.subject_cache import mark_credentials_changed
+
+
+async def get_client(db: AsyncSession, access: OrgAccess, client_id: int) -> Row[Any]:
+    row = await repo.get_client(db, access.organization_id, client_id)
+    if row is None:
+        raise ClientNotFound()
+    return row
+
+
+async def create_client(
+    state: OrgsState,
+    db: AsyncSession,
+    access: OrgAccess,
+    actor: Actor,
+    name: str,
+    description: str | None,
+    now: datetime,
+) -> Row[Any]:
+    client_id = new_id()
+    await repo.insert_client(
+        db,
+        id=client_id,
+        organization_id=access.organization_id,
+        name=name,
+        description=description,
+        is_active=True,
+        created_at=now,
+        updated_at=now,
+    )
+    await record(state, db, access, actor, "client.created", client_id, {"name": name})
+    return await get_client(db, access, client_id)
+
+
+async def update_client(
+    state: OrgsState,
+    db: AsyncSession,
+    access: OrgAccess,
+    actor: Actor,
+    client: Row[Any],
+    changes: dict[str, Any],
+    now: datetime,
+) -> Row[Any]:
+    if changes:
+        await repo.update_client(db, client.id, updated_at=now, **changes)
+        await record(state, db, access, actor, "client.updated", client.id, dict(changes))
+    return await get_client(db, access, client.id)
+
+
+async def _revoke_credentials(
+    state: OrgsState, db: AsyncSession, actor: Actor, client: Row[Any], now: datetime, reason: str
+) -> dict[str, int]:
+    certificates = await certificates_repo.revoke_all_of_client(db, client.id, now)
+    mark_credentials_changed(db)
+    families = await revocation.revoke(
+        state.outbox, db, tokens_repo.of_client(client.id), actor, now, reason, {"client_id": str(client.id)}
+    )
+    return {"certificates_revoked": certificates, "refresh_tokens_revoked": families}
+
+
+async def deactivate_client(
+    state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Actor, client: Row[Any], now: datetime
+) -> Row[Any]:
+    if not await repo.deactivate(db, client.id, updated_at=now):
+        raise Conflict("Client is already deactivated")
+    revoked = await _revoke_credentials(state, db, actor, client, now, "client_deactivated")
+    await record(state, db, access, actor, "client.updated", client.id, {"is_active": False, **revoked})
+    return await get_client(db, access, client.id)
+
+
+async def delete_client(
+    state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Actor, client: Row[Any], now: datetime
+) -> None:
+    revoked = await _revoke_credentials(state, db, actor, client, now, "client_deleted")
+    await certificates_repo.delete_certificates_of_client(db, client.id)
+    await repo.delete_client(db, client.id)
+    await record(state, db, access, actor, "client.deleted", client.id, {"name": client.name, **revoked})

@@ -1,0 +1,86 @@
+"""Signing keys in memory and at rest: AES-256-GCM sealing of the private key, kids, JWK rendering.
+
+The sealing key is derived with HKDF from ``auth.key_encryption_secret`` (purpose ``signing-keys-v1``);
+a sealed key is ``nonce (12 bytes) ‖ ciphertext+tag`` with the kid as associated data, so a sealed
+key cannot be moved to another row. Opening it with another secret fails the tag check, which start-up
+reports as :class:`SecretMismatch` instead of signing with garbage.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from inferadb_common.identity import derive_key
+from inferadb_common.service import StartupError
+
+PURPOSE = "signing-keys-v1"
+ACTIVE = "active"
+RETIRED = "retired"
+_NONCE_BYTES = 12
+
+
+class SecretMismatch(StartupError):
+    """The stored active key does not open with this secret: the secret was lost or changed."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Key encryption secret does not match the stored signing keys "
+            "(auth.key_encryption_secret changed or lost; restore it, or delete the signing_keys rows "
+            "to start over, which invalidates every issued vault token)"
+        )
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def new_kid() -> str:
+    return "vk_" + secrets.token_urlsafe(12)
+
+
+class KeyCipher:
+    def __init__(self, secret: bytes) -> None:
+        self._aead = AESGCM(derive_key(secret, PURPOSE))
+
+    def seal(self, kid: str, private_key: Ed25519PrivateKey) -> bytes:
+        nonce = os.urandom(_NONCE_BYTES)
+        return nonce + self._aead.encrypt(nonce, private_key.private_bytes_raw(), kid.encode())
+
+    def open(self, kid: str, sealed: bytes) -> Ed25519PrivateKey:
+        try:
+            raw = self._aead.decrypt(sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:], kid.encode())
+        except InvalidTag:
+            raise SecretMismatch() from None
+        return Ed25519PrivateKey.from_private_bytes(raw)
+
+
+def public_jwk(kid: str, public_key: bytes) -> dict[str, Any]:
+    """An Ed25519 public key as a JWK (RFC 8037)."""
+    return {"kty": "OKP", "crv": "Ed25519", "x": b64url(public_key), "kid": kid, "alg": "EdDSA", "use": "sig"}
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKey:
+    """The key this replica signs vault tokens with (decrypted once, kept in memory)."""
+
+    kid: str
+    private_key: Ed25519PrivateKey
+    _header: str = field(default="", repr=False)
+
+    @classmethod
+    def of(cls, kid: str, private_key: Ed25519PrivateKey) -> SigningKey:
+        header = b64url(orjson.dumps({"alg": "EdDSA", "typ": "JWT", "kid": kid}))
+        return cls(kid, private_key, header)
+
+    def sign_jwt(self, claims: dict[str, Any]) -> str:
+        signing_input = f"{self._header}.{b64url(orjson.dumps(claims))}"
+        return f"{signing_input}.{b64url(self.private_key.sign(signing_input.encode()))}"

@@ -1,0 +1,1 @@
+"""Vault tokens: issuance (session and client assertion), refresh-token families, revocation."""

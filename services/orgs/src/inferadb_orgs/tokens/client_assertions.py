@@ -1,0 +1,151 @@
+"""``POST /v1/token``: checking a client's signed assertion.
+
+:func:`verify` finds what the assertion is checked against — the certificate named by ``kid``, its
+client, the organization's status and the vault, in one statement or from the short-lived
+:mod:`~inferadb_orgs.tokens.subject_cache` — and checks the signature and the claims. The ``jti``
+is consumed and the token written by :mod:`~inferadb_orgs.tokens.issuance`. Every refusal of an
+assertion is a :class:`RejectedAssertion` and becomes a ``client_assertion.rejected`` event
+(reason, kid, client; never the assertion).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inferadb_common.events.envelope import Actor
+from inferadb_orgs.certificates import repository as certificates_repo
+from inferadb_orgs.events import PendingEvent
+from inferadb_orgs.policy import SUSPENDED
+from inferadb_orgs.state import OrgsState
+from inferadb_orgs.tokens import assertion as assertions
+from inferadb_orgs.tokens.errors import InvalidClient, InvalidGrant, OAuthError, UnauthorizedClient
+from inferadb_orgs.tokens.request import ClientTokenRequest
+
+logger = logging.getLogger("inferadb.orgs.tokens")
+
+
+class RejectedAssertion(Exception):
+    """A refused token request, with what the event may say about it."""
+
+    def __init__(
+        self,
+        error: OAuthError,
+        reason: str,
+        *,
+        kid: str | None = None,
+        client_id: int | None = None,
+        organization_id: int | None = None,
+    ) -> None:
+        super().__init__(error.description)
+        self.error = error
+        self.reason = reason
+        self.kid = kid
+        self.client_id = client_id
+        self.organization_id = organization_id
+        self.recorded = False
+
+    def event(self, actor: Actor, request_id: str | None) -> PendingEvent:
+        logger.info("client assertion rejected: %s (kid %r, client %s)", self.reason, self.kid, self.client_id)
+        return PendingEvent(
+            type="client_assertion.rejected",
+            actor=actor.model_copy(update={"client_id": self.client_id}),
+            organization_id=self.organization_id,
+            resource_id=self.client_id,
+            data={"reason": self.reason, "error": self.error.error, "kid": self.kid},
+            request_id=request_id,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedAssertion:
+    client_id: int
+    certificate_id: int
+    organization_id: int
+    vault_id: int
+    kid: str
+    jti: str
+    expires_at: datetime
+
+
+def _rules(state: OrgsState) -> assertions.AssertionRules:
+    auth = state.settings.auth
+    assert auth.token_endpoint_audience is not None
+    return assertions.AssertionRules(
+        audience=auth.token_endpoint_audience,
+        max_lifetime=auth.client_assertion_max_lifetime,
+        clock_skew=state.settings.id_generation.max_clock_skew_ms / 1000,
+    )
+
+
+async def _subject(state: OrgsState, kid: str, vault_id: int) -> Row[Any] | None:
+    cache = state.subject_cache
+    row = cache.get(kid, vault_id)
+    if row is None:
+        generation = cache.generation
+        async with state.db.read() as db:
+            row = await certificates_repo.assertion_subject(db, kid, vault_id)
+        if row is not None:
+            cache.put(kid, vault_id, row, generation)
+    return row
+
+
+async def verify(state: OrgsState, request: ClientTokenRequest, now: datetime) -> VerifiedAssertion:
+    try:
+        parsed = assertions.parse(request.assertion)
+    except assertions.AssertionRejected as exc:
+        raise RejectedAssertion(InvalidClient(exc.description), exc.reason) from None
+    kid = parsed.kid
+    subject = await _subject(state, kid, request.vault_id)
+    if subject is None:
+        raise RejectedAssertion(InvalidClient("Unknown certificate (kid)"), "unknown_kid", kid=kid)
+    client_id, organization_id = int(subject.client_id), int(subject.organization_id)
+
+    def rejected(error: OAuthError, reason: str) -> RejectedAssertion:
+        return RejectedAssertion(error, reason, kid=kid, client_id=client_id, organization_id=organization_id)
+
+    if not subject.is_active:
+        raise rejected(InvalidClient("The certificate is revoked"), "certificate_revoked")
+    if not subject.client_is_active:
+        raise rejected(InvalidClient("The client is deactivated"), "client_inactive")
+    try:
+        assertions.verify_signature(parsed, bytes(subject.public_key))
+        jti, expires = assertions.check_claims(parsed.claims, client_id, _rules(state), now.timestamp())
+    except assertions.AssertionRejected as exc:
+        raise rejected(InvalidClient(exc.description), exc.reason) from None
+    if request.client_id is not None and request.client_id != str(client_id):
+        raise rejected(InvalidClient("client_id does not match the assertion's issuer"), "client_id")
+    if subject.organization_status == SUSPENDED:
+        raise rejected(UnauthorizedClient("The client's organization is suspended"), "organization_suspended")
+    if subject.live_vault_id is None:
+        raise InvalidGrant("Vault not found")
+    skew = timedelta(milliseconds=state.settings.id_generation.max_clock_skew_ms)
+    return VerifiedAssertion(
+        client_id=client_id,
+        certificate_id=int(subject.id),
+        organization_id=organization_id,
+        vault_id=request.vault_id,
+        kid=kid,
+        jti=jti,
+        # The jti stays taken as long as the assertion could pass the exp check (clock skew included).
+        expires_at=datetime.fromtimestamp(expires, UTC) + skew,
+    )
+
+
+async def record_rejection(
+    state: OrgsState, db: AsyncSession, rejection: RejectedAssertion, actor: Actor, request_id: str | None
+) -> None:
+    event = rejection.event(actor, request_id)
+    await state.outbox.record(
+        db,
+        event.type,
+        actor=event.actor,
+        organization_id=event.organization_id,
+        resource_id=event.resource_id,
+        data=event.data,
+    )
