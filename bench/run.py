@@ -14,6 +14,7 @@ from bench.harness import RESULTS, Row, write_table
 
 BENCHMARKS = [
     ("P1 — password logins", "bench.p1_login"),
+    ("P4/P5 — audit log", "bench.audit_query"),
     ("P3 — vault tokens", "bench.p3_tokens"),
 ]
 

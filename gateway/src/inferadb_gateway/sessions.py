@@ -14,11 +14,11 @@ import time
 from dataclasses import dataclass, replace
 
 import httpx
-import orjson
 
 from inferadb_common.bus import Bus
 from inferadb_common.events.streams import SESSION_REVOKED_SUBJECT
 from inferadb_common.identity import Identity, IdentitySigner
+from inferadb_common.revocation import GatewayPresence, confirmation_handler
 
 logger = logging.getLogger("inferadb.gateway.sessions")
 
@@ -55,12 +55,16 @@ class SessionAuthenticator:
         self._cache: dict[str, tuple[SessionInfo, float]] = {}
         self._tombstones: dict[str, float] = {}
         self._subscribed = False
+        self.presence = GatewayPresence(bus)
 
     async def start(self) -> None:
         self.bus.on_disconnect.append(self._on_disconnect)
         self.bus.on_reconnect.append(self._on_reconnect)
-        await self.bus.nc.subscribe(SESSION_REVOKED_SUBJECT, cb=self._on_revoked)
+        handler = confirmation_handler(self.presence.replica_id, self._drop, self.bus.nc.publish)
+        await self.bus.nc.subscribe(SESSION_REVOKED_SUBJECT, cb=handler)
         await self.bus.nc.flush()
+        # Registered only once the subscription is live: auth waits for every registered replica.
+        await self.presence.start()
         self._subscribed = True
 
     @property
@@ -75,16 +79,11 @@ class SessionAuthenticator:
         self._cache.clear()
         self._subscribed = True
 
-    async def _on_revoked(self, msg: object) -> None:
-        try:
-            hashes = orjson.loads(msg.data)["token_hashes"]  # type: ignore[attr-defined]
-        except (ValueError, KeyError, TypeError):
-            logger.warning("ignoring malformed session revocation notice")
-            return
-        now = time.monotonic()
+    def _drop(self, hashes: list[str]) -> None:
+        until = time.monotonic() + _TOMBSTONE_SECONDS
         for digest in hashes:
             self._cache.pop(digest, None)
-            self._tombstones[digest] = now + _TOMBSTONE_SECONDS
+            self._tombstones[digest] = until
 
     def forget(self, digest: str) -> None:
         self._cache.pop(digest, None)
@@ -113,6 +112,7 @@ class SessionAuthenticator:
         return info
 
     async def close(self) -> None:
+        await self.presence.stop()
         await self.client.aclose()
 
     async def _introspect(self, digest: str, identity: Identity) -> SessionInfo | None:

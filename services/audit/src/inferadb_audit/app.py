@@ -1,12 +1,18 @@
-"""The audit service's HTTP app."""
+"""The audit service's HTTP app: the audit-log routes of api.md §7."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
+from inferadb_audit.logs.endpoints import router as logs_router
+from inferadb_audit.state import AuditState
 from inferadb_common.app import create_service_app
 from inferadb_common.runtime import ServiceContext
 
 
 def build_app(ctx: ServiceContext) -> FastAPI:
-    return create_service_app(ctx, title="InferaDB audit service")
+    app = create_service_app(ctx, title="InferaDB audit service")
+    state: AuditState = ctx.extras["audit"]
+    app.state.audit = state
+    app.include_router(logs_router)
+    return app

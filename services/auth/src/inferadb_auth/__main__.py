@@ -9,6 +9,7 @@ from inferadb_auth.security.passwords import PasswordService
 from inferadb_auth.state import AuthState
 from inferadb_auth.tables import metadata, rate_limit_counters
 from inferadb_common.ratelimit import RateLimiter
+from inferadb_common.revocation import RevocationAnnouncer
 from inferadb_common.runtime import ServiceContext
 from inferadb_common.service import ServiceDefinition
 from inferadb_common.service import main as run
@@ -25,6 +26,7 @@ async def _configure(ctx: ServiceContext) -> None:
         passwords=passwords,
         limiter=RateLimiter(ctx.database, rate_limit_counters),
         signer=ctx.signer,
+        revocations=RevocationAnnouncer(ctx.bus),
     )
 
 

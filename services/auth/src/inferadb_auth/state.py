@@ -15,6 +15,7 @@ from inferadb_common.events.envelope import Actor
 from inferadb_common.events.outbox import Outbox
 from inferadb_common.identity import Identity, IdentitySigner
 from inferadb_common.ratelimit import RateLimiter
+from inferadb_common.revocation import RevocationAnnouncer
 
 COOKIE_NAME = "infera_session"
 
@@ -28,6 +29,7 @@ class AuthState:
     passwords: PasswordService
     limiter: RateLimiter
     signer: IdentitySigner
+    revocations: RevocationAnnouncer
 
     def session_ttl(self, session_type: str) -> int:
         return int(getattr(self.settings.auth, f"session_ttl_{session_type}"))

@@ -1,17 +1,17 @@
 """Session rules: creation under the per-user cap, revocation that every gateway hears at once.
 
-Revocation publishes the token hashes on the core subject the gateways listen to *before* the
-transaction commits, and waits for the NATS server to take it (flush). If that fails the revoke
-fails (503) and nothing changes; if the commit fails after it, gateways merely forget a session
-that is still valid (it is looked up again after the tombstone expires). A revoked cookie can
-therefore never be served from a gateway cache once the revoke call has answered.
+Revocation announces the token hashes to every registered gateway replica *before* the
+transaction commits and waits until each has confirmed it dropped them
+(inferadb_common.revocation). If that fails the revoke fails (503) and nothing changes; if the
+commit fails after it, gateways merely forget a session that is still valid (it is looked up
+again after the tombstone expires). A revoked cookie can therefore never be served from a
+gateway cache once the revoke call has answered.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_auth import repository as repo
@@ -21,7 +21,6 @@ from inferadb_auth.state import AuthState
 from inferadb_auth.tables import sessions
 from inferadb_common.errors import RateLimited, Unavailable
 from inferadb_common.events.envelope import Actor
-from inferadb_common.events.streams import SESSION_REVOKED_SUBJECT
 from inferadb_common.ids import new_id
 
 SESSION_TYPES = ("web", "cli", "sdk")
@@ -73,8 +72,7 @@ async def announce_revocation(state: AuthState, token_hashes: list[str]) -> None
     if not token_hashes:
         return
     try:
-        await state.bus.nc.publish(SESSION_REVOKED_SUBJECT, orjson.dumps({"token_hashes": token_hashes}))
-        await state.bus.nc.flush(timeout=2)
+        await state.revocations.announce(token_hashes)
     except Exception as exc:
         raise Unavailable() from exc
 

@@ -1,0 +1,1 @@
+"""Retention: entries older than ``audit.retention_days`` are purged by a background job."""

@@ -1,0 +1,55 @@
+"""Revocation waits for every registered gateway replica, and refuses when one cannot confirm."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from inferadb_common.bus import Bus
+from inferadb_common.config import NatsConfig
+from inferadb_common.events.streams import SESSION_REVOKED_SUBJECT
+from inferadb_common.revocation import (
+    GatewayPresence,
+    RevocationAnnouncer,
+    RevocationNotConfirmed,
+    confirmation_handler,
+)
+from inferadb_common.testing.nats import NatsServer
+
+
+async def _gateway(url: str, dropped: list[str], answer: bool = True) -> tuple[Bus, GatewayPresence]:
+    bus = Bus(NatsConfig(url=url), "gateway-test")
+    await bus.connect()
+    presence = GatewayPresence(bus)
+    if answer:
+        await bus.nc.subscribe(
+            SESSION_REVOKED_SUBJECT, cb=confirmation_handler(presence.replica_id, dropped.extend, bus.nc.publish)
+        )
+    await presence.start()
+    return bus, presence
+
+
+def test_every_replica_has_dropped_the_session_when_announce_returns(isolated_nats_server: NatsServer) -> None:
+    async def scenario() -> None:
+        first: list[str] = []
+        second: list[str] = []
+        gateways = [await _gateway(isolated_nats_server.url, first), await _gateway(isolated_nats_server.url, second)]
+        auth = Bus(NatsConfig(url=isolated_nats_server.url), "auth-test")
+        await auth.connect()
+        await RevocationAnnouncer(auth).announce(["a" * 64])
+        assert first == ["a" * 64] and second == ["a" * 64]
+        # A registered replica that never confirms makes the revocation fail instead of lying.
+        silent = await _gateway(isolated_nats_server.url, [], answer=False)
+        with pytest.raises(RevocationNotConfirmed):
+            await RevocationAnnouncer(auth).announce(["b" * 64])
+        # Once it stops (deregisters), revocations go through again.
+        await silent[1].stop()
+        await RevocationAnnouncer(auth).announce(["c" * 64])
+        assert first[-1] == "c" * 64
+        for bus, presence in [*gateways, silent]:
+            await presence.stop()
+            await bus.close()
+        await auth.close()
+
+    asyncio.run(scenario())
