@@ -16,6 +16,7 @@ BENCHMARKS = [
     ("P1 — password logins", "bench.p1_login"),
     ("P4/P5 — audit log", "bench.audit_query"),
     ("P3 — vault tokens", "bench.p3_tokens"),
+    ("P5 — event pipeline latency", "bench.p5_pipeline"),
 ]
 
 
