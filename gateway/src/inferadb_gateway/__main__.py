@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import httpx
-
 from inferadb_common.runtime import ServiceContext
 from inferadb_common.service import ServiceDefinition
 from inferadb_common.service import main as run
 from inferadb_gateway.app import build_app
 from inferadb_gateway.sessions import SessionAuthenticator
+from inferadb_gateway.upstream import SERVICES, Upstreams
 
 
 async def _configure(ctx: ServiceContext) -> None:
-    auth_client = httpx.AsyncClient(
-        base_url=ctx.settings.services.auth_url,
-        timeout=httpx.Timeout(5.0, connect=2.0),
-        limits=httpx.Limits(max_connections=200, max_keepalive_connections=100),
+    settings = ctx.settings
+    upstreams = Upstreams(
+        {name: settings.services.url_of(name) for name in SERVICES}, settings.server.request_timeout_seconds
     )
-    sessions = SessionAuthenticator(ctx.bus, auth_client, ctx.signer, ctx.settings.server.session_cache_ttl_seconds)
+    ctx.extras["upstreams"] = upstreams
+    ttl = settings.server.session_cache_ttl_seconds
+    sessions = SessionAuthenticator(ctx.bus, upstreams.session("auth"), upstreams.urls["auth"], ctx.signer, ttl)
     await sessions.start()
     ctx.extras["sessions"] = sessions
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
+import aiohttp
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.middleware.cors import CORSMiddleware
@@ -18,9 +18,10 @@ from inferadb_common.runtime import ServiceContext
 from inferadb_gateway.client_ip import client_ip, parse_networks
 from inferadb_gateway.health import gateway_health_router
 from inferadb_gateway.openapi import OpenApiDocument
-from inferadb_gateway.proxy import forward, service_clients
+from inferadb_gateway.proxy import forward
 from inferadb_gateway.routes import AuthMode, RouteTable
 from inferadb_gateway.sessions import COOKIE_NAME, AuthUnavailable, SessionAuthenticator
+from inferadb_gateway.upstream import Upstreams
 
 PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
@@ -40,27 +41,24 @@ def build_app(ctx: ServiceContext) -> FastAPI:
     app = create_service_app(
         ctx, title="InferaDB Management API", form_paths=form_paths, route_label=_route_label, internal=False
     )
-    clients = service_clients(
-        {name: settings.services.url_of(name) for name in ("auth", "orgs", "audit", "mailer")},
-        settings.server.request_timeout_seconds,
-    )
+    upstreams: Upstreams = ctx.extras["upstreams"]
     sessions: SessionAuthenticator = ctx.extras["sessions"]
     trusted = parse_networks(settings.server.trusted_proxies)
-    app.include_router(gateway_health_router(ctx, clients))
-    document = OpenApiDocument(clients, ctx.signer, table)
+    app.include_router(gateway_health_router(ctx, upstreams))
+    document = OpenApiDocument(upstreams, ctx.signer, table)
 
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi() -> Response:
         try:
             return JSONResponse(await document.get())
-        except httpx.HTTPError:
+        except (aiohttp.ClientError, TimeoutError, ValueError):
             return error_response(503, headers={"Retry-After": "5"})
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> Response:
         return get_swagger_ui_html(openapi_url="/openapi.json", title="InferaDB Management API")
 
-    ctx.workers.append(_ClientCloser(clients, sessions))
+    ctx.workers.append(_ClientCloser(upstreams, sessions))
 
     @app.api_route("/{path:path}", methods=PROXY_METHODS, include_in_schema=False)
     async def proxy(request: Request) -> Response:
@@ -93,7 +91,7 @@ def build_app(ctx: ServiceContext) -> FastAPI:
                     user_agent=identity.user_agent,
                     request_id=identity.request_id,
                 )
-        return await forward(clients[route.service], request, ctx.signer.sign(identity), current_request_id() or "")
+        return await forward(upstreams, route.service, request, ctx.signer.sign(identity), current_request_id() or "")
 
     if settings.server.cors_allowed_origins:
         app.add_middleware(
@@ -117,14 +115,13 @@ def build_app(ctx: ServiceContext) -> FastAPI:
 class _ClientCloser:
     """Closes the pooled upstream connections when the gateway stops."""
 
-    def __init__(self, clients: dict[str, httpx.AsyncClient], sessions: SessionAuthenticator) -> None:
-        self.clients = clients
+    def __init__(self, upstreams: Upstreams, sessions: SessionAuthenticator) -> None:
+        self.upstreams = upstreams
         self.sessions = sessions
 
     def start(self) -> None:
         return None
 
     async def stop(self) -> None:
-        for client in self.clients.values():
-            await client.aclose()
         await self.sessions.close()
+        await self.upstreams.close()

@@ -6,28 +6,33 @@ import asyncio
 import time
 from typing import Any
 
-import httpx
+import aiohttp
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from inferadb_common import __version__
 from inferadb_common.runtime import ServiceContext
+from inferadb_gateway.upstream import SERVICES, Upstreams
 
-SERVICES = ("auth", "orgs", "audit", "mailer")
 # Without these the product cannot sign anyone in or answer most calls: their loss is "unhealthy".
 CRITICAL = ("auth", "orgs")
 
 
-async def _probe(client: httpx.AsyncClient) -> dict[str, Any] | None:
+_PROBE_TIMEOUT = aiohttp.ClientTimeout(total=2.0)
+
+
+async def _probe(upstreams: Upstreams, service: str) -> dict[str, Any] | None:
     try:
-        response = await client.get("/v1/health", timeout=2.0)
-        body: dict[str, Any] = response.json()
-        return body
-    except (httpx.HTTPError, ValueError):
+        async with upstreams.session(service).get(
+            upstreams.url(service, "/v1/health"), timeout=_PROBE_TIMEOUT
+        ) as response:
+            body: dict[str, Any] = await response.json(content_type=None)
+            return body
+    except (aiohttp.ClientError, TimeoutError, ValueError):
         return None
 
 
-def gateway_health_router(ctx: ServiceContext, clients: dict[str, httpx.AsyncClient]) -> APIRouter:
+def gateway_health_router(ctx: ServiceContext, upstreams: Upstreams) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     @router.get("/health")
@@ -46,7 +51,7 @@ def gateway_health_router(ctx: ServiceContext, clients: dict[str, httpx.AsyncCli
 
     @router.get("/v1/health")
     async def detailed() -> JSONResponse:
-        results = await asyncio.gather(*(_probe(clients[name]) for name in SERVICES))
+        results = await asyncio.gather(*(_probe(upstreams, name) for name in SERVICES))
         reports = dict(zip(SERVICES, results, strict=True))
         checks: dict[str, str] = {"nats": "ok" if ctx.bus.connected else "down"}
         # Storage as the reachable services see it; an unreachable service is reported on its own.

@@ -11,12 +11,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import httpx
-
 from inferadb_common import __version__
 from inferadb_common.app import SERVICE_OPENAPI_PATH
 from inferadb_common.identity import HEADER, Identity, IdentitySigner
 from inferadb_gateway.routes import AuthMode, Route, RouteTable
+from inferadb_gateway.upstream import Upstreams
 
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -43,6 +42,10 @@ _DESCRIPTIONS = {
 }
 
 
+def _error_content() -> dict[str, Any]:
+    return {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+
+
 def _rewrite_refs(node: Any, service: str) -> Any:
     if isinstance(node, dict):
         return {
@@ -66,6 +69,8 @@ def _error_codes(route: Route) -> list[str]:
         codes += ["401", "403", "404", "409", "429"]
     elif route.service == "auth":
         codes += ["401", "403", "429"]
+    if "{" in route.path:
+        codes.append("404")  # an id in the path may name nothing (e.g. the JWKS of an unknown organization)
     return sorted(set(codes))
 
 
@@ -85,14 +90,11 @@ def merge(service_documents: dict[str, dict[str, Any]], table: RouteTable) -> di
         operation["tags"] = [route.service]
         responses = operation.setdefault("responses", {})
         responses.pop("422", None)  # FastAPI's default; we answer 400 (api.md §1.1)
+        for code, response in responses.items():
+            if code.isdigit() and int(code) >= 400 and "content" not in response:
+                response["content"] = _error_content()  # a status the service declared, e.g. 402 tier limits
         for code in _error_codes(route):
-            responses.setdefault(
-                code,
-                {
-                    "description": _DESCRIPTIONS[code],
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
-                },
-            )
+            responses.setdefault(code, {"description": _DESCRIPTIONS[code], "content": _error_content()})
         if route.auth is AuthMode.SESSION:
             operation["security"] = [{"sessionCookie": []}]
         elif route.auth is AuthMode.OPTIONAL:
@@ -118,8 +120,8 @@ def merge(service_documents: dict[str, dict[str, Any]], table: RouteTable) -> di
 class OpenApiDocument:
     """Built on first request from the services' documents, then cached for the process's life."""
 
-    def __init__(self, clients: dict[str, httpx.AsyncClient], signer: IdentitySigner, table: RouteTable) -> None:
-        self.clients = clients
+    def __init__(self, upstreams: Upstreams, signer: IdentitySigner, table: RouteTable) -> None:
+        self.upstreams = upstreams
         self.signer = signer
         self.table = table
         self._document: dict[str, Any] | None = None
@@ -127,13 +129,14 @@ class OpenApiDocument:
 
     async def _fetch(self, service: str) -> dict[str, Any]:
         token = self.signer.sign(Identity(audience=service))
-        response = await self.clients[service].get(SERVICE_OPENAPI_PATH, headers={HEADER: token})
-        response.raise_for_status()
-        document: dict[str, Any] = response.json()
-        return document
+        url = self.upstreams.url(service, SERVICE_OPENAPI_PATH)
+        async with self.upstreams.session(service).get(url, headers={HEADER: token}) as response:
+            response.raise_for_status()
+            document: dict[str, Any] = await response.json()
+            return document
 
     async def get(self) -> dict[str, Any]:
-        """Raises httpx.HTTPError while a service is unreachable (the caller answers 503)."""
+        """Raises aiohttp.ClientError or TimeoutError while a service is unreachable (the caller answers 503)."""
         if self._document is not None:
             return self._document
         async with self._lock:

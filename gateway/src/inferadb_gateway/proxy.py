@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import httpx
+import aiohttp
+from multidict import CIMultiDict
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
+from yarl import URL
 
 from inferadb_common.errors import error_response
 from inferadb_common.identity import HEADER as IDENTITY_HEADER
+from inferadb_gateway.upstream import Upstreams
 
 # Never forwarded in either direction (RFC 9110 §7.6.1 hop-by-hop, plus our internal header).
 _HOP_BY_HOP = frozenset(
@@ -25,69 +28,83 @@ _HOP_BY_HOP = frozenset(
         IDENTITY_HEADER,
     }
 )
-# Set by the gateway's own server on the way out.
+# Recomputed for the upstream request (the body is forwarded whole, already size-checked).
+_REQUEST_OWN = frozenset({"content-length", "x-request-id"})
+# Set by the gateway's own server on the way out (set-cookie is copied separately, one per header).
 _RESPONSE_OWN = frozenset({"date", "server", "x-request-id", "set-cookie", "content-length"})
+_RESPONSE_SKIP = frozenset(name.encode() for name in _HOP_BY_HOP | _RESPONSE_OWN)
 # Bodies up to this size are read whole and answered with a Content-Length; larger ones stream.
 _BUFFER_LIMIT = 256 * 1024
+_CHUNK = 64 * 1024
+# A pooled connection the service closed just as it was reused: safe to send again.
+_RETRY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def service_clients(urls: dict[str, str], timeout: float) -> dict[str, httpx.AsyncClient]:
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=100, keepalive_expiry=30)
-    return {
-        name: httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(timeout, connect=2.0), limits=limits)
-        for name, url in urls.items()
-    }
-
-
-def _request_headers(request: Request, identity_token: str, request_id: str) -> list[tuple[str, str]]:
-    headers = [
+def _request_headers(request: Request, identity_token: str, request_id: str) -> CIMultiDict[str]:
+    headers: CIMultiDict[str] = CIMultiDict(
         (name, value)
         for name, value in request.headers.items()
-        if name not in _HOP_BY_HOP and not name.startswith("x-infera-") and name != "x-request-id"
-    ]
-    headers.append((IDENTITY_HEADER, identity_token))
-    headers.append(("x-request-id", request_id))
+        if name not in _HOP_BY_HOP and name not in _REQUEST_OWN and not name.startswith("x-infera-")
+    )
+    headers[IDENTITY_HEADER] = identity_token
+    headers["x-request-id"] = request_id
     return headers
 
 
-def _has_body(request: Request) -> bool:
-    length = request.headers.get("content-length")
-    return (length is not None and length != "0") or "transfer-encoding" in request.headers
+def _target(upstreams: Upstreams, service: str, request: Request) -> URL:
+    """The path exactly as the client encoded it (no decode/re-encode round trip), and its query."""
+    raw_path: bytes = request.scope.get("raw_path") or request.url.path.encode()
+    query: bytes = request.scope.get("query_string", b"")
+    path = raw_path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
+    return URL(upstreams.url(service, path), encoded=True)
 
 
-async def forward(client: httpx.AsyncClient, request: Request, identity_token: str, request_id: str) -> Response:
-    upstream = client.build_request(
-        request.method,
-        request.url.path + (f"?{request.url.query}" if request.url.query else ""),
-        headers=_request_headers(request, identity_token, request_id),
-        content=request.stream() if _has_body(request) else None,
-    )
-    try:
-        response = await client.send(upstream, stream=True)
-    except httpx.TimeoutException:
-        return error_response(504, "Upstream service timed out", "GATEWAY_TIMEOUT")
-    except httpx.TransportError:
-        return error_response(503, "Service unavailable", "UNAVAILABLE", headers={"Retry-After": "5"})
-    headers = {
-        name: value
-        for name, value in response.headers.multi_items()
-        if name.lower() not in _HOP_BY_HOP and name.lower() not in _RESPONSE_OWN
-    }
-    length = response.headers.get("content-length")
-    answer: Response
-    if length is not None and int(length) <= _BUFFER_LIMIT:
+async def _send(
+    session: aiohttp.ClientSession, method: str, url: URL, headers: CIMultiDict[str], body: bytes
+) -> aiohttp.ClientResponse:
+    attempts = 2 if method in _RETRY_METHODS else 1
+    for attempt in range(attempts):
         try:
-            body = await response.aread()
-        finally:
-            await response.aclose()
-        answer = Response(body, status_code=response.status_code, headers=headers)
+            return await session.request(method, url, headers=headers, data=body or None, allow_redirects=False)
+        except aiohttp.ServerDisconnectedError:
+            if attempt + 1 == attempts:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def forward(
+    upstreams: Upstreams, service: str, request: Request, identity_token: str, request_id: str
+) -> Response:
+    body = await request.body()  # bounded by the edge's body limit before it gets here
+    try:
+        response = await _send(
+            upstreams.session(service),
+            request.method,
+            _target(upstreams, service, request),
+            _request_headers(request, identity_token, request_id),
+            body,
+        )
+    except TimeoutError:
+        return error_response(504, "Upstream service timed out", "GATEWAY_TIMEOUT")
+    except aiohttp.ClientError:
+        return error_response(503, "Service unavailable", "UNAVAILABLE", headers={"Retry-After": "5"})
+    raw_headers = [(name, value) for name, value in response.raw_headers if name.lower() not in _RESPONSE_SKIP]
+    cookies = [(b"set-cookie", value) for name, value in response.raw_headers if name.lower() == b"set-cookie"]
+    answer: Response
+    if response.content_length is not None and response.content_length <= _BUFFER_LIMIT:
+        try:
+            content = await response.read()
+        except (TimeoutError, aiohttp.ClientError):
+            response.release()
+            return error_response(503, "Service unavailable", "UNAVAILABLE", headers={"Retry-After": "5"})
+        answer = Response(content, status_code=response.status)
     else:
         answer = StreamingResponse(
-            response.aiter_raw(),
-            status_code=response.status_code,
-            headers=headers,
-            background=BackgroundTask(response.aclose),
+            response.content.iter_chunked(_CHUNK),
+            status_code=response.status,
+            background=BackgroundTask(response.release),
         )
-    for cookie in response.headers.get_list("set-cookie"):
-        answer.raw_headers.append((b"set-cookie", cookie.encode("latin-1")))
+    # Starlette set content-length (buffered) or nothing (streamed); the service's headers follow it.
+    answer.raw_headers.extend(raw_headers)
+    answer.raw_headers.extend(cookies)
     return answer

@@ -9,11 +9,12 @@ bypassed until the subscription is back, so a revoked session is never served fr
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
 from dataclasses import dataclass, replace
 
-import httpx
+import aiohttp
 
 from inferadb_common.bus import Bus
 from inferadb_common.events.streams import SESSION_REVOKED_SUBJECT
@@ -28,6 +29,7 @@ INTROSPECT_PATH = "/internal/v1/sessions/introspect"
 AUTH_AUDIENCE = "auth"
 _TOMBSTONE_SECONDS = 120.0
 _MAX_ENTRIES = 100_000
+_INTROSPECT_TIMEOUT = aiohttp.ClientTimeout(total=5.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +49,12 @@ def token_hash(token: str) -> str:
 
 
 class SessionAuthenticator:
-    def __init__(self, bus: Bus, auth_client: httpx.AsyncClient, signer: IdentitySigner, ttl_seconds: float) -> None:
+    def __init__(
+        self, bus: Bus, auth: aiohttp.ClientSession, auth_url: str, signer: IdentitySigner, ttl_seconds: float
+    ) -> None:
         self.bus = bus
-        self.client = auth_client
+        self.auth = auth
+        self.introspect_url = auth_url.rstrip("/") + INTROSPECT_PATH
         self.signer = signer
         self.ttl_seconds = ttl_seconds
         self._cache: dict[str, tuple[SessionInfo, float]] = {}
@@ -113,20 +118,27 @@ class SessionAuthenticator:
 
     async def close(self) -> None:
         await self.presence.stop()
-        await self.client.aclose()
 
     async def _introspect(self, digest: str, identity: Identity) -> SessionInfo | None:
         # The identity arrives addressed to the route's service; introspection is a call to auth.
-        headers = {"x-infera-identity": self.signer.sign(replace(identity, audience=AUTH_AUDIENCE))}
+        headers = {
+            "x-infera-identity": self.signer.sign(replace(identity, audience=AUTH_AUDIENCE)),
+            "content-type": "application/json",  # the pool adds no headers of its own
+        }
         try:
-            response = await self.client.post(INTROSPECT_PATH, json={"token_hash": digest}, headers=headers)
-        except httpx.HTTPError as exc:
-            raise AuthUnavailable(str(exc)) from exc
-        if response.status_code in (401, 404):
-            return None
-        if response.status_code != 200:
-            raise AuthUnavailable(f"auth answered {response.status_code}")
-        body = response.json()
+            async with self.auth.post(
+                self.introspect_url,
+                data=json.dumps({"token_hash": digest}),
+                headers=headers,
+                timeout=_INTROSPECT_TIMEOUT,
+            ) as response:
+                if response.status in (401, 404):
+                    return None
+                if response.status != 200:
+                    raise AuthUnavailable(f"auth answered {response.status}")
+                body = await response.json()
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            raise AuthUnavailable(str(exc) or type(exc).__name__) from exc
         return SessionInfo(
             user_id=int(body["user_id"]),
             session_id=int(body["session_id"]),

@@ -59,7 +59,7 @@ def _verified(org_id: int, vault_id: int, jti: str) -> VerifiedAssertion:
         vault_id=vault_id,
         kid="kid",
         jti=jti,
-        expires_at=NOW + timedelta(minutes=5),
+        expires_at=datetime.now(UTC) + timedelta(minutes=5),  # from now: the module may be imported long before
     )
 
 

@@ -53,6 +53,10 @@ class Database:
         except Exception as exc:
             raise StorageInitError(str(exc)) from exc
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        # Reads on PostgreSQL run in autocommit: no BEGIN and ROLLBACK round trips around a SELECT
+        # (each statement sees committed data, as under READ COMMITTED inside a transaction).
+        reader = self.engine.execution_options(isolation_level="AUTOCOMMIT") if self.schema else self.engine
+        self._readers = async_sessionmaker(reader, expire_on_commit=False, autoflush=False)
         # Called with session.info after every successful commit (the outbox relay listens here).
         self.on_commit: list[Callable[[dict[str, Any]], None]] = []
 
@@ -128,8 +132,8 @@ class Database:
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        """A read-only session (no commit)."""
-        session = self.sessions()
+        """A session for reads only: never write here (on PostgreSQL each statement commits alone)."""
+        session = self._readers()
         try:
             yield session
         finally:

@@ -39,15 +39,20 @@ class InternalIdentityMiddleware:
         await self.app(scope, receive, send)
 
 
-def get_identity(request: Request) -> Identity:
+def _identity_of(request: Request) -> Identity:
     identity = getattr(request.state, "identity", None)
     if not isinstance(identity, Identity):
         raise Unauthorized()
     return identity
 
 
-def get_authenticated(request: Request) -> Identity:
-    identity = get_identity(request)
+# Dependencies are coroutines: FastAPI runs plain functions in its thread pool, a hop per request.
+async def get_identity(request: Request) -> Identity:
+    return _identity_of(request)
+
+
+async def get_authenticated(request: Request) -> Identity:
+    identity = _identity_of(request)
     if not identity.authenticated:
         raise Unauthorized()
     return identity

@@ -56,7 +56,7 @@ class PageParams:
         return page, meta
 
 
-def _page_params(
+async def _page_params(
     limit: Annotated[str | None, Query()] = None,
     offset: Annotated[str | None, Query()] = None,
     cursor: Annotated[str | None, Query()] = None,

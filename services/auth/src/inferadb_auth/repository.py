@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, delete, func, insert, select, update
+from sqlalchemy import Row, Table, and_, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_auth.tables import (
@@ -59,6 +59,17 @@ async def email_of_user(db: AsyncSession, user_id: int, email_id: int) -> UserRo
 async def emails_of_user(db: AsyncSession, user_id: int) -> Sequence[UserRow]:
     query = select(user_emails).where(user_emails.c.user_id == user_id).order_by(user_emails.c.id)
     return (await db.execute(query)).all()
+
+
+async def user_with_primary_email(db: AsyncSession, user_id: int) -> UserRow | None:
+    """The user's columns plus ``email`` and ``verified_at`` of its primary address, in one query."""
+    primary = and_(user_emails.c.user_id == users.c.id, user_emails.c.is_primary.is_(True))
+    query = (
+        select(users, user_emails.c.email.label("email"), user_emails.c.verified_at.label("email_verified_at"))
+        .outerjoin(user_emails, primary)
+        .where(users.c.id == user_id)
+    )
+    return (await db.execute(query)).first()
 
 
 async def primary_email(db: AsyncSession, user_id: int) -> UserRow | None:

@@ -53,7 +53,7 @@ class AuthState:
         self.set_session_cookie(response, "", 0)
 
 
-def get_auth_state(request: Request) -> AuthState:
+async def get_auth_state(request: Request) -> AuthState:
     state: AuthState = request.app.state.auth
     return state
 

@@ -48,7 +48,7 @@ class OrgsState:
         return f"{self.settings.frontend_base_url.rstrip('/')}{path}?token={token}"
 
 
-def get_orgs_state(request: Request) -> OrgsState:
+async def get_orgs_state(request: Request) -> OrgsState:
     state: OrgsState = request.app.state.orgs
     return state
 

@@ -18,15 +18,14 @@ RESET_TTL = timedelta(hours=1)
 
 
 async def user_out(db: AsyncSession, user_id: int) -> UserOut:
-    user = await repo.get_user(db, user_id)
+    user = await repo.user_with_primary_email(db, user_id)
     if user is None:
         raise NotFound("User not found")
-    primary = await repo.primary_email(db, user_id)
     return UserOut(
         id=user.id,
         name=user.name,
-        email=primary.email if primary else None,
-        email_verified=bool(primary and primary.verified_at is not None),
+        email=user.email,
+        email_verified=user.email is not None and user.email_verified_at is not None,
         created_at=user.created_at,
         tos_accepted_at=user.tos_accepted_at,
     )

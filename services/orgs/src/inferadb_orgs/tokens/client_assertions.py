@@ -84,15 +84,11 @@ def _rules(state: OrgsState) -> assertions.AssertionRules:
 
 
 async def _subject(state: OrgsState, kid: str, vault_id: int) -> Row[Any] | None:
-    cache = state.subject_cache
-    row = cache.get(kid, vault_id)
-    if row is None:
-        generation = cache.generation
+    async def load() -> Row[Any] | None:
         async with state.db.read() as db:
-            row = await certificates_repo.assertion_subject(db, kid, vault_id)
-        if row is not None:
-            cache.put(kid, vault_id, row, generation)
-    return row
+            return await certificates_repo.assertion_subject(db, kid, vault_id)
+
+    return await state.subject_cache.fetch(kid, vault_id, load)
 
 
 async def verify(state: OrgsState, request: ClientTokenRequest, now: datetime) -> VerifiedAssertion:

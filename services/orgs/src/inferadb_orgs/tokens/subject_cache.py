@@ -11,6 +11,10 @@ arrives — ``TTL_SECONDS`` at the very worst, if the notice is lost.
 
 A read that started before a change cannot put stale data back: entries are stored only if no
 change happened since the read began (the ``generation`` check).
+
+Lookups are single-flight: when an entry expires under load, the requests that miss it together
+wait for one read instead of each taking a pooled connection for the same row (32 concurrent
+misses used to overflow the pool, opening and closing connections every second).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import Row
@@ -45,7 +50,36 @@ class AssertionSubjectCache:
         self.max_entries = max_entries
         self.generation = 0
         self._entries: dict[tuple[str, int], tuple[float, Row[Any]]] = {}
+        self._inflight: dict[tuple[str, int], tuple[int, asyncio.Future[Row[Any] | None]]] = {}
         self._bus: Bus | None = None
+
+    async def fetch(self, kid: str, vault_id: int, load: Callable[[], Awaitable[Row[Any] | None]]) -> Row[Any] | None:
+        """The cached row, or ``load()``'s — shared with every concurrent miss of the same key."""
+        row = self.get(kid, vault_id)
+        if row is not None:
+            return row
+        key = (kid, vault_id)
+        inflight = self._inflight.get(key)
+        if inflight is not None and inflight[0] == self.generation:
+            with contextlib.suppress(LookupError):  # the shared read failed: read on our own
+                return await asyncio.shield(inflight[1])
+            return await load()
+        generation = self.generation
+        future: asyncio.Future[Row[Any] | None] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = (generation, future)
+        try:
+            row = await load()
+        except BaseException:
+            future.set_exception(LookupError("shared read failed"))
+            future.exception()  # retrieved here; a waiter, if any, reads again itself
+            raise
+        finally:
+            if self._inflight.get(key, (0, None))[1] is future:
+                del self._inflight[key]
+        if row is not None:
+            self.put(kid, vault_id, row, generation)
+        future.set_result(row)
+        return row
 
     def get(self, kid: str, vault_id: int) -> Row[Any] | None:
         entry = self._entries.get((kid, vault_id))

@@ -16,7 +16,7 @@ from inferadb_common.request_context import current_request_id
 from inferadb_orgs.state import get_orgs_state
 from inferadb_orgs.tokens import client_assertions
 from inferadb_orgs.tokens.errors import NO_STORE
-from inferadb_orgs.tokens.request import parse_token_request
+from inferadb_orgs.tokens.request import TOKEN_REQUEST_BODY, parse_token_request
 from inferadb_orgs.tokens.schemas import OAuthErrorOut, TokenResponse
 
 router = APIRouter()
@@ -27,10 +27,10 @@ _ERRORS: dict[int | str, dict[str, object]] = {
 }
 
 
-@router.post("/v1/token", response_model=TokenResponse, responses=_ERRORS)
+@router.post("/v1/token", response_model=TokenResponse, responses=_ERRORS, openapi_extra=TOKEN_REQUEST_BODY)
 async def client_token(request: Request) -> Response:
     """RFC 7523 client assertion, as ``client_credentials`` (§2.2) or as the ``jwt-bearer`` grant (§2.1)."""
-    state, identity = get_orgs_state(request), get_identity(request)
+    state, identity = await get_orgs_state(request), await get_identity(request)
     token_request = parse_token_request(request.headers.get("content-type", ""), await request.body())
     actor = Actor(ip_address=identity.ip_address, user_agent=identity.user_agent)
     request_id = current_request_id()
