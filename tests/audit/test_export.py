@@ -15,6 +15,7 @@ import pytest
 
 from inferadb_common.testing import NatsServer, SmtpSink
 from inferadb_common.testing.pytest_plugin import StackFactory
+from tests.fuzz.conformance import assert_documented, openapi_document
 
 from .conftest import FAST_ENV, AuditEnv, User, make_events, page_through, seed_rows
 
@@ -40,6 +41,20 @@ def export(user: User, org: str, **params: str) -> tuple[dict[str, str], bytes]:
     with user.http.stream("GET", f"/v1/organizations/{org}/audit-logs/export", params=params) as response:
         assert response.status_code == 200, response.read()
         return dict(response.headers), b"".join(response.iter_bytes())
+
+
+def test_the_export_content_types_are_the_documented_ones(env: AuditEnv) -> None:
+    """Found by the fuzzer (R5): the document said the export answers application/json."""
+    owner = env.user()
+    document = openapi_document(env.url)
+    for format in ("ndjson", "csv"):
+        response = owner.get(f"/v1/organizations/{owner.default_org}/audit-logs/export", params={"format": format})
+        assert response.status_code == 200, response.text
+        assert_documented(document, "/v1/organizations/{org}/audit-logs/export", response)
+    assert (
+        "application/json"
+        not in document["paths"]["/v1/organizations/{org}/audit-logs/export"]["get"]["responses"]["200"]["content"]
+    )
 
 
 def test_ndjson_and_csv_exports_span_many_pages_and_match_the_listing(env: AuditEnv) -> None:

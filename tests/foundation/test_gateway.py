@@ -136,6 +136,23 @@ def test_edge_errors_are_json(stack: Stack) -> None:
     assert set(details) == {"email", "password"}
 
 
+def test_percent_encoded_control_characters_in_the_path_are_a_400_not_a_500(stack: Stack) -> None:
+    """Found by the fuzzer (R5): the gateway decoded the path and could not forward it (500)."""
+    user = register(stack.gateway_url, "control-characters@example.com")
+    org = user["default_organization_id"]
+    cookies = {"infera_session": user["cookie"]}
+    with httpx.Client(base_url=stack.gateway_url, timeout=30, cookies=cookies) as http:
+        for method, path in (
+            ("GET", f"/v1/organizations/{org}/teams/~t%C3%91%0E%F0%91%87%B8%1A"),
+            ("DELETE", f"/v1/organizations/{org}/members/%7F%05"),
+            ("GET", "/v1/organizations/%13%C3%B2dJ/jwks.json"),  # no session needed
+            ("POST", "/v1/tokens/revoke/vault/%C2%91%03"),
+        ):
+            response = http.request(method, path)
+            assert response.status_code == 400, (path, response.text)
+            assert response.json()["code"] == "VALIDATION_FAILED"
+
+
 def test_bearer_and_other_cookie_names_are_not_sessions(stack: Stack) -> None:
     user = register(stack.gateway_url, "bearer@example.com")
     token = user["cookie"]

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from tests.fuzz.conformance import assert_documented, merged_document
 from tests.tokens.conftest import CLIENT_ASSERTION_TYPE, JWT_BEARER_GRANT, READ_SCOPE, Credentials, TokensEnv
 
 
@@ -292,6 +293,23 @@ def test_vault_of_another_organization_or_deleted_is_invalid_grant(env: TokensEn
 def test_malformed_requests_are_invalid_request(env: TokensEnv, fields: dict[str, str]) -> None:
     with httpx.Client(base_url=env.url, timeout=30) as http:
         _oauth_error(http.post("/v1/token", data=fields), 400, "invalid_request")
+
+
+def test_the_token_request_body_is_documented_in_both_encodings(env: TokensEnv, creds: Credentials) -> None:
+    """Found by the fuzzer (R5): the body, read by hand, was missing from the document, so it was never fuzzed."""
+    document = merged_document(env.stack, ["orgs"])
+    content = document["paths"]["/v1/token"]["post"]["requestBody"]["content"]
+    assert set(content) == {"application/x-www-form-urlencoded", "application/json"}
+    schema = content["application/json"]["schema"]
+    assert schema["required"] == ["grant_type", "vault_id"]
+    assert set(schema["properties"]["grant_type"]["enum"]) == {"client_credentials", JWT_BEARER_GRANT}
+    for form in (True, False):
+        answered = env.request_token(env.assertion(creds), creds.vault, form=form)
+        assert answered.status_code == 200, answered.text
+        assert_documented(document, "/v1/token", answered)
+        refused = env.request_token("a.b.c", creds.vault, form=form)
+        assert refused.status_code == 401
+        assert_documented(document, "/v1/token", refused)
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from tests.fuzz.conformance import assert_documented, merged_document
 from tests.tokens.conftest import TokensEnv
+
+ORG_WELL_KNOWN_JWKS = "/v1/organizations/{org}/.well-known/jwks.json"
 
 
 def _org_jwks(env: TokensEnv, org: str, *, well_known: bool = False) -> httpx.Response:
@@ -164,8 +167,11 @@ def test_organization_jwks_follows_revoke_delete_and_deactivation_at_once(env: T
 
 
 def test_jwks_of_unknown_organization_is_404(env: TokensEnv) -> None:
-    response = _org_jwks(env, "1234567")
-    assert response.status_code == 404 and response.json()["error"] == "Organization not found"
+    document = merged_document(env.stack, ["orgs"])
+    for well_known, path in ((False, "/v1/organizations/{org}/jwks.json"), (True, ORG_WELL_KNOWN_JWKS)):
+        response = _org_jwks(env, "1234567", well_known=well_known)
+        assert response.status_code == 404 and response.json()["error"] == "Organization not found"
+        assert_documented(document, path, response)  # found by the fuzzer (R5): 404 was not documented
 
 
 def test_client_and_certificate_changes_are_events(env: TokensEnv) -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from inferadb_common.errors import BadRequest, Conflict, Forbidden, NotFound, PaymentRequired
 
+# OpenAPI ``responses`` of the routes that can exceed a tier limit (the gateway adds the error body schema).
+TIER_LIMITED: dict[int | str, dict[str, str]] = {402: {"description": "Tier limit exceeded"}}
+
 
 class OrganizationNotFound(NotFound):
     default_message = "Organization not found"

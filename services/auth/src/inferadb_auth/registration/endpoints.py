@@ -47,7 +47,12 @@ class EmailTaken(Conflict):
     default_message = "Email already registered"
 
 
-@router.post("/v1/auth/register", status_code=201, dependencies=[REGISTRATION_LIMIT])
+@router.post(
+    "/v1/auth/register",
+    status_code=201,
+    dependencies=[REGISTRATION_LIMIT],
+    responses={409: {"description": EmailTaken.default_message}},  # the gateway adds the error body schema
+)
 async def register(
     body: RegisterIn, state: AuthDep, identity: IdentityDep, response: Response
 ) -> RegisterOut | RegisterWithSessionOut:

@@ -10,6 +10,7 @@ from inferadb_common.internal_auth import AuthenticatedDep
 from inferadb_common.pagination import PageDep
 from inferadb_common.wire import IdIn
 from inferadb_orgs import policy
+from inferadb_orgs.errors import TIER_LIMITED
 from inferadb_orgs.invitations import repository as repo
 from inferadb_orgs.invitations import service
 from inferadb_orgs.invitations.schemas import (
@@ -33,7 +34,7 @@ INVITATIONS = "/v1/organizations/{org}/invitations"
 INBOX = "/v1/users/me/invitations"
 
 
-@router.post("/v1/organizations/invitations/accept")
+@router.post("/v1/organizations/invitations/accept", responses=TIER_LIMITED)
 async def accept_invitation(
     body: AcceptInvitationIn, state: OrgsDep, identity: AuthenticatedDep
 ) -> OrganizationEnvelope:
@@ -42,7 +43,7 @@ async def accept_invitation(
     return OrganizationEnvelope(organization=OrganizationOut.of(row))
 
 
-@router.post(INVITATIONS, status_code=201)
+@router.post(INVITATIONS, status_code=201, responses=TIER_LIMITED)
 async def create_invitation(
     org: IdIn, body: InvitationIn, state: OrgsDep, identity: AuthenticatedDep
 ) -> InvitationEnvelope:
@@ -80,7 +81,7 @@ async def my_invitations(state: OrgsDep, identity: AuthenticatedDep, page: PageD
     return ReceivedInvitationsPage(invitations=items, pagination=PaginationOut(**meta))
 
 
-@router.post(INBOX + "/{invitation}/accept")
+@router.post(INBOX + "/{invitation}/accept", responses=TIER_LIMITED)
 async def accept_my_invitation(invitation: IdIn, state: OrgsDep, identity: AuthenticatedDep) -> OrganizationEnvelope:
     async with state.db.transaction() as db:
         row = await service.accept_by_id(state, db, actor_of(identity), caller_id(identity), invitation, utcnow())

@@ -9,6 +9,7 @@ from inferadb_common.internal_auth import AuthenticatedDep
 from inferadb_common.pagination import PageDep
 from inferadb_common.wire import IdIn
 from inferadb_orgs import policy
+from inferadb_orgs.errors import TIER_LIMITED
 from inferadb_orgs.organizations import repository as repo
 from inferadb_orgs.organizations import service
 from inferadb_orgs.organizations.schemas import (
@@ -28,7 +29,7 @@ router = APIRouter()
 ORG = "/v1/organizations/{org}"
 
 
-@router.post("/v1/organizations", status_code=201)
+@router.post("/v1/organizations", status_code=201, responses=TIER_LIMITED)
 async def create_organization(body: OrganizationIn, state: OrgsDep, identity: AuthenticatedDep) -> OrganizationEnvelope:
     async with state.db.transaction() as db:
         row = await service.create_organization(state, db, actor_of(identity), caller_id(identity), body.name, utcnow())

@@ -9,6 +9,7 @@ from inferadb_common.internal_auth import AuthenticatedDep
 from inferadb_common.pagination import PageDep
 from inferadb_common.wire import IdIn
 from inferadb_orgs import policy
+from inferadb_orgs.errors import TIER_LIMITED
 from inferadb_orgs.paging import cursor_key
 from inferadb_orgs.policy import Action
 from inferadb_orgs.schemas import MessageOut, PaginationOut
@@ -22,7 +23,7 @@ router = APIRouter()
 TEAMS = "/v1/organizations/{org}/teams"
 
 
-@router.post(TEAMS, status_code=201)
+@router.post(TEAMS, status_code=201, responses=TIER_LIMITED)
 async def create_team(org: IdIn, body: TeamIn, state: OrgsDep, identity: AuthenticatedDep) -> TeamEnvelope:
     async with state.db.transaction() as db:
         access = await policy.authorize(db, org, caller_id(identity), Action.TEAM_CREATE)

@@ -17,7 +17,7 @@ from inferadb_orgs.tokens import refresh, revocation, service
 from inferadb_orgs.tokens import repository as repo
 from inferadb_orgs.tokens.claims import TokenRole
 from inferadb_orgs.tokens.errors import NO_STORE, InvalidRequest
-from inferadb_orgs.tokens.request import read_json_object
+from inferadb_orgs.tokens.request import REFRESH_REQUEST_BODY, read_json_object
 from inferadb_orgs.tokens.schemas import OAuthErrorOut, RevokedOut, SessionTokenIn, TokenResponse
 from inferadb_orgs.vaults import repository as vaults_repo
 
@@ -39,7 +39,11 @@ async def vault_token_for_session(
     return issued.response()
 
 
-@router.post("/v1/tokens/refresh", responses={400: {"model": OAuthErrorOut}, 401: {"model": OAuthErrorOut}})
+@router.post(
+    "/v1/tokens/refresh",
+    responses={400: {"model": OAuthErrorOut}, 401: {"model": OAuthErrorOut}},
+    openapi_extra=REFRESH_REQUEST_BODY,
+)
 async def refresh_vault_token(
     request: Request, response: Response, state: OrgsDep, identity: IdentityDep
 ) -> TokenResponse:

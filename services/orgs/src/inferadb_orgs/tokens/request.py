@@ -100,3 +100,38 @@ def parse_token_request(content_type: str, body: bytes) -> ClientTokenRequest:
         fields["client_id"] = str(client_id)
     assert grant_type is not None and assertion is not None
     return ClientTokenRequest(grant_type, assertion, vault_id, role, _text(fields, "client_id", required=False))
+
+
+def _documented_body(schema: dict[str, Any], *media_types: str) -> dict[str, Any]:
+    """OpenAPI ``requestBody`` of a route that reads its body by hand (FastAPI cannot see it)."""
+    return {
+        "requestBody": {"required": True, "content": {media_type: {"schema": schema} for media_type in media_types}}
+    }
+
+
+_ID = {"type": "string", "pattern": "^[0-9]{1,19}$", "description": "an id (a decimal string; JSON may use a number)"}
+TOKEN_REQUEST_BODY = _documented_body(
+    {
+        "type": "object",
+        "required": ["grant_type", "vault_id"],
+        "properties": {
+            "grant_type": {"type": "string", "enum": [CLIENT_CREDENTIALS, JWT_BEARER_GRANT]},
+            "client_assertion_type": {
+                "type": "string",
+                "enum": [JWT_BEARER_ASSERTION_TYPE],
+                "description": f"required with {CLIENT_CREDENTIALS}",
+            },
+            "client_assertion": {"type": "string", "description": f"the signed JWT, with {CLIENT_CREDENTIALS}"},
+            "assertion": {"type": "string", "description": f"the signed JWT, with {JWT_BEARER_GRANT}"},
+            "vault_id": _ID,
+            "requested_role": {"type": "string", "enum": [role.value for role in TokenRole], "default": "read"},
+            "client_id": {"type": "string", "description": "must equal the assertion's iss when present"},
+        },
+    },
+    _FORM,
+    "application/json",
+)
+REFRESH_REQUEST_BODY = _documented_body(
+    {"type": "object", "required": ["refresh_token"], "properties": {"refresh_token": {"type": "string"}}},
+    "application/json",
+)

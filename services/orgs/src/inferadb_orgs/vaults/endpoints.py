@@ -9,6 +9,7 @@ from inferadb_common.internal_auth import AuthenticatedDep
 from inferadb_common.pagination import PageDep
 from inferadb_common.wire import IdIn
 from inferadb_orgs import policy
+from inferadb_orgs.errors import TIER_LIMITED
 from inferadb_orgs.paging import cursor_key
 from inferadb_orgs.policy import Action
 from inferadb_orgs.schemas import MessageOut, PaginationOut
@@ -22,7 +23,7 @@ router = APIRouter()
 VAULTS = "/v1/organizations/{org}/vaults"
 
 
-@router.post(VAULTS, status_code=201)
+@router.post(VAULTS, status_code=201, responses=TIER_LIMITED)
 async def create_vault(org: IdIn, body: VaultIn, state: OrgsDep, identity: AuthenticatedDep) -> VaultEnvelope:
     async with state.db.transaction() as db:
         access = await policy.authorize(db, org, caller_id(identity), Action.VAULT_CREATE)

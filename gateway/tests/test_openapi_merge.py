@@ -1,0 +1,41 @@
+"""The merged document documents every error status a route can answer, with the JSON error body.
+
+Both gaps were found by the schemathesis fuzzer (quality.md R5): an unknown id in the path of a
+route without a session (the organization JWKS) answered an undocumented 404, and statuses a
+service declares itself (402 tier limits, 409 duplicate registration) came without a body schema.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inferadb_gateway.openapi import merge
+from inferadb_gateway.routes import AuthMode, Route, RouteTable
+
+ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+
+
+def _service_document(path: str, responses: dict[str, Any]) -> dict[str, Any]:
+    return {"paths": {path: {"get": {"responses": {"200": {"description": "OK"}, **responses}}}}}
+
+
+def test_a_route_with_an_id_in_its_path_documents_404_even_without_a_session() -> None:
+    path = "/v1/organizations/{org}/jwks.json"
+    table = RouteTable((Route("GET", path, "orgs", AuthMode.NONE, org_scoped=True),))
+    merged = merge({"orgs": _service_document(path, {})}, table)
+    assert merged["paths"][path]["get"]["responses"]["404"]["content"] == ERROR_CONTENT
+
+
+def test_a_route_without_parameters_or_session_documents_no_404() -> None:
+    table = RouteTable((Route("GET", "/.well-known/jwks.json", "orgs", AuthMode.NONE),))
+    merged = merge({"orgs": _service_document("/.well-known/jwks.json", {})}, table)
+    assert "404" not in merged["paths"]["/.well-known/jwks.json"]["get"]["responses"]
+
+
+def test_an_error_status_declared_by_the_service_gets_the_error_body() -> None:
+    path = "/v1/organizations"
+    table = RouteTable((Route("GET", path, "orgs", AuthMode.SESSION),))
+    declared = {"402": {"description": "Tier limit exceeded"}}
+    merged = merge({"orgs": _service_document(path, declared)}, table)
+    answer = merged["paths"][path]["get"]["responses"]["402"]
+    assert answer == {"description": "Tier limit exceeded", "content": ERROR_CONTENT}
