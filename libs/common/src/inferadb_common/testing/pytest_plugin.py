@@ -5,6 +5,7 @@ Enable in a ``conftest.py`` with ``pytest_plugins = ["inferadb_common.testing.py
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Protocol
@@ -24,6 +25,21 @@ __all__ = [
     "smtp_sink",
     "stack_factory",
 ]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--soak``: also run the tests marked ``soak`` (the long fault-injection forms)."""
+    parser.addoption("--soak", action="store_true", default=False, help="run the long fault-injection forms")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip the items marked ``soak`` unless ``--soak`` was given."""
+    if config.getoption("--soak"):
+        return
+    skip = pytest.mark.skip(reason="long fault-injection form: run with --soak")
+    for item in items:
+        if item.get_closest_marker("soak") is not None:
+            item.add_marker(skip)
 
 
 class StackFactory(Protocol):
@@ -54,10 +70,24 @@ def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer
 
 
 @pytest.fixture
-def isolated_nats_server(tmp_path: Path) -> Iterator[NatsServer]:
-    """A JetStream server of this test alone: for tests that stop, kill or restart the bus."""
+def _test_stacks() -> list[Stack]:
+    """The stacks ``stack_factory`` made for this test, shared with ``isolated_nats_server``."""
+    return []
+
+
+@pytest.fixture
+def isolated_nats_server(tmp_path: Path, _test_stacks: list[Stack]) -> Iterator[NatsServer]:
+    """A JetStream server of this test alone: for tests that stop, kill or restart the bus.
+
+    Stacks wired to it are stopped before it, whatever the fixture order: a process that loses its
+    bus just before it is told to stop spends its shutdown waiting for NATS.
+    """
     with NatsServer(tmp_path / "nats-store") as server:
         yield server
+        for stack in reversed(_test_stacks):
+            if stack.nats_url == server.url:
+                with contextlib.suppress(Exception):  # stack_factory stops it again and reports the error
+                    stack.stop()
 
 
 @pytest.fixture
@@ -75,9 +105,11 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def stack_factory(tmp_path: Path, nats_server: NatsServer, smtp_sink: SmtpSink) -> Iterator[StackFactory]:
+def stack_factory(
+    tmp_path: Path, nats_server: NatsServer, smtp_sink: SmtpSink, _test_stacks: list[Stack]
+) -> Iterator[StackFactory]:
     """Make ``Stack`` objects for this test; every one is stopped at teardown, even after a failure."""
-    stacks: list[Stack] = []
+    stacks = _test_stacks
 
     def make(
         *,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, BackgroundTasks
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_auth import repository as repo
+from inferadb_auth.after_answer import after_answer
 from inferadb_auth.limits import address_allowed
 from inferadb_auth.schemas import MessageOut
 from inferadb_auth.security.passwords import password_problem
@@ -16,6 +17,7 @@ from inferadb_auth.state import AuthDep, AuthState, actor_of
 from inferadb_auth.users.service import RESET_TTL
 from inferadb_common.errors import BadRequest, Unauthorized, ValidationFailed
 from inferadb_common.events.outbox import utcnow
+from inferadb_common.identity import Identity
 from inferadb_common.ids import new_id
 from inferadb_common.internal_auth import AuthenticatedDep, IdentityDep
 from inferadb_common.wire import RequestModel
@@ -54,34 +56,44 @@ def _check_password(state: AuthState, password: str, field: str = "new_password"
 
 
 @router.post("/v1/auth/password-reset/request", status_code=202)
-async def request_reset(body: ResetRequestIn, state: AuthDep, identity: IdentityDep) -> MessageOut:
-    """Always the same answer; a mail only for a verified address of a live user."""
+async def request_reset(
+    body: ResetRequestIn, state: AuthDep, identity: IdentityDep, background: BackgroundTasks
+) -> MessageOut:
+    """Always the same answer in the same time; a mail only for a verified address of a live user.
+
+    The rate limit is all the request waits for: the address is looked up after the answer.
+    """
     address = body.email.strip().lower()
     limit = state.settings.rate_limiting.password_reset_tokens_per_hour
     if await address_allowed(state, "password_reset", limit, address, identity):
-        now = utcnow()
-        async with state.db.transaction() as db:
-            email = await repo.find_email(db, address)
-            user = await repo.get_user(db, email.user_id) if email is not None else None
-            if email is not None and user is not None and email.verified_at is not None:
-                token = new_token()
-                await repo.insert_row(
-                    db,
-                    repo.RESET,
-                    id=new_id(),
-                    user_id=user.id,
-                    token_hash=digest(token),
-                    created_at=now,
-                    expires_at=now + RESET_TTL,
-                    used_at=None,
-                )
-                await state.outbox.request_mail(
-                    db, "reset_password", email.email, {"name": user.name, "link": state.link("/reset-password", token)}
-                )
-                await state.outbox.record(
-                    db, "password.reset_requested", actor=actor_of(identity, user.id), resource_id=user.id, data={}
-                )
+        after_answer(background, "password reset request", lambda: _issue_reset(state, identity, address))
     return MessageOut(message=RESET_REQUESTED_MESSAGE)
+
+
+async def _issue_reset(state: AuthState, identity: Identity, address: str) -> None:
+    now = utcnow()
+    async with state.db.transaction() as db:
+        email = await repo.find_email(db, address)
+        user = await repo.get_user(db, email.user_id) if email is not None else None
+        if email is None or user is None or email.verified_at is None:
+            return
+        token = new_token()
+        await repo.insert_row(
+            db,
+            repo.RESET,
+            id=new_id(),
+            user_id=user.id,
+            token_hash=digest(token),
+            created_at=now,
+            expires_at=now + RESET_TTL,
+            used_at=None,
+        )
+        await state.outbox.request_mail(
+            db, "reset_password", email.email, {"name": user.name, "link": state.link("/reset-password", token)}
+        )
+        await state.outbox.record(
+            db, "password.reset_requested", actor=actor_of(identity, user.id), resource_id=user.id, data={}
+        )
 
 
 @router.post("/v1/auth/password-reset/confirm")

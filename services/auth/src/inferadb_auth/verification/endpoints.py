@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, BackgroundTasks
 from pydantic import Field
 
 from inferadb_auth import repository as repo
+from inferadb_auth.after_answer import after_answer
 from inferadb_auth.limits import address_allowed
 from inferadb_auth.security.tokens import digest
-from inferadb_auth.state import AuthDep, actor_of
+from inferadb_auth.state import AuthDep, AuthState, actor_of
 from inferadb_auth.users.service import issue_verification
 from inferadb_common.errors import BadRequest
 from inferadb_common.events.outbox import utcnow
@@ -64,15 +65,24 @@ async def verify_email(body: TokenIn, state: AuthDep, identity: IdentityDep) -> 
 
 
 @router.post("/v1/auth/email-verification/resend", status_code=202)
-async def resend_verification(body: AddressIn, state: AuthDep, identity: IdentityDep) -> AcceptedOut:
-    """The same answer whether or not the address exists or is verified (no enumeration)."""
+async def resend_verification(
+    body: AddressIn, state: AuthDep, identity: IdentityDep, background: BackgroundTasks
+) -> AcceptedOut:
+    """The same answer in the same time whether or not the address exists or is verified (no enumeration).
+
+    The rate limit is all the request waits for: the address is looked up after the answer.
+    """
     address = body.email.strip().lower()
     limit = state.settings.rate_limiting.email_verification_tokens_per_hour
     if await address_allowed(state, "email_verification", limit, address, identity):
-        now = utcnow()
-        async with state.db.transaction() as db:
-            email = await repo.find_email(db, address)
-            user = await repo.get_user(db, email.user_id) if email is not None else None
-            if email is not None and user is not None and email.verified_at is None:
-                await issue_verification(state, db, email.id, email.email, user.name, now)
+        after_answer(background, "verification resend", lambda: _reissue_verification(state, address))
     return AcceptedOut(message=RESEND_MESSAGE)
+
+
+async def _reissue_verification(state: AuthState, address: str) -> None:
+    now = utcnow()
+    async with state.db.transaction() as db:
+        email = await repo.find_email(db, address)
+        user = await repo.get_user(db, email.user_id) if email is not None else None
+        if email is not None and user is not None and email.verified_at is None:
+            await issue_verification(state, db, email.id, email.email, user.name, now)
