@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from inferadb_common.testing.nats import NatsServer
+from inferadb_common.testing.postgres import fresh_database
 from inferadb_common.testing.smtp import SmtpSink
 from inferadb_common.testing.stack import Stack
 
@@ -89,11 +90,20 @@ async def closed_loop(
     return sum(counts) / elapsed, latencies
 
 
-def http_request(method: str, path: str, body: bytes = b"", content_type: str | None = None) -> bytes:
-    """One HTTP/1.1 request on a keep-alive connection, as bytes for :func:`raw_closed_loop`."""
+def http_request(
+    method: str,
+    path: str,
+    body: bytes = b"",
+    content_type: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> bytes:
+    """One HTTP/1.1 request on a keep-alive connection, as bytes for :func:`raw_closed_loop`
+    (``headers``: extra ones, e.g. ``{"Cookie": "name=value"}``)."""
     head = f"{method} {path} HTTP/1.1\r\nHost: bench\r\n"
     if content_type is not None:
         head += f"Content-Type: {content_type}\r\n"
+    for name, value in (headers or {}).items():
+        head += f"{name}: {value}\r\n"
     if body or method in ("POST", "PUT", "PATCH"):
         head += f"Content-Length: {len(body)}\r\n"
     return head.encode() + b"\r\n" + body
@@ -193,3 +203,32 @@ def write_table(title: str, rows: list[Row], path: Path) -> str:
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+@contextlib.contextmanager
+def postgres_stack(extra_env: Mapping[str, str] | None = None) -> Iterator[Stack]:
+    """:func:`running_stack` on a fresh PostgreSQL database (the production backend), dropped after."""
+    with (
+        fresh_database() as url,
+        running_stack(extra_env, {"backend": "postgres", "url": url, "auto_migrate": True}) as stack,
+    ):
+        yield stack
+
+
+async def owner_with_vault(
+    http: httpx.AsyncClient, name: str, email: str, password: str, vault_name: str
+) -> tuple[str, str]:
+    """Register a user (signed in on ``http``) and give its default organization a vault: (org id, vault id).
+
+    The organization is made by orgs from auth's event, so the vault is retried until it exists.
+    """
+    registered = await http.post("/v1/auth/register", json={"name": name, "email": email, "password": password})
+    assert registered.status_code == 201, registered.text
+    org = str(registered.json()["default_organization_id"])
+    for _ in range(200):
+        vault = await http.post(f"/v1/organizations/{org}/vaults", json={"name": vault_name})
+        if vault.status_code != 404:
+            break
+        await asyncio.sleep(0.05)
+    assert vault.status_code == 201, vault.text
+    return org, str(vault.json()["vault"]["id"])

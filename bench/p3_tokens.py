@@ -22,12 +22,22 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from bench.harness import RESULTS, Latencies, Row, http_request, raw_closed_loop, running_stack, write_table
+from bench.harness import (
+    RESULTS,
+    Latencies,
+    Row,
+    http_request,
+    owner_with_vault,
+    postgres_stack,
+    raw_closed_loop,
+    running_stack,
+    write_table,
+)
 from inferadb_common.identity import Identity, IdentitySigner
 from inferadb_common.testing.stack import Stack
 
 CONCURRENCY = 32
-DURATION = float(os.environ.get("BENCH_DURATION", "20"))
+DURATION = float(os.environ.get("BENCH_DURATION", "20")) / 2  # per measurement; two backends
 WARM_UP = 3.0
 BAR_RATE = 1000.0
 BAR_P99_MS = 50.0
@@ -38,17 +48,7 @@ ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 async def _client_credentials(base: str) -> tuple[str, str, str, Ed25519PrivateKey]:
     """An organization (the registrant's default one) with a vault, a client and a generated certificate."""
     async with httpx.AsyncClient(base_url=base, timeout=60) as http:
-        registered = await http.post(
-            "/v1/auth/register", json={"name": "Bench", "email": "p3@example.com", "password": PASSWORD}
-        )
-        assert registered.status_code == 201, registered.text
-        org = registered.json()["default_organization_id"]
-        for _ in range(200):  # the organization is created from auth's event
-            vault = await http.post(f"/v1/organizations/{org}/vaults", json={"name": "bench"})
-            if vault.status_code != 404:
-                break
-            await asyncio.sleep(0.05)
-        assert vault.status_code == 201, vault.text
+        org, vault_id = await owner_with_vault(http, "Bench", "p3@example.com", PASSWORD, "bench")
         client = await http.post(f"/v1/organizations/{org}/clients", json={"name": "bench"})
         assert client.status_code == 201, client.text
         client_id = client.json()["client"]["id"]
@@ -56,7 +56,7 @@ async def _client_credentials(base: str) -> tuple[str, str, str, Ed25519PrivateK
         assert certificate.status_code == 201, certificate.text
         key = serialization.load_pem_private_key(certificate.json()["private_key"].encode(), password=None)
         assert isinstance(key, Ed25519PrivateKey)
-        return vault.json()["vault"]["id"], client_id, certificate.json()["certificate"]["kid"], key
+        return vault_id, client_id, certificate.json()["certificate"]["kid"], key
 
 
 def _assertions(count: int, audience: str, client_id: str, kid: str, key: Ed25519PrivateKey) -> list[str]:
@@ -117,17 +117,11 @@ async def _measure(stack: Stack) -> Measured:
     return Measured(rate, latencies, baseline, baseline_latencies, direct, direct_latencies)
 
 
-def run() -> list[Row]:
-    env = {
-        "INFERADB_MGMT__FEATURES__REQUIRE_EMAIL_VERIFICATION": "false",
-        "INFERADB_MGMT__OBSERVABILITY__LOG_LEVEL": "warning",
-    }
-    with running_stack(env) as stack:
-        m = asyncio.run(_measure(stack))
+def _rows(m: Measured, backend: str) -> list[Row]:
     p99 = m.latencies.percentile(99) * 1000
     return [
         Row(
-            "P3 vault tokens/s via POST /v1/token (32 concurrent)",
+            f"P3 vault tokens/s via POST /v1/token (32 concurrent, {backend})",
             m.rate,
             "/s",
             m.baseline,
@@ -136,7 +130,7 @@ def run() -> list[Row]:
             f"{m.latencies.summary_ms()}; errors {m.latencies.errors}",
         ),
         Row(
-            "P3 POST /v1/token p99",
+            f"P3 POST /v1/token p99 ({backend})",
             p99,
             "ms",
             None,
@@ -145,7 +139,7 @@ def run() -> list[Row]:
             f"baseline GET /health {m.baseline_latencies.summary_ms()}",
         ),
         Row(
-            "P3 diagnostic: the orgs service alone (no gateway hop), same load",
+            f"P3 diagnostic: the orgs service alone (no gateway hop), same load ({backend})",
             m.direct,
             "/s",
             m.rate,
@@ -154,6 +148,18 @@ def run() -> list[Row]:
             f"{m.direct_latencies.summary_ms()}; errors {m.direct_latencies.errors}",
         ),
     ]
+
+
+def run() -> list[Row]:
+    env = {
+        "INFERADB_MGMT__FEATURES__REQUIRE_EMAIL_VERIFICATION": "false",
+        "INFERADB_MGMT__OBSERVABILITY__LOG_LEVEL": "warning",
+    }
+    with postgres_stack(env) as stack:
+        on_postgres = asyncio.run(_measure(stack))
+    with running_stack(env) as stack:
+        on_sqlite = asyncio.run(_measure(stack))
+    return _rows(on_postgres, "PostgreSQL") + _rows(on_sqlite, "SQLite")
 
 
 if __name__ == "__main__":

@@ -69,8 +69,8 @@ class StorageConfig(_Section):
     url: str | None = None
     data_dir: str = "./data"
     auto_migrate: bool | None = None
-    pool_size: int = Field(10, ge=1)
-    max_overflow: int = Field(10, ge=0)
+    pool_size: int = Field(20, ge=1)
+    max_overflow: int = Field(0, ge=0)
 
     @property
     def migrate_automatically(self) -> bool:

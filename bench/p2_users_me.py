@@ -1,0 +1,174 @@
+"""P2 and P6: authenticated ``GET /v1/users/me`` through the gateway, 50 concurrent, on PostgreSQL.
+
+P2: the rate against a bare FastAPI/uvicorn JSON endpoint (bench/bare_app.py) under the same load
+generator and concurrency in the same run, two rounds each, interleaved; bar ≥ 0.33 × and p99 ≤ 25 ms.
+
+P6: the same load kept up for ``BENCH_P6_REQUESTS`` requests (default 60,000; quality.md's figure
+is 1,000,000 — ``BENCH_P6_REQUESTS=1000000 make bench BENCH=p2_users_me`` runs it, ~15 min here),
+sampling every process's RSS between 10-second stretches. Bars: each process ≤ 150 MB, and flat:
+the highest RSS of the run within +10 % of the RSS after the first 10 % of the requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import httpx
+import psutil
+
+from bench.harness import RESULTS, Latencies, Row, http_request, postgres_stack, raw_closed_loop, write_table
+from inferadb_common.testing.free_port import free_port
+from inferadb_common.testing.stack import Stack
+
+CONCURRENCY = 50
+DURATION = float(os.environ.get("BENCH_DURATION", "20")) / 2  # per round; two rounds each
+P6_REQUESTS = int(os.environ.get("BENCH_P6_REQUESTS", "60000"))
+P6_STRETCH = 10.0
+BAR_RATIO = 0.33
+BAR_P99_MS = 25.0
+BAR_RSS_MB = 150.0
+BAR_FLAT = 0.10
+PASSWORD = "benchmark passphrase 2026"
+ENV = {
+    "INFERADB_MGMT__FEATURES__REQUIRE_EMAIL_VERIFICATION": "false",
+    "INFERADB_MGMT__OBSERVABILITY__LOG_LEVEL": "warning",
+}
+
+
+@contextlib.contextmanager
+def bare_app() -> Iterator[str]:
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--port", str(port)]
+    command += ["--log-level", "warning", "--no-access-log"]
+    process = subprocess.Popen(command)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{url}/v1/users/me", timeout=1).status_code == 200:
+                    break
+            if process.poll() is not None:
+                raise RuntimeError("the bare FastAPI app did not start")
+            asyncio.run(asyncio.sleep(0.05))
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _session_cookie(base: str) -> str:
+    with httpx.Client(base_url=base, timeout=60) as client:
+        response = client.post(
+            "/v1/auth/register", json={"name": "Bench", "email": "p2@example.com", "password": PASSWORD}
+        )
+        assert response.status_code == 201, response.text
+        cookie = response.cookies.get("infera_session")
+        assert cookie, "registration set no session cookie"
+        me = client.get("/v1/users/me", headers={"Cookie": f"infera_session={cookie}"})
+        assert me.status_code == 200, me.text
+        return cookie
+
+
+@dataclass
+class Memory:
+    samples: dict[str, list[tuple[int, float]]] = field(default_factory=dict)  # name → (requests, MiB)
+
+    def sample(self, stack: Stack, requests: int) -> None:
+        for name, process in stack.processes.items():
+            if process.pid is not None:
+                rss = psutil.Process(process.pid).memory_info().rss / 2**20
+                self.samples.setdefault(name, []).append((requests, rss))
+
+    def settled(self, name: str, total: int) -> float:
+        """RSS after the first 10 % of the requests (warm caches, pools filled)."""
+        return next(mib for done, mib in self.samples[name] if done >= total * 0.1)
+
+    def peak(self, name: str) -> float:
+        return max(mib for _, mib in self.samples[name])
+
+
+async def _rounds(me: bytes, target: str, baseline: str) -> tuple[list[float], Latencies, list[float], Latencies]:
+    rates: list[float] = []
+    base_rates: list[float] = []
+    latencies, base_latencies = Latencies(), Latencies()
+    for _ in range(2):
+        rate, lat = await raw_closed_loop(lambda _: me, base_url=baseline, concurrency=CONCURRENCY, duration=DURATION)
+        base_rates.append(rate)
+        base_latencies.samples += lat.samples
+        base_latencies.errors += lat.errors
+        rate, lat = await raw_closed_loop(lambda _: me, base_url=target, concurrency=CONCURRENCY, duration=DURATION)
+        rates.append(rate)
+        latencies.samples += lat.samples
+        latencies.errors += lat.errors
+    return rates, latencies, base_rates, base_latencies
+
+
+async def _soak(me: bytes, stack: Stack, memory: Memory) -> tuple[int, int]:
+    done = errors = 0
+    memory.sample(stack, 0)
+    while done < P6_REQUESTS:
+        _, lat = await raw_closed_loop(
+            lambda _: me, base_url=stack.gateway_url, concurrency=CONCURRENCY, duration=P6_STRETCH
+        )
+        done += len(lat.samples)
+        errors += lat.errors
+        memory.sample(stack, done)
+    return done, errors
+
+
+def run() -> list[Row]:
+    with postgres_stack(ENV) as stack, bare_app() as baseline_url:
+        cookie = _session_cookie(stack.gateway_url)
+        me = http_request("GET", "/v1/users/me", headers={"Cookie": f"infera_session={cookie}"})
+        asyncio.run(raw_closed_loop(lambda _: me, base_url=stack.gateway_url, concurrency=CONCURRENCY, duration=3))
+        rates, latencies, base_rates, base_latencies = asyncio.run(_rounds(me, stack.gateway_url, baseline_url))
+        memory = Memory()
+        done, soak_errors = asyncio.run(_soak(me, stack, memory))
+    rate, base_rate = max(rates), max(base_rates)
+    p99 = latencies.percentile(99) * 1000
+    rows = [
+        Row(
+            "P2 GET /v1/users/me/s via gateway (50 concurrent, PostgreSQL)",
+            rate,
+            "/s",
+            base_rate,
+            f"≥ {BAR_RATIO} × bare FastAPI/uvicorn JSON endpoint, same generator",
+            rate >= BAR_RATIO * base_rate and latencies.errors == 0,
+            f"{latencies.summary_ms()}; rounds {', '.join(f'{r:,.0f}' for r in rates)} vs "
+            f"{', '.join(f'{r:,.0f}' for r in base_rates)}; errors {latencies.errors}",
+        ),
+        Row(
+            "P2 GET /v1/users/me p99",
+            p99,
+            "ms",
+            None,
+            f"≤ {BAR_P99_MS:.0f} ms",
+            p99 <= BAR_P99_MS,
+            f"bare endpoint {base_latencies.summary_ms()}",
+        ),
+    ]
+    for name in sorted(memory.samples):
+        settled, peak = memory.settled(name, done), memory.peak(name)
+        trace = memory.samples[name][:: max(1, len(memory.samples[name]) // 6)]
+        rows.append(
+            Row(
+                f"P6 {name} RSS over {done:,} requests of the P2 load",
+                peak,
+                "MiB",
+                settled,
+                f"≤ {BAR_RSS_MB:.0f} MB and peak ≤ {1 + BAR_FLAT:.2f} × RSS after 10 % of the requests",
+                peak * 2**20 <= BAR_RSS_MB * 1e6 and peak <= settled * (1 + BAR_FLAT) and soak_errors == 0,
+                "MiB at " + ", ".join(f"{n // 1000}k: {mib:.0f}" for n, mib in trace) + f"; errors {soak_errors}",
+            )
+        )
+    return rows
+
+
+if __name__ == "__main__":
+    print(write_table("P2/P6 — users/me and memory", run(), RESULTS / "p2_users_me.md"))
