@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import statistics
 import tempfile
 import time
@@ -17,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
+import psutil
 
 from inferadb_common.testing.nats import NatsServer
 from inferadb_common.testing.postgres import fresh_database
@@ -232,3 +234,44 @@ async def owner_with_vault(
         await asyncio.sleep(0.05)
     assert vault.status_code == 201, vault.text
     return org, str(vault.json()["vault"]["id"])
+
+
+@dataclass
+class CpuCost:
+    """CPU time per request while a load ran: for each stack process, and for the whole machine
+    (load generator, PostgreSQL and NATS included) — what bounds a rate on a fixed number of cores."""
+
+    per_process_ms: dict[str, float]
+    machine_ms: float
+
+    def ceiling(self) -> float:
+        """Requests/s the machine's cores could serve at this cost, with nothing else running."""
+        return (os.cpu_count() or 1) * 1000 / self.machine_ms if self.machine_ms else float("inf")
+
+    def describe(self) -> str:
+        parts = ", ".join(f"{name} {ms:.2f}" for name, ms in sorted(self.per_process_ms.items()) if ms >= 0.01)
+        return f"CPU ms/request: {parts}; whole machine {self.machine_ms:.2f} → ceiling {self.ceiling():,.0f}/s"
+
+
+def _cpu_seconds(pids: Mapping[str, int]) -> tuple[dict[str, float], float]:
+    per_process: dict[str, float] = {}
+    for name, pid in pids.items():
+        times = psutil.Process(pid).cpu_times()
+        per_process[name] = times.user + times.system
+    machine = psutil.cpu_times()
+    return per_process, machine.user + machine.system + getattr(machine, "irq", 0.0) + getattr(machine, "softirq", 0.0)
+
+
+async def measure_cpu(stack: Stack, load: Awaitable[tuple[float, Latencies]]) -> tuple[float, Latencies, CpuCost]:
+    """Run ``load`` (a closed loop) and charge the CPU used meanwhile to its requests."""
+    pids = {name: process.pid for name, process in stack.processes.items() if process.pid is not None}
+    pids["load generator"] = os.getpid()
+    before, machine_before = _cpu_seconds(pids)
+    rate, latencies = await load
+    after, machine_after = _cpu_seconds(pids)
+    count = max(1, len(latencies.samples))
+    cost = CpuCost(
+        {name: (after[name] - before[name]) * 1000 / count for name in pids},
+        (machine_after - machine_before) * 1000 / count,
+    )
+    return rate, latencies, cost

@@ -22,7 +22,17 @@ from dataclasses import dataclass, field
 import httpx
 import psutil
 
-from bench.harness import RESULTS, Latencies, Row, http_request, postgres_stack, raw_closed_loop, write_table
+from bench.harness import (
+    RESULTS,
+    CpuCost,
+    Latencies,
+    Row,
+    http_request,
+    measure_cpu,
+    postgres_stack,
+    raw_closed_loop,
+    write_table,
+)
 from inferadb_common.testing.free_port import free_port
 from inferadb_common.testing.stack import Stack
 
@@ -93,7 +103,9 @@ class Memory:
         return max(mib for _, mib in self.samples[name])
 
 
-async def _rounds(me: bytes, target: str, baseline: str) -> tuple[list[float], Latencies, list[float], Latencies]:
+async def _rounds(
+    me: bytes, stack: Stack, baseline: str
+) -> tuple[list[float], Latencies, list[float], Latencies, CpuCost]:
     rates: list[float] = []
     base_rates: list[float] = []
     latencies, base_latencies = Latencies(), Latencies()
@@ -102,11 +114,13 @@ async def _rounds(me: bytes, target: str, baseline: str) -> tuple[list[float], L
         base_rates.append(rate)
         base_latencies.samples += lat.samples
         base_latencies.errors += lat.errors
-        rate, lat = await raw_closed_loop(lambda _: me, base_url=target, concurrency=CONCURRENCY, duration=DURATION)
+        rate, lat, cost = await measure_cpu(
+            stack, raw_closed_loop(lambda _: me, base_url=stack.gateway_url, concurrency=CONCURRENCY, duration=DURATION)
+        )
         rates.append(rate)
         latencies.samples += lat.samples
         latencies.errors += lat.errors
-    return rates, latencies, base_rates, base_latencies
+    return rates, latencies, base_rates, base_latencies, cost
 
 
 async def _soak(me: bytes, stack: Stack, memory: Memory) -> tuple[int, int]:
@@ -127,7 +141,7 @@ def run() -> list[Row]:
         cookie = _session_cookie(stack.gateway_url)
         me = http_request("GET", "/v1/users/me", headers={"Cookie": f"infera_session={cookie}"})
         asyncio.run(raw_closed_loop(lambda _: me, base_url=stack.gateway_url, concurrency=CONCURRENCY, duration=3))
-        rates, latencies, base_rates, base_latencies = asyncio.run(_rounds(me, stack.gateway_url, baseline_url))
+        rates, latencies, base_rates, base_latencies, cost = asyncio.run(_rounds(me, stack, baseline_url))
         memory = Memory()
         done, soak_errors = asyncio.run(_soak(me, stack, memory))
     rate, base_rate = max(rates), max(base_rates)
@@ -141,7 +155,7 @@ def run() -> list[Row]:
             f"≥ {BAR_RATIO} × bare FastAPI/uvicorn JSON endpoint, same generator",
             rate >= BAR_RATIO * base_rate and latencies.errors == 0,
             f"{latencies.summary_ms()}; rounds {', '.join(f'{r:,.0f}' for r in rates)} vs "
-            f"{', '.join(f'{r:,.0f}' for r in base_rates)}; errors {latencies.errors}",
+            f"{', '.join(f'{r:,.0f}' for r in base_rates)}; errors {latencies.errors}; {cost.describe()}",
         ),
         Row(
             "P2 GET /v1/users/me p99",

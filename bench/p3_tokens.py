@@ -24,9 +24,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bench.harness import (
     RESULTS,
+    CpuCost,
     Latencies,
     Row,
     http_request,
+    measure_cpu,
     owner_with_vault,
     postgres_stack,
     raw_closed_loop,
@@ -76,6 +78,7 @@ class Measured:
     baseline_latencies: Latencies
     direct: float
     direct_latencies: Latencies
+    cost: CpuCost
 
 
 async def _measure(stack: Stack) -> Measured:
@@ -110,11 +113,13 @@ async def _measure(stack: Stack) -> Measured:
     baseline, baseline_latencies = await raw_closed_loop(
         health, base_url=base, concurrency=CONCURRENCY, duration=DURATION
     )
-    rate, latencies = await raw_closed_loop(token, base_url=base, concurrency=CONCURRENCY, duration=DURATION)
+    rate, latencies, cost = await measure_cpu(
+        stack, raw_closed_loop(token, base_url=base, concurrency=CONCURRENCY, duration=DURATION)
+    )
     direct, direct_latencies = await raw_closed_loop(
         direct_token, base_url=stack.url("orgs"), concurrency=CONCURRENCY, duration=DURATION
     )
-    return Measured(rate, latencies, baseline, baseline_latencies, direct, direct_latencies)
+    return Measured(rate, latencies, baseline, baseline_latencies, direct, direct_latencies, cost)
 
 
 def _rows(m: Measured, backend: str) -> list[Row]:
@@ -127,7 +132,7 @@ def _rows(m: Measured, backend: str) -> list[Row]:
             m.baseline,
             f"≥ {BAR_RATE:,.0f}/s (baseline: gateway GET /health, same generator)",
             m.rate >= BAR_RATE and m.latencies.errors == 0,
-            f"{m.latencies.summary_ms()}; errors {m.latencies.errors}",
+            f"{m.latencies.summary_ms()}; errors {m.latencies.errors}; {m.cost.describe()}",
         ),
         Row(
             f"P3 POST /v1/token p99 ({backend})",

@@ -11,6 +11,7 @@ import hmac
 import json
 import time
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -181,6 +182,11 @@ def test_kid_of_another_key_does_not_verify(env: TokensEnv, creds: Credentials) 
     _oauth_error(env.request_token(token, creds.vault), 401, "invalid_client")
 
 
+@dataclass(frozen=True)
+class FromNow:
+    seconds: int
+
+
 @pytest.mark.parametrize(
     ("claims", "drop", "what"),
     [
@@ -188,15 +194,18 @@ def test_kid_of_another_key_does_not_verify(env: TokensEnv, creds: Credentials) 
         ({"sub": "123"}, (), "sub"),
         ({"aud": "https://elsewhere.example/v1/token"}, (), "aud"),
         ({}, ("exp",), "exp"),
-        ({"exp": int(time.time()) + 7200}, (), "lifetime"),
-        ({"iat": int(time.time()) + 600, "exp": int(time.time()) + 660}, (), "iat"),
+        ({"exp": FromNow(7200)}, (), "lifetime"),
+        ({"iat": FromNow(600), "exp": FromNow(660)}, (), "iat"),
         ({}, ("jti",), "jti"),
-        ({"iat": int(time.time()) - 600, "exp": int(time.time()) - 300}, (), "expired"),
+        ({"iat": FromNow(-600), "exp": FromNow(-300)}, (), "expired"),
     ],
 )
 def test_claim_rules_are_invalid_client(
     env: TokensEnv, creds: Credentials, claims: dict[str, Any], drop: tuple[str, ...], what: str
 ) -> None:
+    # Times are taken now, not at collection: the suite may reach this test many minutes later.
+    now = int(time.time())
+    claims = {name: now + value.seconds if isinstance(value, FromNow) else value for name, value in claims.items()}
     token = env.assertion(creds, drop=drop, **claims)
     body = _oauth_error(env.request_token(token, creds.vault), 401, "invalid_client")
     assert token not in json.dumps(body)
