@@ -16,6 +16,7 @@ import contextlib
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -65,7 +66,7 @@ def bare_app() -> Iterator[str]:
                     break
             if process.poll() is not None:
                 raise RuntimeError("the bare FastAPI app did not start")
-            asyncio.run(asyncio.sleep(0.05))
+            time.sleep(0.05)
         yield url
     finally:
         process.terminate()

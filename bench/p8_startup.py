@@ -39,16 +39,6 @@ LAUNCHES = int(os.environ.get("BENCH_P8_LAUNCHES", "3"))
 BAR_SECONDS = 10.0
 GIVE_UP = 60.0
 POLL = 0.02
-HELLO_APP = """
-from fastapi import FastAPI
-
-app = FastAPI()
-
-
-@app.get("/")
-async def hello() -> dict[str, str]:
-    return {"hello": "world"}
-"""
 
 
 def _status(port: int, path: str) -> int | None:
@@ -135,24 +125,13 @@ def make_run_once() -> tuple[float, float, str]:
 
 
 def hello_once() -> float:
+    """The baseline: bench/bare_app.py (the P2 baseline too) under uvicorn, until its first answer."""
     with tempfile.TemporaryDirectory(prefix="inferadb-bench-p8-hello-") as tmp:
-        root = Path(tmp)
-        (root / "hello.py").write_text(HELLO_APP, encoding="utf-8")
         port = free_port()
-        argv = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "hello:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ]
-        env = _clean_env() | {"PYTHONPATH": str(root)}
-        elapsed, _, _ = _time_until_ready(argv, root, env, port, "/")
+        argv = [sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--host", "127.0.0.1", "--port", str(port)]
+        argv += ["--log-level", "warning"]
+        env = _clean_env() | {"PYTHONPATH": str(REPO)}
+        elapsed, _, _ = _time_until_ready(argv, Path(tmp), env, port, "/v1/users/me")
     return elapsed
 
 

@@ -62,14 +62,12 @@ def _target(upstreams: Upstreams, service: str, request: Request) -> URL:
 async def _send(
     session: aiohttp.ClientSession, method: str, url: URL, headers: CIMultiDict[str], body: bytes
 ) -> aiohttp.ClientResponse:
-    attempts = 2 if method in _RETRY_METHODS else 1
-    for attempt in range(attempts):
-        try:
-            return await session.request(method, url, headers=headers, data=body or None, allow_redirects=False)
-        except aiohttp.ServerDisconnectedError:
-            if attempt + 1 == attempts:
-                raise
-    raise AssertionError("unreachable")
+    try:
+        return await session.request(method, url, headers=headers, data=body or None, allow_redirects=False)
+    except aiohttp.ServerDisconnectedError:
+        if method not in _RETRY_METHODS:
+            raise
+    return await session.request(method, url, headers=headers, data=body or None, allow_redirects=False)
 
 
 async def forward(
