@@ -151,6 +151,41 @@ def test_relay_killed_between_publish_and_mark_sent_duplicates_nothing(
     assert applied == [event_id]
 
 
+def test_a_relay_pass_publishes_its_batch_in_order_and_keeps_what_failed(
+    tmp_path: Path, isolated_nats_server: NatsServer
+) -> None:
+    """The batch goes out at once (one write, acks together); the stream keeps the outbox's order,
+    and a row whose publish fails stays unpublished for the next pass while the rest are marked."""
+
+    async def scenario() -> tuple[int, list[str], list[str], list[str]]:
+        db, outbox, bus, metadata = await _producer(tmp_path, isolated_nats_server.url)
+        table = metadata.tables["outbox"]
+        async with db.transaction() as session:
+            envelopes = [
+                await outbox.record(session, "user.updated", actor=Actor(user_id=n), resource_id=n) for n in range(30)
+            ]
+        broken = envelopes[11].id  # no stream listens on this subject: JetStream cannot take it
+        async with db.transaction() as session:
+            await session.execute(table.update().where(table.c.message_id == broken).values(subject="nowhere.at.all"))
+        published = await OutboxRelay(db, table, bus).publish_pending()
+        stored = [
+            (await bus.js.get_msg(EVENTS_STREAM, seq)).header["Nats-Msg-Id"]  # type: ignore[index]
+            for seq in range(1, published + 1)
+        ]
+        async with db.read() as session:
+            pending = [
+                row.message_id for row in await session.execute(table.select().where(table.c.published_at.is_(None)))
+            ]
+        await bus.close()
+        await db.dispose()
+        return published, stored, [envelope.id for envelope in envelopes if envelope.id != broken], pending
+
+    published, stored, expected, pending = asyncio.run(scenario())
+    assert published == 29
+    assert stored == expected
+    assert len(pending) == 1
+
+
 # ---------------------------------------------------------------- forged identity
 
 

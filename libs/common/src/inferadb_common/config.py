@@ -71,6 +71,7 @@ class StorageConfig(_Section):
     auto_migrate: bool | None = None
     pool_size: int = Field(20, ge=1)
     max_overflow: int = Field(0, ge=0)
+    pool_ping_idle_seconds: float = Field(2.0, ge=0)
 
     @property
     def migrate_automatically(self) -> bool:

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from inferadb_common.config import StorageConfig
+from inferadb_common.pool_liveness import ping_when_idle
 
 
 class StorageInitError(Exception):
@@ -63,11 +64,10 @@ class Database:
     def _create_engine(self, storage: StorageConfig, service: str) -> AsyncEngine:
         if storage.backend == "postgres":
             assert storage.url is not None
-            return create_async_engine(
+            engine = create_async_engine(
                 _postgres_url(storage.url),
                 pool_size=storage.pool_size,
                 max_overflow=storage.max_overflow,
-                pool_pre_ping=True,
                 pool_recycle=1800,
                 connect_args={
                     "server_settings": {"search_path": service},
@@ -75,6 +75,8 @@ class Database:
                     "command_timeout": 30,
                 },
             )
+            ping_when_idle(engine, storage.pool_ping_idle_seconds)
+            return engine
         if storage.backend == "memory":
             engine = create_async_engine(
                 "sqlite+aiosqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
