@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from inferadb_common import __version__
+from inferadb_common import __version__, heap
 from inferadb_common.edge import EdgeMiddleware, RouteLabel, fastapi_route_label
 from inferadb_common.errors import install_error_handlers
 from inferadb_common.health import health_router
@@ -32,6 +32,7 @@ def create_service_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         ctx.start_workers()
+        heap.settle()
         yield
         await ctx.shutdown()
 
