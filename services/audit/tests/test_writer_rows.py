@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from inferadb_audit.logs import repository
 from inferadb_audit.logs.repository import insert_audit_rows
 from inferadb_audit.redaction import REDACTED, is_secret_key, scrub
 from inferadb_audit.tables import audit_logs
@@ -162,3 +163,18 @@ async def test_each_event_id_is_one_row_however_often_it_is_written(db: Database
     assert stored.created_at.tzinfo is not None
     assert stored.data == {"name": "prod"}
     assert (stored.event_type, stored.resource_type, stored.actor_user_id) == ("vault_created", "vault", 11)
+
+
+async def test_a_batch_split_over_several_statements_keeps_one_row_per_id(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On SQLite a batch is one multi-row INSERT per _SQLITE_ROWS_PER_STATEMENT rows; make that small.
+    monkeypatch.setattr(repository, "_SQLITE_ROWS_PER_STATEMENT", 7)
+    events = [envelope(385_000_000_000_000_300 + n, time=WHEN + timedelta(seconds=n)) for n in range(45)]
+    twice = events + events[10:20]  # an id twice in one batch, in different statements
+    async with db.transaction() as session:
+        await write_audit_rows(session, twice)
+    assert await _count(db) == 45
+    async with db.read() as session:
+        ids = set((await session.execute(select(audit_logs.c.id))).scalars())
+    assert ids == {int(event.id) for event in events}

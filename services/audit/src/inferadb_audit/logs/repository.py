@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -69,6 +70,17 @@ _INSERT_SQL = {
     "sqlite": _insert_sql(["?"] * len(_INSERT_COLUMNS)),
     "postgresql": _insert_sql([f"${n}" for n in range(1, len(_INSERT_COLUMNS) + 1)]),
 }
+# On SQLite the batch goes in as one multi-row INSERT, not executemany. executemany gives up the GIL
+# around every row's step and must win it back each time: while the event loop was busy (decoding
+# the next batch) the writer thread waited up to a switch interval per row, and the writer managed
+# ~4,100 events/s against 13,000 for the same statement alone. One statement takes the GIL back once.
+# SQLite before 3.32 allows 999 variables per statement, later ones 32,766.
+_SQLITE_ROWS_PER_STATEMENT = (32_766 if sqlite3.sqlite_version_info >= (3, 32, 0) else 999) // len(_INSERT_COLUMNS)
+_SQLITE_ROW = "(" + ", ".join("?" * len(_INSERT_COLUMNS)) + ")"
+
+
+def _sqlite_multirow_sql(rows: int) -> str:
+    return _INSERT_SQL["sqlite"].replace(_SQLITE_ROW, ", ".join([_SQLITE_ROW] * rows))
 
 
 def _sqlite_timestamp(value: datetime) -> str:
@@ -91,7 +103,12 @@ async def insert_audit_rows(db: AsyncSession, rows: Sequence[dict[str, Any]]) ->
     for row in rows:
         converted = {**row, "created_at": timestamp(row["created_at"]), "data": orjson.dumps(row["data"]).decode()}
         values.append(tuple(converted[name] for name in _INSERT_COLUMNS))
-    await connection.exec_driver_sql(_INSERT_SQL[dialect], values)
+    if dialect != "sqlite":
+        await connection.exec_driver_sql(_INSERT_SQL[dialect], values)
+        return
+    for start in range(0, len(values), _SQLITE_ROWS_PER_STATEMENT):
+        chunk = values[start : start + _SQLITE_ROWS_PER_STATEMENT]
+        await connection.exec_driver_sql(_sqlite_multirow_sql(len(chunk)), tuple(v for row in chunk for v in row))
 
 
 def organization_scope(organization_id: int) -> list[ColumnElement[bool]]:
