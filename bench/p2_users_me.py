@@ -2,6 +2,9 @@
 
 P2: the rate against a bare FastAPI/uvicorn JSON endpoint (bench/bare_app.py) under the same load
 generator and concurrency in the same run, two rounds each, interleaved; bar ≥ 0.33 × and p99 ≤ 25 ms.
+A diagnostic row measures the floor of any two-hop design: bench/bare_proxy.py (a bare FastAPI app
+forwarding over pooled aiohttp, as the gateway does) in front of the bare endpoint, with no session
+check, no database and no middleware. Whatever the real stack adds comes on top of that floor.
 
 P6: the same load kept up for ``BENCH_P6_REQUESTS`` requests (default 60,000; quality.md's figure
 is 1,000,000 — ``BENCH_P6_REQUESTS=1000000 make bench BENCH=p2_users_me`` runs it, ~15 min here),

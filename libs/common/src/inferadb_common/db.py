@@ -42,11 +42,38 @@ def _postgres_url(raw: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
+class _OneAtATime:
+    """The memory backend's single connection, held by one task at a time (re-entrant in that task).
+
+    Every session there shares one SQLite connection, and closing a session rolls the connection
+    back: a read (or a health ping) that closed while another task's unit of work was open undid
+    that work's earlier statements, and its later ones then failed on foreign keys.
+    """
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None
+
+    @contextlib.asynccontextmanager
+    async def held(self) -> AsyncIterator[None]:
+        task = asyncio.current_task()
+        if task is not None and self._owner is task:
+            yield  # nested inside this task's own session
+            return
+        async with self._lock:
+            self._owner = task
+            try:
+                yield
+            finally:
+                self._owner = None
+
+
 class Database:
     def __init__(self, storage: StorageConfig, service: str) -> None:
         self.backend = storage.backend
         self.schema = service if storage.backend == "postgres" else None
-        self._write_lock: asyncio.Lock | None = None if storage.backend == "postgres" else asyncio.Lock()
+        self._write_lock: asyncio.Lock | None = None if storage.backend != "sqlite" else asyncio.Lock()
+        self._shared_connection: _OneAtATime | None = _OneAtATime() if storage.backend == "memory" else None
         try:
             self.engine = self._create_engine(storage, service)
         except StorageInitError:
@@ -109,7 +136,7 @@ class Database:
 
     async def ping(self) -> bool:
         try:
-            async with self.engine.connect() as conn:
+            async with self._exclusive(), self.engine.connect() as conn:
                 await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=2)
             return True
         except Exception:
@@ -135,18 +162,30 @@ class Database:
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A session for reads only: never write here (on PostgreSQL each statement commits alone)."""
-        session = self._readers()
-        try:
-            yield session
-        finally:
-            await session.close()
+        async with self._exclusive():
+            session = self._readers()
+            try:
+                yield session
+            finally:
+                await session.close()
 
     @contextlib.asynccontextmanager
     async def _serialised(self) -> AsyncIterator[None]:
-        if self._write_lock is None:
+        """Units of work one at a time where the backend has a single writer (SQLite)."""
+        if self._write_lock is not None:
+            async with self._write_lock:
+                yield
+        else:
+            async with self._exclusive():
+                yield
+
+    @contextlib.asynccontextmanager
+    async def _exclusive(self) -> AsyncIterator[None]:
+        """The memory backend's one connection for this task alone; elsewhere nothing to hold."""
+        if self._shared_connection is None:
             yield
         else:
-            async with self._write_lock:
+            async with self._shared_connection.held():
                 yield
 
     async def dispose(self) -> None:
