@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 
 from inferadb_audit.access.policy import ensure_can_read_organization_log
 from inferadb_audit.logs import service
 from inferadb_audit.logs.export import FORMATS, csv_chunks, ndjson_chunks
 from inferadb_audit.logs.filters import FiltersDep
-from inferadb_audit.logs.schemas import AuditLogsOut, PaginationOut, audit_log_out
+from inferadb_audit.logs.schemas import AuditLogsOut, audit_logs_response
 from inferadb_audit.state import AuditDep, caller_id
 from inferadb_common.errors import ValidationFailed
 from inferadb_common.internal_auth import AuthenticatedDep
@@ -23,14 +23,14 @@ router = APIRouter()
 ORG_LOG = "/v1/organizations/{org}/audit-logs"
 
 
-@router.get(ORG_LOG)
+@router.get(ORG_LOG, response_model=AuditLogsOut)
 async def list_organization_audit_logs(
     org: IdIn, state: AuditDep, identity: AuthenticatedDep, filters: FiltersDep, page: PageDep
-) -> AuditLogsOut:
+) -> Response:
     async with state.db.read() as db:
         await ensure_can_read_organization_log(db, state.settings.audit, org, caller_id(identity))
         rows, meta = await service.list_page(db, service.organization_scope(org), filters, page)
-    return AuditLogsOut(audit_logs=[audit_log_out(row) for row in rows], pagination=PaginationOut(**meta))
+    return audit_logs_response(rows, meta)
 
 
 # The export streams NDJSON or CSV, never JSON: that is what the document must say (content types are checked).
@@ -66,10 +66,10 @@ async def export_organization_audit_logs(
     )
 
 
-@router.get("/v1/users/me/audit-logs")
+@router.get("/v1/users/me/audit-logs", response_model=AuditLogsOut)
 async def list_my_audit_logs(
     state: AuditDep, identity: AuthenticatedDep, filters: FiltersDep, page: PageDep
-) -> AuditLogsOut:
+) -> Response:
     async with state.db.read() as db:
         rows, meta = await service.list_page(db, service.personal_scope(caller_id(identity)), filters, page)
-    return AuditLogsOut(audit_logs=[audit_log_out(row) for row in rows], pagination=PaginationOut(**meta))
+    return audit_logs_response(rows, meta)

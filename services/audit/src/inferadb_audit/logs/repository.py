@@ -17,7 +17,7 @@ from inferadb_audit.tables import audit_logs
 from inferadb_common.db_types import UtcDateTime
 
 _c = audit_logs.c
-_COLUMNS = (
+ENTRY_COLUMNS = (  # the order of the rows fetch_page returns (audit_log_wire unpacks them by position)
     _c.id,
     _c.event_type,
     _c.organization_id,
@@ -149,7 +149,7 @@ def page_statement(
     offset: int = 0,
 ) -> Any:
     """Newest first; ``after`` continues past a previous page (keyset), else ``offset`` applies."""
-    statement = select(*_COLUMNS).where(*scope, *filter_conditions(filters))
+    statement = select(*ENTRY_COLUMNS).where(*scope, *filter_conditions(filters))
     if after is not None:
         position = tuple_(
             bindparam("after_created_at", after.created_at, type_=UtcDateTime()),

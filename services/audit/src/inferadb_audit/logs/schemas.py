@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+import orjson
+from fastapi import Response
 from pydantic import BaseModel
 from sqlalchemy import Row
 
-from inferadb_common.wire import IdOut, ResponseModel, Timestamp
+from inferadb_common.wire import IdOut, ResponseModel, Timestamp, format_timestamp
 
 
 class ActorOut(ResponseModel):
@@ -43,11 +46,12 @@ class AuditLogsOut(BaseModel):
 
 
 def audit_log_out(row: Row[Any]) -> AuditLogOut:
-    return AuditLogOut(
+    """A stored row as served (rows come from our own typed columns: not validated again)."""
+    return AuditLogOut.model_construct(
         id=row.id,
         event_type=row.event_type,
         organization_id=row.organization_id,
-        actor=ActorOut(
+        actor=ActorOut.model_construct(
             user_id=row.actor_user_id,
             client_id=row.actor_client_id,
             ip_address=row.ip_address,
@@ -59,3 +63,51 @@ def audit_log_out(row: Row[Any]) -> AuditLogOut:
         request_id=row.request_id,
         created_at=row.created_at,
     )
+
+
+def _id(value: int | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def audit_log_wire(row: Sequence[Any]) -> dict[str, Any]:
+    """:class:`AuditLogOut` of ``row`` as its JSON has it, built directly: a page of 100 entries
+    spent about 40 % of its CPU building and serialising the models (P4). ``row`` holds
+    ``repository.ENTRY_COLUMNS`` in order (what ``fetch_page`` selects) and is unpacked by position:
+    a ``Row`` attribute costs about a microsecond, sixty times an unpacking. Kept equal to the
+    model's JSON by ``services/audit/tests/test_wire_format.py``."""
+    (
+        entry_id,
+        event_type,
+        organization_id,
+        user_id,
+        client_id,
+        ip_address,
+        user_agent,
+        resource_type,
+        resource_id,
+        data,
+        request_id,
+        created_at,
+    ) = row
+    return {
+        "id": str(entry_id),
+        "event_type": event_type,
+        "organization_id": _id(organization_id),
+        "actor": {
+            "user_id": _id(user_id),
+            "client_id": _id(client_id),
+            "ip_address": ip_address,
+            "user_agent": user_agent,
+        },
+        "resource_type": resource_type,
+        "resource_id": resource_id,
+        "data": data if isinstance(data, dict) else {},
+        "request_id": request_id,
+        "created_at": format_timestamp(created_at),
+    }
+
+
+def audit_logs_response(rows: Sequence[Row[Any]], meta: dict[str, Any]) -> Response:
+    """An :class:`AuditLogsOut` page as the response."""
+    body = {"audit_logs": [audit_log_wire(row) for row in rows], "pagination": PaginationOut(**meta).model_dump()}
+    return Response(orjson.dumps(body), media_type="application/json")
