@@ -8,7 +8,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from inferadb_common import heap
 from inferadb_common.app import create_service_app
 from inferadb_common.bus import Bus
 from inferadb_common.config import NatsConfig, Settings
@@ -35,4 +34,3 @@ async def test_a_service_freezes_what_it_made_while_starting(pristine_collector:
     assert gc.get_freeze_count() == 0
     async with app.router.lifespan_context(app):  # start-up is complete inside
         assert gc.get_freeze_count() > 10_000
-        assert gc.get_threshold()[0] == heap.YOUNG_THRESHOLD
