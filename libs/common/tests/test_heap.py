@@ -17,11 +17,13 @@ from inferadb_common.runtime import ServiceContext
 
 @pytest.fixture
 def pristine_collector() -> Iterator[None]:
+    threshold = gc.get_threshold()
     gc.unfreeze()
     try:
         yield
     finally:
         gc.unfreeze()
+        gc.set_threshold(*threshold)
 
 
 async def test_a_service_freezes_what_it_made_while_starting(pristine_collector: None) -> None:

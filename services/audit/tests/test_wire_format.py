@@ -1,4 +1,4 @@
-"""The audit-log pages and exports are serialised directly (``audit_log_wire``), not through the response model;
+"""The audit-log pages are serialised directly (``audit_log_wire``), not through the response model;
 this keeps the two equal, entry for entry, on both backends."""
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Row
 
-from inferadb_audit.logs.schemas import audit_log_wire
+from inferadb_audit.logs.schemas import audit_log_out
 
 FORMATS = {"ndjson": ("application/x-ndjson", "ndjson"), "csv": ("text/csv; charset=utf-8", "csv")}
 CSV_COLUMNS = (
@@ -39,7 +39,7 @@ def neutralise_formula(cell: str) -> str:
 
 
 def _csv_cells(row: Row[Any]) -> list[str]:
-    entry = audit_log_wire(row)
+    entry = audit_log_out(row).model_dump(mode="json")
     actor = entry["actor"]
     values = [
         entry["id"],
@@ -60,7 +60,7 @@ def _csv_cells(row: Row[Any]) -> list[str]:
 
 async def ndjson_chunks(pages: AsyncIterator[Sequence[Row[Any]]]) -> AsyncIterator[bytes]:
     async for rows in pages:
-        yield b"".join(orjson.dumps(audit_log_wire(row)) + b"\n" for row in rows)
+        yield b"".join(audit_log_out(row).model_dump_json().encode() + b"\n" for row in rows)
 
 
 async def csv_chunks(pages: AsyncIterator[Sequence[Row[Any]]]) -> AsyncIterator[bytes]:

@@ -45,6 +45,26 @@ class AuditLogsOut(BaseModel):
     pagination: PaginationOut
 
 
+def audit_log_out(row: Row[Any]) -> AuditLogOut:
+    """A stored row as served (rows come from our own typed columns: not validated again)."""
+    return AuditLogOut.model_construct(
+        id=row.id,
+        event_type=row.event_type,
+        organization_id=row.organization_id,
+        actor=ActorOut.model_construct(
+            user_id=row.actor_user_id,
+            client_id=row.actor_client_id,
+            ip_address=row.ip_address,
+            user_agent=row.user_agent,
+        ),
+        resource_type=row.resource_type,
+        resource_id=row.resource_id,
+        data=row.data if isinstance(row.data, dict) else {},
+        request_id=row.request_id,
+        created_at=row.created_at,
+    )
+
+
 def _id(value: int | None) -> str | None:
     return None if value is None else str(value)
 
