@@ -96,6 +96,7 @@ class Database:
                 pool_size=storage.pool_size,
                 max_overflow=storage.max_overflow,
                 pool_recycle=1800,
+                pool_use_lifo=True,
                 connect_args={
                     "server_settings": {"search_path": service},
                     "timeout": 5,
@@ -119,6 +120,7 @@ class Database:
                 connect_args={"timeout": 15},
                 pool_size=storage.pool_size,
                 max_overflow=storage.max_overflow,
+                pool_use_lifo=True,
             )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
