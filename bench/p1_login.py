@@ -14,6 +14,7 @@ import httpx
 from argon2 import PasswordHasher
 
 from bench.harness import RESULTS, Latencies, Row, closed_loop, running_stack, sample_latency, write_table
+from inferadb_auth.security import argon2id
 
 CONCURRENCY = 16
 DURATION = float(os.environ.get("BENCH_DURATION", "20"))
@@ -21,17 +22,27 @@ PASSWORD = "benchmark passphrase 2026"
 USERS = 16
 
 
-def argon2_verify_rate(seconds: float) -> float:
-    """Verifications per second on every core, with the service's default parameters."""
+def argon2_verify_rate(seconds: float, *, lanes_on_one_thread: bool = False) -> float:
+    """Verifications per second on every core, with the service's default parameters: through
+    argon2-cffi's verifier (a thread per lane), or computed as the service does (every lane on the
+    worker's own thread, see inferadb_auth.security.argon2id)."""
     hasher = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4)
     stored = hasher.hash(PASSWORD)
+    encoded = argon2id.decode(stored)
+    assert encoded is not None
+
+    def verify() -> bool:
+        if lanes_on_one_thread:
+            return argon2id.matches(encoded, PASSWORD.encode())
+        return hasher.verify(stored, PASSWORD)
+
     cores = os.cpu_count() or 1
     deadline = time.perf_counter() + seconds
 
     def spin() -> int:
         count = 0
         while time.perf_counter() < deadline:
-            hasher.verify(stored, PASSWORD)
+            assert verify()
             count += 1
         return count
 
@@ -39,6 +50,11 @@ def argon2_verify_rate(seconds: float) -> float:
     with ThreadPoolExecutor(max_workers=cores) as pool:
         total = sum(pool.map(lambda _: spin(), range(cores)))
     return total / (time.perf_counter() - started)
+
+
+def machine_verify_rate(seconds: float) -> float:
+    """The faster of the two ways to verify on every core: the bar is the machine's best."""
+    return max(argon2_verify_rate(seconds / 2), argon2_verify_rate(seconds / 2, lanes_on_one_thread=True))
 
 
 async def _register_users(base: str) -> list[str]:
@@ -72,12 +88,12 @@ def run() -> list[Row]:
         "INFERADB_MGMT__RATE_LIMITING__REGISTRATIONS_PER_IP_PER_DAY": "100000000",
         "INFERADB_MGMT__OBSERVABILITY__LOG_LEVEL": "warning",
     }
-    before = argon2_verify_rate(min(10.0, DURATION))
+    before = machine_verify_rate(min(16.0, DURATION))
     with running_stack(env) as stack:
         emails = asyncio.run(_register_users(stack.gateway_url))
         rate, latencies, health = asyncio.run(_storm(stack.gateway_url, emails))
     # The higher of two baselines around the storm: noise can only make the bar harder to meet.
-    baseline = max(before, argon2_verify_rate(min(10.0, DURATION)))
+    baseline = max(before, machine_verify_rate(min(16.0, DURATION)))
     return [
         Row(
             "P1 logins/s (16 concurrent, gateway)",
@@ -86,7 +102,8 @@ def run() -> list[Row]:
             baseline,
             "≥ 0.8 × Argon2id verify rate",
             rate >= 0.8 * baseline and latencies.errors == 0,
-            f"{latencies.summary_ms()}; errors {latencies.errors}",
+            f"{latencies.summary_ms()}; errors {latencies.errors}; baseline: the faster of argon2-cffi's "
+            "verifier and the service's own computation (lanes on one thread), before and after the storm",
         ),
         Row(
             "P1 GET /health p99 during the storm",
