@@ -142,12 +142,21 @@ class IdempotentConsumer(Generic[M]):
                 await asyncio.sleep(1.0)
 
     async def process(self, messages: Sequence[Msg]) -> None:
+        await self.apply_decoded(await self.decode(messages))
+
+    async def decode(self, messages: Sequence[Msg]) -> list[tuple[Msg, M]]:
+        """The batch's messages as models; an undecodable one is dead-lettered here."""
         decoded: list[tuple[Msg, M]] = []
         for msg in messages:
             try:
                 decoded.append((msg, self.model.model_validate_json(msg.data)))
             except ValidationError as exc:
                 await self._dead_letter(msg, f"undecodable message: {exc.error_count()} error(s)")
+        return decoded
+
+    async def apply_decoded(self, decoded: Sequence[tuple[Msg, M]]) -> None:
+        """One transaction for the batch, acked after its commit; a failing batch is retried one
+        message at a time so that only the bad one is nak'ed or dead-lettered."""
         if not decoded:
             return
         try:
