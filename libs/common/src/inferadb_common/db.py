@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from inferadb_common.admission import FairAdmission
 from inferadb_common.config import StorageConfig
 from inferadb_common.pool_liveness import ping_when_idle
 
@@ -74,6 +75,8 @@ class Database:
         self.schema = service if storage.backend == "postgres" else None
         self._write_lock: asyncio.Lock | None = None if storage.backend != "sqlite" else asyncio.Lock()
         self._shared_connection: _OneAtATime | None = _OneAtATime() if storage.backend == "memory" else None
+        # Sessions wait for a pooled connection in arrival order (see admission.py).
+        self._admission = FairAdmission(storage.pool_size + storage.max_overflow)
         try:
             self.engine = self._create_engine(storage, service)
         except StorageInitError:
@@ -138,7 +141,8 @@ class Database:
 
     async def ping(self) -> bool:
         try:
-            async with self._exclusive(), self.engine.connect() as conn:
+            # Not admitted: a health check must not queue behind the requests it reports on.
+            async with self._exclusive(admit=False), self.engine.connect() as conn:
                 await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=2)
             return True
         except Exception:
@@ -175,20 +179,24 @@ class Database:
     async def _serialised(self) -> AsyncIterator[None]:
         """Units of work one at a time where the backend has a single writer (SQLite)."""
         if self._write_lock is not None:
-            async with self._write_lock:
+            async with self._exclusive(), self._write_lock:
                 yield
         else:
             async with self._exclusive():
                 yield
 
     @contextlib.asynccontextmanager
-    async def _exclusive(self) -> AsyncIterator[None]:
-        """The memory backend's one connection for this task alone; elsewhere nothing to hold."""
-        if self._shared_connection is None:
-            yield
-        else:
+    async def _exclusive(self, *, admit: bool = True) -> AsyncIterator[None]:
+        """The memory backend's one connection for this task alone; elsewhere a place among the
+        pool's connections, in arrival order (unless ``admit`` is false)."""
+        if self._shared_connection is not None:
             async with self._shared_connection.held():
                 yield
+        elif admit:
+            async with self._admission.admitted():
+                yield
+        else:
+            yield
 
     async def dispose(self) -> None:
         await self.engine.dispose()
