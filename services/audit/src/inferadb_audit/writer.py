@@ -15,12 +15,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_audit.logs.repository import insert_audit_rows
-from inferadb_audit.prefetch import PrefetchingConsumer
 from inferadb_audit.redaction import scrub
 from inferadb_common.bus import Bus
 from inferadb_common.db import Database
 from inferadb_common.events.catalog import CATALOG, EVENTS_SUBJECT_PREFIX
-from inferadb_common.events.consumer import PoisonMessage
+from inferadb_common.events.consumer import IdempotentConsumer, PoisonMessage
 from inferadb_common.events.envelope import EventEnvelope
 from inferadb_common.events.streams import EVENTS_STREAM
 
@@ -66,8 +65,8 @@ async def write_audit_rows(session: AsyncSession, events: Sequence[EventEnvelope
     await insert_audit_rows(session, [audit_row(event) for event in events])
 
 
-def audit_writer(bus: Bus, db: Database) -> PrefetchingConsumer[EventEnvelope]:
-    return PrefetchingConsumer(
+def audit_writer(bus: Bus, db: Database) -> IdempotentConsumer[EventEnvelope]:
+    return IdempotentConsumer(
         bus=bus,
         db=db,
         consumed=None,
@@ -81,4 +80,6 @@ def audit_writer(bus: Bus, db: Database) -> PrefetchingConsumer[EventEnvelope]:
         # A batch takes milliseconds; after a crash the batch that was in flight comes back after
         # this long. A redelivery that was not needed costs nothing: the insert skips known ids.
         ack_wait_seconds=ACK_WAIT_SECONDS,
+        # Decode the next batch while this one is inserted (P5: 5,500-7,200 -> 7,300-7,900 events/s on SQLite).
+        prefetch=True,
     )

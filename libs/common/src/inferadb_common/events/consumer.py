@@ -75,6 +75,7 @@ class IdempotentConsumer(Generic[M]):
         redact_for_deadletter: Callable[[bytes], bytes] | None = None,
         backoff_base_seconds: float = 0.5,
         backoff_cap_seconds: float = 60.0,
+        prefetch: bool = False,
     ) -> None:
         self.bus = bus
         self.db = db
@@ -91,6 +92,7 @@ class IdempotentConsumer(Generic[M]):
         self.redact_for_deadletter = redact_for_deadletter
         self.backoff_base_seconds = backoff_base_seconds
         self.backoff_cap_seconds = backoff_cap_seconds
+        self.prefetch = prefetch
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._subscription: Any = None
@@ -123,23 +125,39 @@ class IdempotentConsumer(Generic[M]):
         )
 
     async def run(self) -> None:
-        while not self._stopping:
-            try:
-                if self._subscription is None:
-                    if not self.bus.connected:
-                        await asyncio.sleep(0.5)
-                        continue
-                    self._subscription = await self._subscribe()
+        """Fetch, decode, apply, and again. With ``prefetch`` the next batch is fetched and decoded
+        (on the event loop) while the current one is applied (in the database driver, off the loop):
+        what lets the audit writer sustain P5's 5,000 events/s on two cores. A batch fetched ahead
+        and not applied when the consumer stops is redelivered after ``ack_wait_seconds``."""
+        next_batch: asyncio.Future[list[tuple[Msg, M]]] | None = None
+        try:
+            while not self._stopping:
                 try:
-                    messages = await self._subscription.fetch(self.batch_size, timeout=1.0)
-                except (NatsTimeoutError, TimeoutError):
-                    continue
-                await self.process(messages)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                logger.warning("consumer %s: %s", self.durable, exc)
-                await asyncio.sleep(1.0)
+                    if self._subscription is None:
+                        if not self.bus.connected:
+                            await asyncio.sleep(0.5)
+                            continue
+                        self._subscription = await self._subscribe()
+                    current, next_batch = next_batch or asyncio.ensure_future(self._fetch()), None
+                    decoded = await current
+                    if self.prefetch:
+                        next_batch = asyncio.ensure_future(self._fetch())
+                    await self.apply_decoded(decoded)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    logger.warning("consumer %s: %s", self.durable, exc)
+                    await asyncio.sleep(1.0)
+        finally:
+            if next_batch is not None:
+                next_batch.cancel()
+
+    async def _fetch(self) -> list[tuple[Msg, M]]:
+        try:
+            messages: list[Msg] = await self._subscription.fetch(self.batch_size, timeout=1.0)
+        except (NatsTimeoutError, TimeoutError):
+            return []
+        return await self.decode(messages)
 
     async def process(self, messages: Sequence[Msg]) -> None:
         await self.apply_decoded(await self.decode(messages))

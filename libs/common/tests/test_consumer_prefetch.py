@@ -1,5 +1,6 @@
-"""The audit writer's consumer fetches and decodes the next batch while the current one is being
-written: decoding (on the event loop) overlaps the insert (in the database driver's thread)."""
+"""A consumer with ``prefetch`` fetches and decodes the next batch while the current one is being
+applied: decoding (on the event loop) overlaps the write (in the database driver's thread). Without
+it, a batch is fetched and decoded only once the one before is applied."""
 
 from __future__ import annotations
 
@@ -9,22 +10,22 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from nats.aio.msg import Msg
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inferadb_audit.prefetch import PrefetchingConsumer
 from inferadb_common.bus import Bus
 from inferadb_common.config import NatsConfig, StorageConfig
 from inferadb_common.db import Database
+from inferadb_common.events.consumer import IdempotentConsumer
 from inferadb_common.events.envelope import Actor, EventEnvelope
 from inferadb_common.events.streams import EVENTS_STREAM
 from inferadb_common.testing.nats import NatsServer
 
 BATCH = 5
-SUBJECT = "inferadb.events.orgs.organization.updated"
 
 
-class Recording(PrefetchingConsumer[EventEnvelope]):
+class Recording(IdempotentConsumer[EventEnvelope]):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.decoded_batches = 0
@@ -38,9 +39,11 @@ class Recording(PrefetchingConsumer[EventEnvelope]):
         return decoded
 
 
-async def test_the_next_batch_is_decoded_while_the_current_one_is_written(
-    nats_server: NatsServer, tmp_path: Path
+@pytest.mark.parametrize("prefetch", [True, False])
+async def test_the_next_batch_is_decoded_while_the_current_one_is_written_with_prefetch(
+    nats_server: NatsServer, tmp_path: Path, prefetch: bool
 ) -> None:
+    subject = f"inferadb.events.orgs.prefetch_probe_{prefetch}"  # a subject (and messages) of its own
     bus = Bus(NatsConfig(url=nats_server.url), "prefetch-test")
     await bus.connect()
     await bus.ensure_streams()
@@ -50,10 +53,10 @@ async def test_the_next_batch_is_decoded_while_the_current_one_is_written(
     consumer: Recording
 
     async def handler(_: AsyncSession, events: Sequence[EventEnvelope]) -> None:
-        if not written:  # the first batch's write waits, up to 5 s, for the second batch's decoding
+        if not written:  # the first batch's write waits, up to 1 s, for the second batch's decoding
             consumer.decoded_more.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(consumer.decoded_more.wait(), timeout=5)
+                await asyncio.wait_for(consumer.decoded_more.wait(), timeout=1)
             overlapped.append(consumer.decoded_batches >= 2)
         written.append([event.id for event in events])
 
@@ -62,15 +65,16 @@ async def test_the_next_batch_is_decoded_while_the_current_one_is_written(
         db=db,
         consumed=None,
         stream=EVENTS_STREAM,
-        durable="prefetch-test",
-        filter_subject=SUBJECT,
+        durable=f"prefetch-test-{prefetch}",
+        filter_subject=subject,
         model=EventEnvelope,
         handler=handler,
         message_id=lambda event: event.id,
         batch_size=BATCH,
+        prefetch=prefetch,
     )
     try:
-        ids = [str(9_000_000 + n) for n in range(2 * BATCH)]
+        ids = [str(9_000_000 + 100 * prefetch + n) for n in range(2 * BATCH)]
         for event_id in ids:
             envelope = EventEnvelope(
                 id=event_id,
@@ -80,7 +84,7 @@ async def test_the_next_batch_is_decoded_while_the_current_one_is_written(
                 actor=Actor(user_id=1),
                 organization_id=1,
             )
-            await bus.js.publish(SUBJECT, envelope.model_dump_json().encode(), headers={"Nats-Msg-Id": event_id})
+            await bus.js.publish(subject, envelope.model_dump_json().encode(), headers={"Nats-Msg-Id": event_id})
         consumer.start()
         for _ in range(200):
             if sum(map(len, written)) >= len(ids):
@@ -91,4 +95,4 @@ async def test_the_next_batch_is_decoded_while_the_current_one_is_written(
         await bus.close()
         await db.dispose()
     assert sorted(event_id for batch in written for event_id in batch) == ids
-    assert overlapped == [True]
+    assert overlapped == [prefetch]
