@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -40,6 +41,19 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True, slots=True)
+class PendingEvent:
+    """One event of a batch for :meth:`Outbox.record_many`: what :meth:`Outbox.record` takes, plus
+    the request it belongs to (a batch gathers several requests' events)."""
+
+    type: str
+    actor: Actor
+    organization_id: int | None
+    resource_id: str | int | None
+    data: dict[str, Any]
+    request_id: str | None
+
+
 class Outbox:
     """Writes outbox rows inside the caller's transaction (never commits)."""
 
@@ -57,51 +71,66 @@ class Outbox:
         organization_id: int | None = None,
         data: dict[str, Any] | None = None,
     ) -> EventEnvelope:
-        spec = spec_for(event_type)
-        if spec.source != self.source:
-            raise ValueError(f"{self.source} may not emit {event_type} (catalog says {spec.source})")
-        envelope = EventEnvelope(
-            id=str(new_id()),
-            type=spec.type,
-            source=self.source,
-            time=utcnow(),
-            actor=actor or Actor(),
-            organization_id=organization_id,
-            resource=ResourceRef(type=spec.resource_type, id=None if resource_id is None else str(resource_id)),
-            request_id=current_request_id(),
-            data=data or {},
+        event = PendingEvent(
+            event_type, actor or Actor(), organization_id, resource_id, data or {}, current_request_id()
         )
-        await self._insert(session, KIND_EVENT, spec.subject, envelope.id, envelope.model_dump_json().encode())
+        envelope, row = self._event_row(event, utcnow())
+        await self._insert(session, [row])
         return envelope
+
+    async def record_many(self, session: AsyncSession, events: Sequence[PendingEvent]) -> list[EventEnvelope]:
+        """Several events in one ``INSERT`` (a group commit): the rows :meth:`record` writes, one
+        per event, each with its own request id."""
+        now = utcnow()
+        built = [self._event_row(event, now) for event in events]
+        if built:
+            await self._insert(session, [row for _, row in built])
+        return [envelope for envelope, _ in built]
 
     async def request_mail(
         self, session: AsyncSession, template: str, to: str, variables: dict[str, str]
     ) -> MailRequest:
+        now = utcnow()
         mail = MailRequest(
-            id=str(new_id()),
-            template=template,
-            to=to,
-            time=utcnow(),
-            request_id=current_request_id(),
-            variables=variables,
+            id=str(new_id()), template=template, to=to, time=now, request_id=current_request_id(), variables=variables
         )
-        await self._insert(session, KIND_MAIL, MAIL_SUBJECT, mail.id, mail.model_dump_json().encode())
+        await self._insert(session, [_row(KIND_MAIL, MAIL_SUBJECT, mail.id, mail.model_dump_json().encode(), now)])
         return mail
 
-    async def _insert(self, session: AsyncSession, kind: str, subject: str, message_id: str, payload: bytes) -> None:
-        await session.execute(
-            insert(self.table).values(
-                id=int(message_id),
-                kind=kind,
-                subject=subject,
-                message_id=message_id,
-                payload=payload,
-                created_at=utcnow(),
-                published_at=None,
-                attempts=0,
-            )
+    def _event_row(self, event: PendingEvent, now: datetime) -> tuple[EventEnvelope, dict[str, Any]]:
+        spec = spec_for(event.type)
+        if spec.source != self.source:
+            raise ValueError(f"{self.source} may not emit {event.type} (catalog says {spec.source})")
+        resource_id = None if event.resource_id is None else str(event.resource_id)
+        envelope = EventEnvelope(
+            id=str(new_id()),
+            type=spec.type,
+            source=self.source,
+            time=now,
+            actor=event.actor,
+            organization_id=event.organization_id,
+            resource=ResourceRef(type=spec.resource_type, id=resource_id),
+            request_id=event.request_id,
+            data=event.data,
         )
+        return envelope, _row(KIND_EVENT, spec.subject, envelope.id, envelope.model_dump_json().encode(), now)
+
+    async def _insert(self, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+        await session.execute(insert(self.table), rows)
         session.info[PENDING_FLAG] = True
+
+
+def _row(kind: str, subject: str, message_id: str, payload: bytes, now: datetime) -> dict[str, Any]:
+    return {
+        "id": int(message_id),
+        "kind": kind,
+        "subject": subject,
+        "message_id": message_id,
+        "payload": payload,
+        "created_at": now,
+        "published_at": None,
+        "attempts": 0,
+    }
 
 
 class OutboxRelay:

@@ -19,8 +19,8 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.events.envelope import Actor
+from inferadb_common.events.outbox import PendingEvent
 from inferadb_orgs.certificates import repository as certificates_repo
-from inferadb_orgs.events import PendingEvent
 from inferadb_orgs.policy import SUSPENDED
 from inferadb_orgs.state import OrgsState
 from inferadb_orgs.tokens import assertion as assertions

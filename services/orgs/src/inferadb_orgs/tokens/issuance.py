@@ -21,10 +21,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from inferadb_common.events.envelope import Actor
-from inferadb_common.events.outbox import utcnow
+from inferadb_common.events.outbox import PendingEvent, utcnow
 from inferadb_common.ids import new_id
 from inferadb_orgs.certificates import repository as certificates_repo
-from inferadb_orgs.events import PendingEvent, record_many
 from inferadb_orgs.tokens import repository as repo
 from inferadb_orgs.tokens.client_assertions import RejectedAssertion, VerifiedAssertion
 from inferadb_orgs.tokens.errors import InvalidClient
@@ -154,7 +153,7 @@ class IssuanceWriter:
                 await repo.insert_refresh_tokens(db, tokens)
             if touched:
                 await certificates_repo.touch_last_used(db, sorted(touched), now)
-            await record_many(state.outbox, db, events)
+            await state.outbox.record_many(db, events)
         for certificate_id in touched:
             self._last_touched[certificate_id] = now
         for item, result in results:
