@@ -136,6 +136,31 @@ def test_edge_errors_are_json(stack: Stack) -> None:
     assert set(details) == {"email", "password"}
 
 
+def test_token_routes_answer_every_error_in_rfc6749_form(stack: Stack) -> None:
+    """api.md §6: /v1/token's errors are RFC 6749 bodies only, also those the gateway's edge, the
+    orgs service's edge or the gateway's proxy produce (the refresh route's too)."""
+    base = stack.gateway_url
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    cases = [
+        (httpx.post(f"{base}/v1/token", content=b"a=b", headers={"content-type": "text/plain"}), 415),
+        (httpx.post(f"{base}/v1/token", content=b"a=" + b"x" * (2 * 1024 * 1024), headers=form, timeout=30), 413),
+        (httpx.get(f"{base}/v1/token", timeout=10), 405),
+        (httpx.post(f"{base}/v1/tokens/refresh", content=b"{oops", headers={"content-type": "application/json"}), 400),
+        (httpx.post(f"{base}/v1/tokens/refresh", content=b"x", headers={"content-type": "text/plain"}), 415),
+    ]
+    for response, status in cases:
+        assert response.status_code == status, response.text
+        assert response.json()["error"] == "invalid_request", response.text
+        assert set(response.json()) == {"error", "error_description"}
+        assert response.headers["cache-control"] == "no-store" and response.headers["x-request-id"]
+    stack.process("orgs").stop()
+    away = httpx.post(f"{base}/v1/token", data={"grant_type": "client_credentials"}, timeout=10)
+    assert away.status_code == 503 and away.headers["retry-after"]
+    assert away.json() == {"error": "temporarily_unavailable", "error_description": "Service unavailable"}
+    other = httpx.post(f"{base}/v1/organizations/1/vaults", json={}, cookies={"infera_session": "x"}, timeout=10)
+    assert "code" in other.json()  # every other route keeps the §1.1 body
+
+
 def test_percent_encoded_control_characters_in_the_path_are_a_400_not_a_500(stack: Stack) -> None:
     """Found by the fuzzer (R5): the gateway decoded the path and could not forward it (500)."""
     user = register(stack.gateway_url, "control-characters@example.com")

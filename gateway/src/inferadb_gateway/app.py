@@ -37,9 +37,13 @@ def _route_label(scope: Scope) -> str:
 def build_app(ctx: ServiceContext) -> FastAPI:
     settings = ctx.settings
     table = RouteTable()
-    form_paths = [route.path for route in table.routes if route.form]
     app = create_service_app(
-        ctx, title="InferaDB Management API", form_paths=form_paths, route_label=_route_label, internal=False
+        ctx,
+        title="InferaDB Management API",
+        form_paths=[route.path for route in table.routes if route.form],
+        oauth_paths=[route.path for route in table.routes if route.oauth],
+        route_label=_route_label,
+        internal=False,
     )
     upstreams: Upstreams = ctx.extras["upstreams"]
     sessions: SessionAuthenticator = ctx.extras["sessions"]

@@ -3,7 +3,8 @@
 Each service describes its routes at ``/internal/openapi.json`` (FastAPI generates it from the
 real request and response models). The gateway keeps only the operations of its public route
 table, prefixes component names with the service (two services may both have a ``MessageOut``),
-and adds what only the gateway knows: the session cookie scheme and the JSON error responses.
+and adds what only the gateway knows: the session cookie scheme and the JSON error responses
+(``ErrorBody``; ``OAuthError`` on the RFC 6749 routes).
 """
 
 from __future__ import annotations
@@ -27,6 +28,14 @@ ERROR_SCHEMA: dict[str, Any] = {
         "details": {"type": "object", "additionalProperties": {"type": "string"}},
     },
 }
+OAUTH_ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error", "error_description"],
+    "properties": {
+        "error": {"type": "string", "description": "RFC 6749 error code, e.g. invalid_request"},
+        "error_description": {"type": "string"},
+    },
+}
 _DESCRIPTIONS = {
     "400": "Malformed JSON or validation failed",
     "401": "Invalid session",
@@ -42,8 +51,9 @@ _DESCRIPTIONS = {
 }
 
 
-def _error_content() -> dict[str, Any]:
-    return {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+def _error_content(route: Route) -> dict[str, Any]:
+    schema = "OAuthError" if route.oauth else "ErrorBody"
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}
 
 
 def _rewrite_refs(node: Any, service: str) -> Any:
@@ -76,7 +86,7 @@ def _error_codes(route: Route) -> list[str]:
 
 def merge(service_documents: dict[str, dict[str, Any]], table: RouteTable) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
-    schemas: dict[str, Any] = {"ErrorBody": ERROR_SCHEMA}
+    schemas: dict[str, Any] = {"ErrorBody": ERROR_SCHEMA, "OAuthError": OAUTH_ERROR_SCHEMA}
     for service, document in service_documents.items():
         for name, schema in document.get("components", {}).get("schemas", {}).items():
             schemas[f"{service}__{name}"] = _rewrite_refs(schema, service)
@@ -92,9 +102,9 @@ def merge(service_documents: dict[str, dict[str, Any]], table: RouteTable) -> di
         responses.pop("422", None)  # FastAPI's default; we answer 400 (api.md §1.1)
         for code, response in responses.items():
             if code.isdigit() and int(code) >= 400 and "content" not in response:
-                response["content"] = _error_content()  # a status the service declared, e.g. 402 tier limits
+                response["content"] = _error_content(route)  # a status the service declared, e.g. 402 tier limits
         for code in _error_codes(route):
-            responses.setdefault(code, {"description": _DESCRIPTIONS[code], "content": _error_content()})
+            responses.setdefault(code, {"description": _DESCRIPTIONS[code], "content": _error_content(route)})
         if route.auth is AuthMode.SESSION:
             operation["security"] = [{"sessionCookie": []}]
         elif route.auth is AuthMode.OPTIONAL:
@@ -107,7 +117,10 @@ def merge(service_documents: dict[str, dict[str, Any]], table: RouteTable) -> di
         "info": {
             "title": "InferaDB Management API",
             "version": __version__,
-            "description": "Control plane of the InferaDB authorization database. Errors always use ErrorBody.",
+            "description": (
+                "Control plane of the InferaDB authorization database. Errors use ErrorBody, but for "
+                "/v1/token and /v1/tokens/refresh, which answer every error in RFC 6749's form (OAuthError)."
+            ),
         },
         "paths": dict(sorted(paths.items())),
         "components": {

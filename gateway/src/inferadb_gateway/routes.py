@@ -25,6 +25,7 @@ class Route:
     auth: AuthMode
     org_scoped: bool = False
     form: bool = False  # accepts application/x-www-form-urlencoded
+    oauth: bool = False  # every error in RFC 6749's form (api.md §6)
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -47,8 +48,8 @@ S, N, OPT = AuthMode.SESSION, AuthMode.NONE, AuthMode.OPTIONAL
 ORG = "/v1/organizations/{org}"
 
 
-def _r(method: str, path: str, service: str, auth: AuthMode = S, *, form: bool = False) -> Route:
-    return Route(method, path, service, auth, org_scoped=path.startswith(ORG), form=form)
+def _r(method: str, path: str, service: str, auth: AuthMode = S, *, form: bool = False, oauth: bool = False) -> Route:
+    return Route(method, path, service, auth, org_scoped=path.startswith(ORG), form=form, oauth=oauth)
 
 
 ROUTES: tuple[Route, ...] = (
@@ -138,8 +139,8 @@ ROUTES: tuple[Route, ...] = (
     _r("POST", f"{ORG}/clients/{{client}}/certificates/{{certificate}}/revoke", "orgs"),
     _r("DELETE", f"{ORG}/clients/{{client}}/certificates/{{certificate}}", "orgs"),
     _r("POST", f"{ORG}/vaults/{{vault}}/tokens", "orgs"),
-    _r("POST", "/v1/token", "orgs", N, form=True),
-    _r("POST", "/v1/tokens/refresh", "orgs", N),
+    _r("POST", "/v1/token", "orgs", N, form=True, oauth=True),
+    _r("POST", "/v1/tokens/refresh", "orgs", N, oauth=True),
     _r("POST", "/v1/tokens/revoke/vault/{vault}", "orgs"),
     _r("GET", "/.well-known/jwks.json", "orgs", N),
     _r("GET", f"{ORG}/jwks.json", "orgs", N),

@@ -23,6 +23,7 @@ def create_service_app(
     *,
     title: str,
     form_paths: Iterable[str] = (),
+    oauth_paths: Iterable[str] = (),
     route_label: RouteLabel = fastapi_route_label,
     internal: bool = True,
 ) -> FastAPI:
@@ -56,6 +57,7 @@ def create_service_app(
         EdgeMiddleware,
         max_body_bytes=ctx.settings.server.max_body_bytes,
         form_paths=form_paths,
+        oauth_paths=oauth_paths,
         route_label=route_label,
         metrics_enabled=ctx.settings.observability.metrics_enabled,
     )

@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from inferadb_common.db import is_unavailable_error
-from inferadb_common.errors import error_body
+from inferadb_common.errors import error_body, oauth_error_body
 from inferadb_common.metrics import HTTP_REQUEST_DURATION, HTTP_REQUESTS
 from inferadb_common.request_context import accept_or_generate, set_request_id
 
@@ -59,6 +59,31 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+def _as_oauth_error(messages: list[Message]) -> list[Message]:
+    """An error response in RFC 6749's form: a §1.1 body (``error``, ``code``, ``request_id``) is
+    rewritten, anything else (the OAuth endpoint's own answer) goes out as it came."""
+    start, body = messages[0], b"".join(message.get("body", b"") for message in messages[1:])
+    try:
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        parsed = None
+    if not (isinstance(parsed, dict) and "code" in parsed and isinstance(parsed.get("error"), str)):
+        return [start, {"type": "http.response.body", "body": body}]
+    rewritten = orjson.dumps(oauth_error_body(start["status"], parsed["error"]))
+    kept = [h for h in start["headers"] if h[0].lower() not in _REWRITTEN_HEADERS]
+    headers = [
+        *kept,
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(rewritten)).encode()),
+        (b"cache-control", b"no-store"),
+        (b"pragma", b"no-cache"),
+    ]
+    return [{**start, "headers": headers}, {"type": "http.response.body", "body": rewritten}]
+
+
+_REWRITTEN_HEADERS = frozenset({b"content-type", b"content-length", b"cache-control", b"pragma"})
+
+
 def _is_json(content_type: str) -> bool:
     media = content_type.split(";", 1)[0].strip().lower()
     return media in _JSON_TYPES or (media.startswith("application/") and media.endswith("+json"))
@@ -71,12 +96,16 @@ class EdgeMiddleware:
         *,
         max_body_bytes: int,
         form_paths: Iterable[str] = (),
+        oauth_paths: Iterable[str] = (),
         route_label: RouteLabel = fastapi_route_label,
         metrics_enabled: bool = True,
     ) -> None:
+        """``form_paths`` also take form bodies; ``oauth_paths`` answer every error in RFC 6749's
+        form (``{"error": "invalid_request", "error_description": …}``), whoever produced it."""
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.form_paths = frozenset(form_paths)
+        self.oauth_paths = frozenset(oauth_paths)
         self.route_label = route_label
         self.metrics_enabled = metrics_enabled
 
@@ -90,6 +119,8 @@ class EdgeMiddleware:
         started = time.perf_counter()
         status_holder = {"status": 500, "started": False}
         request_id_header = (b"x-request-id", request_id.encode())
+        oauth = scope["path"] in self.oauth_paths
+        held: list[Message] = []  # an OAuth path's error response, until its body is complete
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -103,6 +134,17 @@ class EdgeMiddleware:
                     if name.lower().encode() not in present:
                         headers.append((name.lower().encode(), value.encode()))
                 message = {**message, "headers": headers}
+                if oauth and message["status"] >= 400:
+                    held.append(message)
+                    return
+            elif held and message["type"] == "http.response.body":
+                held.append(message)
+                if message.get("more_body", False):
+                    return
+                for complete in _as_oauth_error(held):
+                    await send(complete)
+                held.clear()
+                return
             await send(message)
 
         try:

@@ -118,6 +118,23 @@ _STATUS_CODES: dict[int, tuple[str, str]] = {
 }
 
 
+# RFC 6749 §5.2 (and §4.1.2.1 for outages) codes for the statuses an OAuth endpoint can answer
+# outside its own handler: body and content-type rules, rate limits, routing, storage or upstream away.
+_OAUTH_CODES: dict[int, str] = {
+    401: "invalid_client",
+    403: "unauthorized_client",
+    500: "server_error",
+    503: "temporarily_unavailable",
+    504: "temporarily_unavailable",
+}
+
+
+def oauth_error_body(status: int, description: str) -> dict[str, str]:
+    """The RFC 6749 form of an error (``/v1/token`` answers in no other)."""
+    code = _OAUTH_CODES.get(status, "server_error" if status >= 500 else "invalid_request")
+    return {"error": code, "error_description": description}
+
+
 def error_body(message: str, code: str, details: dict[str, str] | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {"error": message, "code": code, "request_id": current_request_id()}
     if details:

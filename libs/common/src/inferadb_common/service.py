@@ -77,7 +77,6 @@ class ServiceDefinition:
     outbox_table_name: str | None = None
     configure: Callable[[ServiceContext], Awaitable[None]] | None = None
     uses_ids: bool = True
-    form_paths: Sequence[str] = field(default_factory=tuple)
     commands: Mapping[str, ServiceCommand] = field(default_factory=dict)
 
     @property

@@ -8,7 +8,7 @@ from inferadb_common.events.outbox import utcnow
 from inferadb_common.runtime import ServiceContext
 from inferadb_common.service import ServiceCommand, ServiceDefinition
 from inferadb_common.service import main as run
-from inferadb_orgs.app import FORM_PATHS, build_app
+from inferadb_orgs.app import build_app
 from inferadb_orgs.directory.consumer import directory_consumer
 from inferadb_orgs.signing.keys import KeyCipher
 from inferadb_orgs.signing.service import SigningKeyring
@@ -43,7 +43,6 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     outbox_table_name="outbox",
     configure=_configure,
-    form_paths=FORM_PATHS,
     commands={
         "rotate-signing-key": ServiceCommand(
             help="activate a new vault-token signing key now (the old one stays in the JWKS) and exit",
