@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -187,3 +188,43 @@ def test_revoke_all_refresh_tokens_of_a_vault(env: TokensEnv) -> None:
         _refused(env.refresh(token["refresh_token"]))
     assert env.refresh(untouched["refresh_token"]).status_code == 200
     assert owner.post(f"/v1/tokens/revoke/vault/{vault}").json() == {"revoked_count": 0}
+
+
+def _sqlite_time(moment: datetime) -> str:
+    """How the orgs database (SQLite) stores a UtcDateTime."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+def test_a_session_born_family_ends_with_its_session(env: TokensEnv) -> None:
+    """api.md §6: a refresh re-checks that the session is alive. Sessions end at a fixed time, which
+    the gateway passes on: the family records it, no refresh token outlives it, and once it has
+    passed the family's refreshes are refused."""
+    owner = env.user()
+    org = owner.default_org
+    vault = env.vault(owner, org)
+    first = _session_token(owner, org, vault, refresh_token_ttl=3600)
+    session = next(s for s in owner.get("/v1/users/sessions").json()["sessions"] if s["current"])
+    session_end = datetime.fromisoformat(session["expires_at"].replace("Z", "+00:00"))
+    with env.orgs_db() as db:
+        family_id, recorded = db.execute(
+            "SELECT id, session_expires_at FROM refresh_token_families WHERE user_id = ? ORDER BY created_at DESC",
+            (int(owner.id),),
+        ).fetchone()
+    assert abs(datetime.fromisoformat(recorded).replace(tzinfo=UTC) - session_end) < timedelta(seconds=1)
+
+    # Twenty seconds of session left: the next refresh token lives that long, not an hour.
+    with env.orgs_db() as db:
+        ending = datetime.now(UTC) + timedelta(seconds=20)
+        db.execute(
+            "UPDATE refresh_token_families SET session_expires_at = ? WHERE id = ?", (_sqlite_time(ending), family_id)
+        )
+    second = env.refresh(first["refresh_token"])
+    assert second.status_code == 200, second.text
+    assert 0 < second.json()["refresh_expires_in"] <= 20
+
+    with env.orgs_db() as db:
+        ended = datetime.now(UTC) - timedelta(seconds=1)
+        db.execute(
+            "UPDATE refresh_token_families SET session_expires_at = ? WHERE id = ?", (_sqlite_time(ended), family_id)
+        )
+    assert _refused(env.refresh(second.json()["refresh_token"])) == "The session this token was issued for has ended"

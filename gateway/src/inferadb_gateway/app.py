@@ -91,6 +91,7 @@ def build_app(ctx: ServiceContext) -> FastAPI:
                     user_id=info.user_id,
                     session_id=info.session_id,
                     session_type=info.session_type,
+                    session_expires_at=int(info.expires_at),
                     ip_address=ip,
                     user_agent=identity.user_agent,
                     request_id=identity.request_id,

@@ -35,6 +35,7 @@ class Identity:
     user_id: int | None = None
     session_id: int | None = None
     session_type: str | None = None
+    session_expires_at: int | None = None  # the session's absolute end (epoch seconds)
     ip_address: str | None = None
     user_agent: str | None = None
     request_id: str | None = None

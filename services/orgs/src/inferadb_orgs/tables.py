@@ -245,6 +245,8 @@ refresh_token_families = Table(
     Column("vault_role", String(16), nullable=False),
     Column("user_id", BigInteger, nullable=True),
     Column("session_id", BigInteger, nullable=True),
+    # A session-born family ends with its session (sessions have an absolute end, api.md §1.2).
+    Column("session_expires_at", UtcDateTime(), nullable=True),
     Column("client_id", BigInteger, nullable=True),
     Column("certificate_id", BigInteger, nullable=True),
     Column("access_token_ttl", Integer, nullable=False),

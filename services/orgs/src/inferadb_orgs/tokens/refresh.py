@@ -42,6 +42,8 @@ async def refresh(
         return await _reused(state, db, row, actor, now)
     if row.revoked_at is not None or row.expires_at <= now:
         return InvalidGrant("The refresh token is invalid, expired or revoked", status=401)
+    if row.session_expires_at is not None and row.session_expires_at <= now:
+        return InvalidGrant("The session this token was issued for has ended", status=401)
     refusal = await _access_lost(db, row)
     if refusal is not None:
         return InvalidGrant(refusal, status=401)
@@ -60,6 +62,7 @@ async def refresh(
         access_ttl=int(row.access_token_ttl),
         refresh_ttl=int(row.refresh_token_ttl),
         now=now,
+        not_after=row.session_expires_at,
     )
     await state.outbox.record(
         db,

@@ -50,6 +50,7 @@ _TOKEN_AND_FAMILY: tuple[Any, ...] = (
     families.c.vault_role,
     families.c.user_id,
     families.c.session_id,
+    families.c.session_expires_at,
     families.c.client_id,
     families.c.certificate_id,
     families.c.access_token_ttl,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row
@@ -96,13 +96,17 @@ def new_pair(
     access_ttl: int,
     refresh_ttl: int,
     now: datetime,
+    not_after: datetime | None = None,
 ) -> tuple[IssuedTokens, dict[str, Any]]:
     """A signed vault JWT and the family's next refresh token, with the refresh token's row (its hash).
 
-    A refresh token lives ``refresh_ttl`` from its issue, and never past the family's 90 days.
+    A refresh token lives ``refresh_ttl`` from its issue, never past the family's 90 days, and never
+    past ``not_after`` (the end of the session a family was born of).
     """
     refresh_token = REFRESH_TOKEN_PREFIX + secrets.token_urlsafe(32)
     refresh_expires = min(now + timedelta(seconds=refresh_ttl), family_created_at + timedelta(seconds=MAX_REFRESH_TTL))
+    if not_after is not None:
+        refresh_expires = min(refresh_expires, not_after)
     row = {
         "id": new_id(),
         "family_id": family_id,
@@ -156,6 +160,7 @@ def family_row(
     now: datetime,
     user_id: int | None = None,
     session_id: int | None = None,
+    session_expires_at: datetime | None = None,
     client_id: int | None = None,
     certificate_id: int | None = None,
 ) -> dict[str, Any]:
@@ -166,6 +171,7 @@ def family_row(
         "vault_role": role.value,
         "user_id": user_id,
         "session_id": session_id,
+        "session_expires_at": session_expires_at,
         "client_id": client_id,
         "certificate_id": certificate_id,
         "access_token_ttl": access_ttl,
@@ -188,8 +194,10 @@ async def issue_new_family(
     now: datetime,
     user_id: int,
     session_id: int | None,
+    session_expires_at: datetime | None = None,
 ) -> IssuedTokens:
-    """A new family for a user (and session) with its first token pair."""
+    """A new family for a user (and session) with its first token pair; a session's family ends
+    with the session (its refresh tokens expire then at the latest, and refreshes are refused)."""
     family_id = new_id()
     await repo.insert_family(
         db,
@@ -203,6 +211,7 @@ async def issue_new_family(
             now=now,
             user_id=user_id,
             session_id=session_id,
+            session_expires_at=session_expires_at,
         ),
     )
     return await mint(
@@ -217,6 +226,7 @@ async def issue_new_family(
         access_ttl=access_ttl,
         refresh_ttl=refresh_ttl,
         now=now,
+        not_after=session_expires_at,
     )
 
 
@@ -264,6 +274,9 @@ async def issue_for_session(
         now=now,
         user_id=access.user_id,
         session_id=identity.session_id,
+        session_expires_at=(
+            None if identity.session_expires_at is None else datetime.fromtimestamp(identity.session_expires_at, tz=UTC)
+        ),
     )
     await state.outbox.record(
         db,
