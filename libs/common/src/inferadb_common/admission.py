@@ -25,7 +25,6 @@ _HELD: ContextVar[frozenset[int]] = ContextVar("inferadb_admissions_held", defau
 
 class FairAdmission:
     def __init__(self, size: int) -> None:
-        self.size = size
         self._places = asyncio.Semaphore(size)
 
     @contextlib.asynccontextmanager

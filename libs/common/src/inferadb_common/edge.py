@@ -59,6 +59,9 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+_REWRITTEN_HEADERS = frozenset({b"content-type", b"content-length", b"cache-control", b"pragma"})
+
+
 def _as_oauth_error(messages: list[Message]) -> list[Message]:
     """An error response in RFC 6749's form: a §1.1 body (``error``, ``code``, ``request_id``) is
     rewritten, anything else (the OAuth endpoint's own answer) goes out as it came."""
@@ -79,9 +82,6 @@ def _as_oauth_error(messages: list[Message]) -> list[Message]:
         (b"pragma", b"no-cache"),
     ]
     return [{**start, "headers": headers}, {"type": "http.response.body", "body": rewritten}]
-
-
-_REWRITTEN_HEADERS = frozenset({b"content-type", b"content-length", b"cache-control", b"pragma"})
 
 
 def _is_json(content_type: str) -> bool:

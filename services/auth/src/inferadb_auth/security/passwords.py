@@ -34,6 +34,13 @@ def password_problem(password: str, min_length: int) -> str | None:
     return None
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity where the OS tells it, e.g. not on macOS)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 class PasswordService:
     """Hashes and verifies in a thread pool of at most one thread per core (argon2 releases the GIL,
     the event loop never blocks; each hash runs on its worker thread alone, see ``argon2id``)."""
@@ -55,7 +62,7 @@ class PasswordService:
             hash_len=self.HASH_BYTES,
             salt_len=self.SALT_BYTES,
         )
-        self.threads = max(1, min(threads, len(os.sched_getaffinity(0))))
+        self.threads = max(1, min(threads, usable_cpus()))
         self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="argon2")
         # Verified against when the email is unknown, so both paths cost one Argon2 verification.
         self._dummy_hash = self._hash("inferadb-timing-equaliser")
