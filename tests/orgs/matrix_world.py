@@ -1,6 +1,7 @@
 """The cast and objects of the role matrix (test_role_matrix.py): one main organization with an OWNER,
 a second OWNER, an ADMIN, a MEMBER, the objects of member/team/grant routes, MEMBERs whose teams hold
-permissions, and an outsider with an organization of its own."""
+permissions, a MEMBER who manages teams and one who is vault ADMIN through a team (for the escalation
+cases), and an outsider with an organization of its own."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ class World:
     spare: User  # removed and re-added by DELETE …/members/{member}
     permitted: User  # MEMBER; its team gets the route's permission for one call
     owner_actions: User  # MEMBER; its team holds ORG_PERM_OWNER_ACTIONS
+    manager: User  # MEMBER; made manager of an escalation case's team
+    vault_admin: User  # MEMBER; its team is given ADMIN on an escalation case's vault
     outsider: User
     org: str = ""
     outsider_org: str = ""
@@ -42,6 +45,8 @@ class World:
             "MEMBER": self.member,
             "PERMISSION": self.permitted,
             "OWNER_ACTIONS": self.owner_actions,
+            "MANAGER": self.manager,
+            "VAULT_ADMIN": self.vault_admin,
             "OUTSIDER": self.outsider,
         }[kind]
 
@@ -56,9 +61,18 @@ class World:
         body = self.ok(self.owner.post(f"/v1/organizations/{org or self.org}/teams", {"name": unique_name("Team")}))
         return str(body["team"]["id"])
 
-    def new_vault(self) -> str:
-        body = self.ok(self.owner.post(f"/v1/organizations/{self.org}/vaults", {"name": unique_name("Vault")}))
+    def new_vault(self, by: User | None = None) -> str:
+        """A vault of the main organization; its creator (the OWNER unless ``by``) holds ADMIN on it."""
+        creator = by or self.owner
+        body = self.ok(creator.post(f"/v1/organizations/{self.org}/vaults", {"name": unique_name("Vault")}))
         return str(body["vault"]["id"])
+
+    def grant_team_vault_role(self, vault: str, team: str, role: str) -> str:
+        path = f"/v1/organizations/{self.org}/vaults/{vault}/team-grants"
+        return str(self.ok(self.owner.post(path, {"team_id": team, "role": role}))["grant"]["id"])
+
+    def delete_team(self, team: str) -> None:
+        self.ok(self.owner.delete(f"/v1/organizations/{self.org}/teams/{team}"))
 
     def new_client(self) -> str:
         body = self.ok(self.owner.post(f"/v1/organizations/{self.org}/clients", {"name": unique_name("Client")}))
@@ -68,9 +82,9 @@ class World:
         path = f"/v1/organizations/{self.org}/clients/{client}/certificates"
         return str(self.ok(self.owner.post(path, {"name": unique_name("Cert")}))["certificate"]["id"])
 
-    def add_to_team(self, team: str, user: User, org: str | None = None) -> str:
+    def add_to_team(self, team: str, user: User, org: str | None = None, *, manager: bool = False) -> str:
         path = f"/v1/organizations/{org or self.org}/teams/{team}/members"
-        return str(self.ok(self.owner.post(path, {"user_id": user.id}))["member"]["id"])
+        return str(self.ok(self.owner.post(path, {"user_id": user.id, "is_manager": manager}))["member"]["id"])
 
     def grant_team_permission(self, team: str, permission: str, org: str | None = None) -> str:
         path = f"/v1/organizations/{org or self.org}/teams/{team}/permissions"
@@ -91,18 +105,28 @@ class World:
         self.grant_team_permission(team, "ORG_PERM_OWNER_ACTIONS", org)
         return org
 
-    def ensure_spare_is_member(self) -> str:
+    def ensure_spare_is_member(self, role: str = "MEMBER") -> str:
+        """The spare's membership of the main organization, (re)made with ``role``."""
         members = self.owner.get(f"/v1/organizations/{self.org}/members", params={"limit": 100}).json()["members"]
         found = next((m for m in members if m["user_id"] == self.spare.id), None)
         if found is None:
             found = self.env.add_member(self.org, self.owner, self.spare)
+        if found["role"] != role:
+            self.ok(self.owner.patch(f"/v1/organizations/{self.org}/members/{found['id']}", {"role": role}))
         return str(found["id"])
+
+    def role_of(self, user: User) -> str:
+        return str(self.env.membership(self.org, self.owner, user)["role"])
 
 
 def build_world(env: OrgsEnv) -> World:
     """The main organization with its cast and objects, and the outsider's own organization."""
-    owner, owner2, admin, member, target, spare, permitted, owner_actions, outsider = env.users(9)
-    w = World(env, owner, owner2, admin, member, target, spare, permitted, owner_actions, outsider)
+    owner, owner2, admin, member, target, spare, permitted, owner_actions, manager, vault_admin, outsider = env.users(
+        11
+    )
+    w = World(
+        env, owner, owner2, admin, member, target, spare, permitted, owner_actions, manager, vault_admin, outsider
+    )
     w.org = env.organization(w.owner, "Matrix main")["id"]
     w.outsider_org = env.organization(w.outsider, "Outsider org")["id"]
     for user, role in (
@@ -112,6 +136,8 @@ def build_world(env: OrgsEnv) -> World:
         (w.target, "MEMBER"),
         (w.permitted, "MEMBER"),
         (w.owner_actions, "MEMBER"),
+        (w.manager, "MEMBER"),
+        (w.vault_admin, "MEMBER"),
     ):
         membership = env.add_member(w.org, w.owner, user, role)
         if user is w.target:
@@ -120,9 +146,11 @@ def build_world(env: OrgsEnv) -> World:
     w.ids["team_member"] = w.add_to_team(w.ids["team"], w.target)
     w.ids["permission_team"] = w.new_team()
     w.add_to_team(w.ids["permission_team"], w.permitted)
-    owner_actions_team = w.new_team()
-    w.add_to_team(owner_actions_team, w.owner_actions)
-    w.grant_team_permission(owner_actions_team, "ORG_PERM_OWNER_ACTIONS")
+    w.ids["owner_actions_team"] = w.new_team()
+    w.add_to_team(w.ids["owner_actions_team"], w.owner_actions)
+    w.grant_team_permission(w.ids["owner_actions_team"], "ORG_PERM_OWNER_ACTIONS")
+    w.ids["vault_admin_team"] = w.new_team()
+    w.add_to_team(w.ids["vault_admin_team"], w.vault_admin)
     w.ids["vault"] = w.new_vault()
     vault_path = f"/v1/organizations/{w.org}/vaults/{w.ids['vault']}"
     grant = w.ok(w.owner.post(f"{vault_path}/user-grants", {"user_id": w.target.id, "role": "READER"}))

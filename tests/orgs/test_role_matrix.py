@@ -7,6 +7,12 @@ whose team holds the route's ``ORG_PERM_*`` permission, a MEMBER whose team hold
 organization only). Allowed callers get 2xx, the others 403 ``INSUFFICIENT_PERMISSIONS``, the
 outsider always 404, whatever the organization's state. Destructive routes run on a fresh
 organization of their own.
+
+The escalation matrix (``ESCALATIONS``) then tries, for each standing that does not come from a
+role — a team permission, ``ORG_PERM_OWNER_ACTIONS``, managing a team, vault ADMIN through a team —
+to turn it into a role or into more than the caller holds: a real OWNER or ADMIN succeeds, the
+others get 403 ``INSUFFICIENT_PERMISSIONS`` unless the case names them (docs/design.md,
+"Authorization").
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ class Case:
     min_role: str
     prepare: Callable[[World, str, bool], Prepared]  # (world, caller kind, expected to succeed)
     permission: str | None = None
+    needs_role: bool = False  # no team permission stands in for the role (ORG_PERM_OWNER_ACTIONS neither)
 
 
 def main(**extra: str) -> Callable[[World, str, bool], Prepared]:
@@ -147,7 +154,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", f"{ORG}/transfer-ownership"): Case("OWNER", scratch(_transfer_body)),
     ("GET", f"{ORG}/members"): Case("MEMBER", main()),
     ("PATCH", f"{ORG}/members/{{member}}"): Case(
-        "ADMIN", with_body(main(member="target_member"), lambda w: {"role": "member"})
+        "ADMIN", with_body(main(member="target_member"), lambda w: {"role": "member"}), needs_role=True
     ),
     ("DELETE", f"{ORG}/members/{{member}}"): Case("ADMIN", fresh(lambda w: {"member": w.ensure_spare_is_member()})),
     ("POST", f"{ORG}/leave"): Case("MEMBER", scratch()),
@@ -248,7 +255,7 @@ CASES: dict[tuple[str, str], Case] = {
 def _level(kind: str, case: Case) -> int:
     if kind in ("OWNER", "ADMIN", "MEMBER"):
         return RANK[kind]
-    if kind == "OWNER_ACTIONS" or (kind == "PERMISSION" and case.permission):
+    if (kind == "OWNER_ACTIONS" or (kind == "PERMISSION" and case.permission)) and not case.needs_role:
         return RANK["ADMIN"]  # a team permission lets a MEMBER act as ADMIN, never as OWNER
     return RANK["MEMBER"]
 
@@ -337,3 +344,234 @@ def test_outsiders_see_nothing_of_suspended_or_deleted_organizations(world: Worl
         response = user.get(f"/v1/organizations/{org}")
         assert response.status_code == 404
         assert response.json()["error"] == "Organization not found"
+
+
+# -- escalations: standing that comes from a team never becomes a role or more than one holds -------
+
+ROLES = ("OWNER", "ADMIN")
+MANAGE_MEMBERS = "ORG_PERM_TEAM_MANAGE_MEMBERS"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    path: str
+    body: dict[str, Any] | None = None
+    cleanup: Callable[[], None] | None = None  # runs whatever the answer (the world is shared)
+    unchanged: Callable[[], bool] | None = None  # checked after a refusal
+
+
+@dataclass(frozen=True)
+class Escalation:
+    method: str
+    attempt: Callable[[World, str], Attempt]  # (world, caller kind)
+    kinds: tuple[str, ...]  # standings tried besides the real OWNER and ADMIN
+    may: frozenset[str] = frozenset()  # those of ``kinds`` for which it is no escalation: they hold it all
+    permission: str | None = None  # what the PERMISSION caller's team holds for the call
+
+
+def _members(world: World) -> str:
+    return f"/v1/organizations/{world.org}/members"
+
+
+def _promote_oneself(world: World, kind: str) -> Attempt:
+    """A real OWNER or ADMIN promotes the spare; the others try it on their own membership."""
+    caller = world.caller(kind)
+    if kind in ROLES:
+        return Attempt(f"{_members(world)}/{world.ensure_spare_is_member()}", {"role": "ADMIN"})
+    member = world.env.membership(world.org, world.owner, caller)["id"]
+
+    def demote() -> None:  # only needed when the escalation went through
+        if world.role_of(caller) != "MEMBER":
+            world.ok(world.owner.patch(f"{_members(world)}/{member}", {"role": "MEMBER"}))
+
+    return Attempt(f"{_members(world)}/{member}", {"role": "ADMIN"}, demote, lambda: world.role_of(caller) == "MEMBER")
+
+
+def _invite_an_admin(world: World, _kind: str) -> Attempt:
+    email = f"second-account-{secrets.token_hex(6)}@example.com"
+    return Attempt(f"/v1/organizations/{world.org}/invitations", {"email": email, "role": "ADMIN"})
+
+
+def _remove_an_admin(world: World, _kind: str) -> Attempt:
+    member = world.ensure_spare_is_member("ADMIN")
+    return Attempt(f"{_members(world)}/{member}", None, unchanged=lambda: world.role_of(world.spare) == "ADMIN")
+
+
+def _team_carrying(world: World, kind: str, permission: str | None, vault_role: str | None) -> str:
+    """A fresh team holding ``permission`` and ``vault_role`` on a fresh vault; MANAGER manages it."""
+    team = world.new_team()
+    if permission:
+        world.grant_team_permission(team, permission)
+    if vault_role:
+        world.grant_team_vault_role(world.new_vault(), team, vault_role)
+    if kind == "MANAGER":
+        world.add_to_team(team, world.manager, manager=True)
+    return team
+
+
+def _team_members(world: World, team: str) -> str:
+    return f"/v1/organizations/{world.org}/teams/{team}/members"
+
+
+def join(*, permission: str | None = None, vault_role: str | None = None) -> Callable[[World, str], Attempt]:
+    """The caller adds itself to a team carrying ``permission`` / ``vault_role``."""
+
+    def attempt(world: World, kind: str) -> Attempt:
+        team = _team_carrying(world, kind, permission, vault_role)
+        return Attempt(_team_members(world, team), {"user_id": world.caller(kind).id}, lambda: world.delete_team(team))
+
+    return attempt
+
+
+def add_other(*, permission: str | None = None, vault_role: str | None = None) -> Callable[[World, str], Attempt]:
+    """The caller adds another member (the target) to a team carrying ``permission`` / ``vault_role``."""
+
+    def attempt(world: World, kind: str) -> Attempt:
+        team = _team_carrying(world, kind, permission, vault_role)
+        return Attempt(_team_members(world, team), {"user_id": world.target.id}, lambda: world.delete_team(team))
+
+    return attempt
+
+
+def make_manager(*, permission: str | None = None, vault_role: str | None = None) -> Callable[[World, str], Attempt]:
+    """The caller makes a plain member (the target) manager of a team carrying ``permission`` / ``vault_role``."""
+
+    def attempt(world: World, kind: str) -> Attempt:
+        team = _team_carrying(world, kind, permission, vault_role)
+        member = world.add_to_team(team, world.target)
+        path = f"{_team_members(world, team)}/{member}"
+
+        def unchanged() -> bool:
+            members = world.owner.get(_team_members(world, team)).json()["members"]
+            return not next(m for m in members if m["id"] == member)["is_manager"]
+
+        return Attempt(path, {"is_manager": True}, lambda: world.delete_team(team), unchanged)
+
+    return attempt
+
+
+def _vault_of_vault_admin(world: World, kind: str) -> str:
+    """A fresh vault (made by the ADMIN when the OWNER calls, so that the caller holds no grant on it)
+    on which the VAULT_ADMIN caller's team holds ADMIN."""
+    vault = world.new_vault(by=world.admin if kind == "OWNER" else None)
+    world.grant_team_vault_role(vault, world.ids["vault_admin_team"], "ADMIN")
+    return vault
+
+
+def _grants(world: World, vault: str, kind: str) -> str:
+    return f"/v1/organizations/{world.org}/vaults/{vault}/{kind}-grants"
+
+
+def own_user_grant(world: World, kind: str) -> Attempt:
+    vault = _vault_of_vault_admin(world, kind)
+    return Attempt(_grants(world, vault, "user"), {"user_id": world.caller(kind).id, "role": "ADMIN"})
+
+
+def other_user_grant(world: World, kind: str) -> Attempt:
+    vault = _vault_of_vault_admin(world, kind)
+    return Attempt(_grants(world, vault, "user"), {"user_id": world.target.id, "role": "ADMIN"})
+
+
+def own_team_grant(world: World, kind: str) -> Attempt:
+    vault = _vault_of_vault_admin(world, kind)
+    team = world.new_team()
+    world.add_to_team(team, world.caller(kind))
+    return Attempt(_grants(world, vault, "team"), {"team_id": team, "role": "ADMIN"}, lambda: world.delete_team(team))
+
+
+def raise_own_team_grant(world: World, kind: str) -> Attempt:
+    vault = _vault_of_vault_admin(world, kind)
+    team = world.new_team()
+    world.add_to_team(team, world.caller(kind))
+    grant = world.grant_team_vault_role(vault, team, "READER")
+    path = f"{_grants(world, vault, 'team')}/{grant}"
+    return Attempt(path, {"role": "ADMIN"}, lambda: world.delete_team(team))
+
+
+_PERMISSION, _OWNER_ACTIONS, _MANAGER, _VAULT_ADMIN = "PERMISSION", "OWNER_ACTIONS", "MANAGER", "VAULT_ADMIN"
+_TEAM_KINDS = (_PERMISSION, _OWNER_ACTIONS, _MANAGER)
+
+ESCALATIONS: dict[str, Escalation] = {
+    # roles: only a real ADMIN gives them, changes them or takes an ADMIN away
+    "promote oneself to ADMIN": Escalation("PATCH", _promote_oneself, (_OWNER_ACTIONS,)),
+    "invite a second account as ADMIN": Escalation(
+        "POST", _invite_an_admin, (_PERMISSION, _OWNER_ACTIONS), permission="ORG_PERM_INVITE_USERS"
+    ),
+    "remove an ADMIN": Escalation("DELETE", _remove_an_admin, (_OWNER_ACTIONS,)),
+    # teams: nobody below ADMIN hands on (to others or to itself) more than it holds
+    "join a team holding ORG_PERM_OWNER_ACTIONS": Escalation(
+        "POST",
+        join(permission="ORG_PERM_OWNER_ACTIONS"),
+        (_PERMISSION, _OWNER_ACTIONS),
+        frozenset({_OWNER_ACTIONS}),
+        MANAGE_MEMBERS,
+    ),
+    "join a team holding vault ADMIN": Escalation(
+        "POST", join(vault_role="ADMIN"), (_PERMISSION, _OWNER_ACTIONS), permission=MANAGE_MEMBERS
+    ),
+    "add a member to a team holding a permission": Escalation(
+        "POST",
+        add_other(permission="ORG_PERM_VAULT_DELETE"),
+        _TEAM_KINDS,
+        frozenset({_OWNER_ACTIONS, _MANAGER}),
+        MANAGE_MEMBERS,
+    ),
+    "add a member to a team holding vault ADMIN": Escalation(
+        "POST", add_other(vault_role="ADMIN"), _TEAM_KINDS, frozenset({_MANAGER}), MANAGE_MEMBERS
+    ),
+    "make a manager of a team holding ORG_PERM_OWNER_ACTIONS": Escalation(
+        "PATCH",
+        make_manager(permission="ORG_PERM_OWNER_ACTIONS"),
+        _TEAM_KINDS,
+        frozenset({_OWNER_ACTIONS, _MANAGER}),
+        MANAGE_MEMBERS,
+    ),
+    "make a manager of a team holding vault WRITER": Escalation(
+        "PATCH", make_manager(vault_role="WRITER"), _TEAM_KINDS, frozenset({_MANAGER}), MANAGE_MEMBERS
+    ),
+    # vault grants: a grant that covers oneself rises only up to one's own direct grant
+    "give oneself a vault grant": Escalation("POST", own_user_grant, (_OWNER_ACTIONS, _VAULT_ADMIN)),
+    "give one's own team a vault grant": Escalation("POST", own_team_grant, (_OWNER_ACTIONS, _VAULT_ADMIN)),
+    "raise the vault grant of one's own team": Escalation(
+        "PATCH", raise_own_team_grant, (_OWNER_ACTIONS, _VAULT_ADMIN)
+    ),
+    # and what stays allowed: a vault ADMIN (or ORG_PERM_OWNER_ACTIONS) grants others
+    "give another member a vault grant": Escalation(
+        "POST", other_user_grant, (_OWNER_ACTIONS, _VAULT_ADMIN), frozenset({_OWNER_ACTIONS, _VAULT_ADMIN})
+    ),
+}
+
+
+def _escalations() -> Iterator[Any]:
+    for name, case in ESCALATIONS.items():
+        for kind in (*ROLES, *case.kinds):
+            yield pytest.param(name, kind, id=f"{name} as {kind}")
+
+
+def test_every_permission_escalation_names_its_permission() -> None:
+    assert all((_PERMISSION in case.kinds) == (case.permission is not None) for case in ESCALATIONS.values())
+
+
+@pytest.mark.parametrize(("name", "kind"), list(_escalations()))
+def test_team_standing_never_becomes_a_role_or_more(world: World, name: str, kind: str) -> None:
+    case = ESCALATIONS[name]
+    attempt = case.attempt(world, kind)
+    granted = None
+    if kind == _PERMISSION:
+        assert case.permission is not None
+        granted = world.grant_team_permission(world.ids["permission_team"], case.permission)
+    try:
+        response = world.caller(kind).request(case.method, attempt.path, attempt.body)
+        if granted is not None:
+            path = f"/v1/organizations/{world.org}/teams/{world.ids['permission_team']}/permissions/{granted}"
+            world.ok(world.owner.delete(path))
+        if kind in ROLES or kind in case.may:
+            assert 200 <= response.status_code < 300, response.text
+        else:
+            assert response.status_code == 403, response.text
+            assert response.json() == {**response.json(), "error": "Insufficient permissions"}
+            assert response.json()["code"] == "INSUFFICIENT_PERMISSIONS"
+            assert attempt.unchanged is None or attempt.unchanged()
+    finally:
+        if attempt.cleanup is not None:
+            attempt.cleanup()

@@ -71,10 +71,59 @@ def test_client_manage_implies_the_four_client_permissions() -> None:
     assert not policy.allowed(access(OrgRole.MEMBER, P.CLIENT_CREATE.value), Action.CERTIFICATE_CREATE)
 
 
-def test_owner_actions_is_admin_level_for_everything_and_never_owner() -> None:
+def test_owner_actions_is_admin_level_for_everything_and_never_owner_nor_a_role() -> None:
     holder = access(OrgRole.MEMBER, P.OWNER_ACTIONS.value)
     for action, rule in RULES.items():
-        assert policy.allowed(holder, action) is (rule.role is not OrgRole.OWNER), action
+        assert policy.allowed(holder, action) is (rule.role is not OrgRole.OWNER and not rule.needs_role), action
+
+
+def test_changing_roles_takes_a_real_admin() -> None:
+    assert RULES[Action.MEMBER_UPDATE].needs_role
+    everything = access(OrgRole.MEMBER, *(p.value for p in TeamPermission))
+    assert not policy.allowed(everything, Action.MEMBER_UPDATE)
+    assert policy.allowed(access(OrgRole.ADMIN), Action.MEMBER_UPDATE)
+
+
+def test_permission_holders_invite_members_only_and_remove_no_admin() -> None:
+    inviter = access(OrgRole.MEMBER, P.INVITE_USERS.value, P.OWNER_ACTIONS.value)
+    policy.check_role_assignment(inviter, OrgRole.MEMBER)
+    for role in (OrgRole.ADMIN, OrgRole.OWNER):
+        with pytest.raises(InsufficientPermissions):
+            policy.check_role_assignment(inviter, role)
+    with pytest.raises(InsufficientPermissions):
+        policy.check_role_assignment(inviter, OrgRole.MEMBER, current_role=OrgRole.ADMIN)
+    policy.check_role_assignment(access(OrgRole.ADMIN), OrgRole.ADMIN)
+    policy.check_member_removal(inviter, OrgRole.MEMBER)
+    with pytest.raises(InsufficientPermissions):
+        policy.check_member_removal(inviter, OrgRole.ADMIN)
+
+
+def test_a_team_within_reach_carries_nothing_the_actor_lacks() -> None:
+    manager = access(OrgRole.MEMBER, P.TEAM_MANAGE_MEMBERS.value, P.VAULT_CREATE.value)
+    reach = policy.within_reach
+    assert reach(manager, [P.VAULT_CREATE.value], [], [])
+    assert not reach(manager, [P.OWNER_ACTIONS.value], [], [])
+    assert not reach(manager, [P.CLIENT_MANAGE.value], [], [])
+    assert reach(access(OrgRole.MEMBER, P.CLIENT_MANAGE.value), [P.CLIENT_DELETE.value], [], [])
+    assert reach(access(OrgRole.MEMBER, P.OWNER_ACTIONS.value), [p.value for p in TeamPermission], [], [])
+    # vault grants: the actor's highest role on each of the team's vaults must be as high
+    assert not reach(manager, [], [(7, "ADMIN")], [])
+    assert not reach(manager, [], [(7, "ADMIN")], [(7, "MANAGER"), (8, "ADMIN")])
+    assert reach(manager, [], [(7, "WRITER")], [(7, "READER"), (7, "ADMIN")])
+    assert not reach(access(OrgRole.MEMBER, P.OWNER_ACTIONS.value), [], [(7, "READER")], [])
+    assert reach(access(OrgRole.ADMIN), [P.OWNER_ACTIONS.value], [(7, "ADMIN")], [])
+
+
+def test_a_grant_covering_oneself_rises_only_to_ones_direct_grant() -> None:
+    member = access(OrgRole.MEMBER, P.OWNER_ACTIONS.value)
+    check = policy.check_own_vault_grant
+    with pytest.raises(InsufficientPermissions):
+        check(member, VaultRole.READER, previous=None, direct=None)
+    with pytest.raises(InsufficientPermissions):
+        check(member, VaultRole.ADMIN, previous=VaultRole.READER, direct=VaultRole.MANAGER)
+    check(member, VaultRole.MANAGER, previous=VaultRole.READER, direct=VaultRole.MANAGER)
+    check(member, VaultRole.READER, previous=VaultRole.ADMIN, direct=None)  # lowering is always fine
+    check(access(OrgRole.ADMIN), VaultRole.ADMIN, previous=None, direct=None)
 
 
 def test_no_permission_lifts_anyone_to_owner() -> None:

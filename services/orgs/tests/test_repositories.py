@@ -30,6 +30,7 @@ from inferadb_orgs.tables import (
     vault_user_grants,
     vaults,
 )
+from inferadb_orgs.vaults import grant_repository as grants_repo
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
@@ -174,6 +175,13 @@ async def test_effective_vault_role_is_the_highest_of_the_direct_and_the_team_gr
     async with database.read() as session:
         assert await policy.effective_vault_role(session, vault_id, user) is VaultRole.MANAGER
         assert await policy.effective_vault_role(session, vault_id, other) is None
+        # what the escalation rules read: a team's grants, a user's roles on some vaults, the direct grant
+        assert await grants_repo.team_grants_of_team(session, team_a) == [(vault_id, "MANAGER")]
+        roles = await grants_repo.vault_roles_of_user_on(session, user, [vault_id, new_id()])
+        assert sorted(roles) == [(vault_id, "MANAGER"), (vault_id, "READER"), (vault_id, "WRITER")]
+        assert await grants_repo.vault_roles_of_user_on(session, other, [vault_id]) == []
+        assert await grants_repo.direct_role(session, vault_id, user) == "READER"
+        assert await grants_repo.direct_role(session, vault_id, other) is None
 
 
 async def test_removing_a_deleted_user_everywhere_takes_teams_and_grants_and_is_idempotent(

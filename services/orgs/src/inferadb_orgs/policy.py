@@ -7,11 +7,18 @@ Every org-scoped endpoint asks this module before it acts:
 * each :class:`Action` has one :class:`Rule`: the minimum role (OWNER > ADMIN > MEMBER) and who else
   may act — a MEMBER whose team holds the rule's ``ORG_PERM_*`` permission acts as if ADMIN
   (``ORG_PERM_OWNER_ACTIONS`` counts for every ADMIN-level action, ``ORG_PERM_CLIENT_MANAGE`` implies
-  the four client permissions; no permission ever lifts anyone to OWNER), a team's managers or
-  members, a vault's ADMINs;
+  the four client permissions; no permission ever lifts anyone to OWNER, nor to a rule that
+  ``needs_role``), a team's managers or members, a vault's ADMINs;
 * a suspended organization refuses every write but its own resumption (403 ``ORGANIZATION_SUSPENDED``);
 * rules about the target of an action: only an OWNER grants, changes or removes an OWNER (or invites
-  one); the last OWNER can be neither demoted nor removed, nor leave.
+  one); the last OWNER can be neither demoted nor removed, nor leave;
+* standing that comes from a team (a permission, managing a team, a team's vault grant) lets its
+  holder do the named action only, never turn it into a role or into more than the holder has
+  (docs/design.md, "Authorization"): roles above MEMBER are given (by invitation or change) and ADMINs
+  removed only by a real ADMIN; a MEMBER places someone in a team, or makes them its manager, only if
+  the team carries no permission or vault grant the MEMBER lacks (:func:`check_team_within_reach`);
+  a MEMBER raises a grant that covers themselves only up to their own direct vault grant
+  (:func:`check_own_vault_grant`).
 
 The effective vault role of a user (the highest of the direct grant and the grants of all the user's
 teams) is :func:`effective_vault_role`; vault tokens are checked against it.
@@ -38,6 +45,7 @@ from inferadb_orgs.errors import (
 from inferadb_orgs.organizations import repository as organizations_repo
 from inferadb_orgs.roles import OrgRole, TeamPermission, VaultRole
 from inferadb_orgs.teams import repository as teams_repo
+from inferadb_orgs.vaults import grant_repository as grants_repo
 from inferadb_orgs.vaults import repository as vaults_repo
 
 SUSPENDED = "suspended"
@@ -88,6 +96,7 @@ class Rule:
     team_manager: bool = False
     team_member: bool = False
     vault_admin: bool = False
+    needs_role: bool = False  # no team permission stands in for the role
     writes: bool = True
     allowed_while_suspended: bool = False
 
@@ -104,7 +113,7 @@ RULES: dict[Action, Rule] = {
     Action.ORGANIZATION_RESUME: Rule(_O, allowed_while_suspended=True),
     Action.OWNERSHIP_TRANSFER: Rule(_O),
     Action.MEMBER_READ: Rule(_M, writes=False),
-    Action.MEMBER_UPDATE: Rule(_A),
+    Action.MEMBER_UPDATE: Rule(_A, needs_role=True),  # changing roles takes a real ADMIN
     Action.MEMBER_REMOVE: Rule(_A),
     Action.LEAVE: Rule(_M),
     Action.INVITATION_CREATE: Rule(_A, _P.INVITE_USERS),
@@ -180,7 +189,7 @@ def allowed(
     rule = RULES[action]
     if access.role.at_least(rule.role):
         return True
-    if rule.role is OrgRole.ADMIN:
+    if rule.role is OrgRole.ADMIN and not rule.needs_role:
         if rule.permission is not None and rule.permission in access.permissions:
             return True
         if _P.OWNER_ACTIONS in access.permissions:
@@ -277,15 +286,22 @@ async def effective_vault_role(db: AsyncSession, vault_id: int, user_id: int) ->
 
 
 def check_role_assignment(access: OrgAccess, new_role: OrgRole, current_role: OrgRole | None = None) -> None:
-    """Only an OWNER grants OWNER (also by invitation) or changes an OWNER's role."""
+    """Only an OWNER grants OWNER (also by invitation) or changes an OWNER's role; only a real ADMIN
+    gives a role above MEMBER (by invitation or change) or changes an ADMIN's role — a team permission
+    that lets a MEMBER invite never lets them invite an ADMIN."""
     touches_owner = new_role is OrgRole.OWNER or current_role is OrgRole.OWNER
     if touches_owner and access.role is not OrgRole.OWNER:
+        raise InsufficientPermissions()
+    touches_a_role = new_role is not OrgRole.MEMBER or current_role not in (None, OrgRole.MEMBER)
+    if touches_a_role and not access.role.at_least(OrgRole.ADMIN):
         raise InsufficientPermissions()
 
 
 def check_member_removal(access: OrgAccess, target_role: OrgRole) -> None:
-    """Only an OWNER removes an OWNER."""
+    """Only an OWNER removes an OWNER, only a real ADMIN removes an ADMIN."""
     if target_role is OrgRole.OWNER and access.role is not OrgRole.OWNER:
+        raise InsufficientPermissions()
+    if target_role is OrgRole.ADMIN and not access.role.at_least(OrgRole.ADMIN):
         raise InsufficientPermissions()
 
 
@@ -293,3 +309,59 @@ def check_keeps_an_owner(target_role: OrgRole, owner_count: int, message: str) -
     """Refuse (409) to take away the organization's last OWNER."""
     if target_role is OrgRole.OWNER and owner_count <= 1:
         raise LastOwner(message)
+
+
+# -- standing that comes from a team never becomes more --------------------------------------------
+
+
+def holds_permissions(access: OrgAccess, needed: Iterable[TeamPermission]) -> bool:
+    """Whether the member holds every one of ``needed`` (``ORG_PERM_OWNER_ACTIONS`` holds them all:
+    it already counts for every ADMIN-level action)."""
+    if access.role.at_least(OrgRole.ADMIN) or _P.OWNER_ACTIONS in access.permissions:
+        return True
+    return set(needed) <= access.permissions
+
+
+def within_reach(
+    access: OrgAccess,
+    team_permissions: Iterable[str],
+    team_grants: Iterable[tuple[int, str]],
+    held_roles: Iterable[tuple[int, str]],
+) -> bool:
+    """Whether a team carries nothing beyond the member: each of its permissions is held, and on each
+    vault it has a grant on, the member's own effective role is at least as high."""
+    if access.role.at_least(OrgRole.ADMIN):
+        return True
+    if not holds_permissions(access, expand_permissions(team_permissions)):
+        return False
+    held: dict[int, int] = {}
+    for vault_id, role in held_roles:
+        held[vault_id] = max(held.get(vault_id, 0), VaultRole(role).rank)
+    return all(held.get(vault_id, 0) >= VaultRole(role).rank for vault_id, role in team_grants)
+
+
+async def check_team_within_reach(db: AsyncSession, access: OrgAccess, team_id: int) -> None:
+    """Placing someone in a team (oneself included) or making them its manager hands on what the team
+    carries: below ADMIN, only a team that carries nothing beyond the actor (else 403)."""
+    if access.role.at_least(OrgRole.ADMIN):
+        return
+    team_permissions = await teams_repo.permissions_of_team(db, team_id)
+    team_grants = await grants_repo.team_grants_of_team(db, team_id)
+    held: list[tuple[int, str]] = []
+    if team_grants:
+        held = await grants_repo.vault_roles_of_user_on(db, access.user_id, [vault for vault, _ in team_grants])
+    if not within_reach(access, team_permissions, team_grants, held):
+        raise InsufficientPermissions()
+
+
+def check_own_vault_grant(
+    access: OrgAccess, new_role: VaultRole, *, previous: VaultRole | None, direct: VaultRole | None
+) -> None:
+    """A grant that covers the actor (their own user grant, or the grant of a team they belong to) is
+    raised, below ADMIN, only up to the role the actor holds directly on the vault: vault ADMIN
+    through a team, or a team permission, never becomes a standing grant of one's own (else 403)."""
+    if access.role.at_least(OrgRole.ADMIN):
+        return
+    ceiling = max(previous.rank if previous else 0, direct.rank if direct else 0)
+    if new_role.rank > ceiling:
+        raise InsufficientPermissions()

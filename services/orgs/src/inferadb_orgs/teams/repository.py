@@ -133,6 +133,11 @@ async def permissions_of_user(db: AsyncSession, organization_id: int, user_id: i
     return [str(name) for name in (await db.execute(query)).scalars()]
 
 
+async def permissions_of_team(db: AsyncSession, team_id: int) -> list[str]:
+    query = select(team_permissions.c.permission).where(team_permissions.c.team_id == team_id)
+    return [str(name) for name in (await db.execute(query)).scalars()]
+
+
 async def list_team_permissions(db: AsyncSession, team_id: int, page: PageParams) -> tuple[Sequence[Row[Any]], int]:
     scope = [team_permissions.c.team_id == team_id]
     return await fetch_page(db, select(team_permissions), team_permissions.c.id, scope, page)

@@ -1,5 +1,7 @@
 """Team rules: names unique per organization (case-insensitively), the tier's team limit, members who
-must belong to the organization, permissions granted by OWNERs (the policy module enforces them)."""
+must belong to the organization, permissions granted by OWNERs (the policy module enforces them);
+below ADMIN, nobody places a member in a team, or makes one its manager, when the team carries more
+than the actor holds (:func:`policy.check_team_within_reach`)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inferadb_common.errors import Conflict
 from inferadb_common.events.envelope import Actor
 from inferadb_common.ids import new_id
-from inferadb_orgs import tiers
+from inferadb_orgs import policy, tiers
 from inferadb_orgs.errors import MemberNotFound, NotAnOrganizationMember, TeamNotFound, TeamPermissionNotFound
 from inferadb_orgs.events import record
 from inferadb_orgs.members import repository as members_repo
@@ -106,6 +108,7 @@ async def add_member(
     is_manager: bool,
     now: datetime,
 ) -> Row[Any]:
+    await policy.check_team_within_reach(db, access, team.id)
     if await members_repo.member_by_user(db, access.organization_id, user_id) is None:
         raise NotAnOrganizationMember()
     member_id = new_id()
@@ -130,6 +133,8 @@ async def update_member(
     is_manager: bool,
 ) -> Row[Any]:
     member = await _team_member(db, team, member_id)
+    if is_manager and not member.is_manager:
+        await policy.check_team_within_reach(db, access, team.id)
     if member.is_manager != is_manager:
         await repo.update_team_member(db, member_id, is_manager=is_manager)
         data = {"team_id": str(team.id), "user_id": str(member.user_id), "is_manager": is_manager}
@@ -180,8 +185,8 @@ async def grant_permission(
 async def revoke_permission(
     state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Actor, team: Row[Any], reference: str
 ) -> None:
-    """``reference`` is the grant's id or the permission's name."""
-    if reference.isdigit():
+    """``reference`` is the grant's id (the endpoint checked its range) or the permission's name."""
+    if reference.isascii() and reference.isdigit():
         row = await repo.get_team_permission(db, team.id, permission_id=int(reference))
     else:
         row = await repo.get_team_permission(db, team.id, name=reference.strip().upper())

@@ -1,5 +1,7 @@
 """Grant rules, the same for users and teams: the grantee must belong to the vault's organization
-(400), one grant per grantee and vault (409, also under concurrent double-submits)."""
+(400), one grant per grantee and vault (409, also under concurrent double-submits); below ADMIN, a
+grant that covers the actor is raised only up to the actor's own direct grant
+(:func:`policy.check_own_vault_grant`)."""
 
 from __future__ import annotations
 
@@ -14,13 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inferadb_common.errors import BadRequest, Conflict
 from inferadb_common.events.envelope import Actor
 from inferadb_common.ids import new_id
+from inferadb_orgs import policy
 from inferadb_orgs.errors import GrantNotFound, NotAnOrganizationMember
 from inferadb_orgs.events import record
 from inferadb_orgs.members import repository as members_repo
 from inferadb_orgs.policy import OrgAccess
-from inferadb_orgs.roles import VaultRole
+from inferadb_orgs.roles import OrgRole, VaultRole
 from inferadb_orgs.state import OrgsState
 from inferadb_orgs.teams import repository as teams_repo
+from inferadb_orgs.vaults import grant_repository as grants_repo
 from inferadb_orgs.vaults import repository as repo
 
 
@@ -42,6 +46,12 @@ class GrantKind:
         elif await teams_repo.get_team(db, organization_id, grantee_id) is None:
             raise TeamNotInOrganization()
 
+    async def covers(self, db: AsyncSession, grantee_id: int, user_id: int) -> bool:
+        """Whether a grant to ``grantee_id`` gives ``user_id`` a role: the user's own, or a team of theirs."""
+        if self.grantee == "user_id":
+            return grantee_id == user_id
+        return await teams_repo.team_member_by_user(db, grantee_id, user_id) is not None
+
 
 USER = GrantKind(repo.USER_GRANTS, "user_id", "vault_user_grant", "The user already has a grant on this vault")
 TEAM = GrantKind(repo.TEAM_GRANTS, "team_id", "vault_team_grant", "The team already has a grant on this vault")
@@ -59,6 +69,7 @@ async def create_grant(
     now: datetime,
 ) -> Row[Any]:
     await kind.check_grantee(db, access.organization_id, grantee_id)
+    await _check_own_grant(db, access, kind, vault, grantee_id, role, previous=None)
     grant_id = new_id()
     try:
         await repo.insert_grant(
@@ -90,6 +101,8 @@ async def update_grant(
 ) -> Row[Any]:
     grant = await _grant(db, kind, vault, grant_id)
     if grant.role != role.value:
+        previous = VaultRole(grant.role)
+        await _check_own_grant(db, access, kind, vault, getattr(grant, kind.grantee), role, previous=previous)
         await repo.update_grant(db, kind.table, grant_id, role=role.value)
         data = {
             "vault_id": str(vault.id),
@@ -108,6 +121,22 @@ async def delete_grant(
     await repo.delete_grant(db, kind.table, grant_id)
     data = {"vault_id": str(vault.id), kind.grantee: str(getattr(grant, kind.grantee)), "role": grant.role}
     await record(state, db, access, actor, f"{kind.events}.deleted", grant_id, data)
+
+
+async def _check_own_grant(
+    db: AsyncSession,
+    access: OrgAccess,
+    kind: GrantKind,
+    vault: Row[Any],
+    grantee_id: int,
+    role: VaultRole,
+    *,
+    previous: VaultRole | None,
+) -> None:
+    if access.role.at_least(OrgRole.ADMIN) or not await kind.covers(db, grantee_id, access.user_id):
+        return
+    direct = await grants_repo.direct_role(db, vault.id, access.user_id)
+    policy.check_own_vault_grant(access, role, previous=previous, direct=VaultRole(direct) if direct else None)
 
 
 async def _grant(db: AsyncSession, kind: GrantKind, vault: Row[Any], grant_id: int) -> Row[Any]:
