@@ -1,6 +1,11 @@
-"""``POST /internal/v1/sessions/introspect``: the gateway asks who a session cookie belongs to.
+"""Internal routes (never in the gateway's table; every call carries a signed identity for "auth").
 
-The gateway sends only the SHA-256 of the cookie. Activity is written at most once a minute.
+* ``POST /internal/v1/sessions/introspect``: the gateway asks who a session cookie belongs to. It
+  sends only the SHA-256 of the cookie. Activity is written at most once a minute.
+* ``POST /internal/v1/sessions/status``: orgs asks whether a session is still live before it
+  refreshes a vault token born of it (a revoked session's tokens stop at once, whatever the events).
+* ``POST /internal/v1/users/verified-emails``: orgs asks for a user's verified addresses when its
+  directory (fed by events) does not know one yet, so a verification counts as soon as auth answered it.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from inferadb_auth.state import AuthDep
 from inferadb_common.errors import Unauthorized
 from inferadb_common.events.outbox import utcnow
 from inferadb_common.internal_auth import IdentityDep
-from inferadb_common.wire import RequestModel, ResponseModel
+from inferadb_common.wire import IdIn, RequestModel, ResponseModel
 
 router = APIRouter(include_in_schema=False)
 ACTIVITY_GRANULARITY = timedelta(minutes=1)
@@ -48,3 +53,35 @@ async def introspect(body: IntrospectIn, state: AuthDep, _: IdentityDep) -> Intr
         session_type=row.session_type,
         expires_at=row.expires_at.timestamp(),
     )
+
+
+class SessionStatusIn(RequestModel):
+    session_id: IdIn
+
+
+class SessionStatusOut(ResponseModel):
+    active: bool
+
+
+@router.post("/internal/v1/sessions/status")
+async def session_status(body: SessionStatusIn, state: AuthDep, _: IdentityDep) -> SessionStatusOut:
+    """Live = exists, not revoked, not past its end (read only: no activity is recorded)."""
+    now = utcnow()
+    async with state.db.read() as db:
+        row = await repo.session_by_id(db, body.session_id)
+    return SessionStatusOut(active=row is not None and row.revoked_at is None and row.expires_at > now)
+
+
+class UserIn(RequestModel):
+    user_id: IdIn
+
+
+class VerifiedEmailsOut(ResponseModel):
+    emails: list[str]
+
+
+@router.post("/internal/v1/users/verified-emails")
+async def verified_emails(body: UserIn, state: AuthDep, _: IdentityDep) -> VerifiedEmailsOut:
+    """The user's verified addresses (none for an unknown user)."""
+    async with state.db.read() as db:
+        return VerifiedEmailsOut(emails=await repo.verified_addresses(db, body.user_id))

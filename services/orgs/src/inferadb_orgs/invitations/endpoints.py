@@ -38,8 +38,12 @@ INBOX = "/v1/users/me/invitations"
 async def accept_invitation(
     body: AcceptInvitationIn, state: OrgsDep, identity: AuthenticatedDep
 ) -> OrganizationEnvelope:
+    now, digest = utcnow(), service.token_digest(body.token)
+    confirmed = await service.address_confirmed(state, identity, lambda db: repo.find_by_token_hash(db, digest), now)
     async with state.db.transaction() as db:
-        row = await service.accept_by_token(state, db, actor_of(identity), caller_id(identity), body.token, utcnow())
+        row = await service.accept_by_token(
+            state, db, actor_of(identity), caller_id(identity), body.token, now, confirmed=confirmed
+        )
     return OrganizationEnvelope(organization=OrganizationOut.of(row))
 
 
@@ -75,21 +79,29 @@ async def revoke_invitation(org: IdIn, invitation: IdIn, state: OrgsDep, identit
 @router.get(INBOX)
 async def my_invitations(state: OrgsDep, identity: AuthenticatedDep, page: PageDep) -> ReceivedInvitationsPage:
     now = utcnow()
+    # Auth's list, not the directory's copy: an address verified a moment ago shows its invitations.
+    addresses = await state.auth.verified_emails(caller_id(identity), identity)
     async with state.db.read() as db:
-        rows, total = await repo.inbox(db, caller_id(identity), now, page)
+        rows, total = await repo.inbox(db, addresses, now, page)
     items, meta = page.build([ReceivedInvitationOut.of(row, now) for row in rows], key=cursor_key, total=total)
     return ReceivedInvitationsPage(invitations=items, pagination=PaginationOut(**meta))
 
 
 @router.post(INBOX + "/{invitation}/accept", responses=TIER_LIMITED)
 async def accept_my_invitation(invitation: IdIn, state: OrgsDep, identity: AuthenticatedDep) -> OrganizationEnvelope:
+    now = utcnow()
+    confirmed = await service.address_confirmed(state, identity, lambda db: repo.find_by_id(db, invitation), now)
     async with state.db.transaction() as db:
-        row = await service.accept_by_id(state, db, actor_of(identity), caller_id(identity), invitation, utcnow())
+        row = await service.accept_by_id(
+            state, db, actor_of(identity), caller_id(identity), invitation, now, confirmed=confirmed
+        )
     return OrganizationEnvelope(organization=OrganizationOut.of(row))
 
 
 @router.post(INBOX + "/{invitation}/decline")
 async def decline_my_invitation(invitation: IdIn, state: OrgsDep, identity: AuthenticatedDep) -> MessageOut:
+    now = utcnow()
+    confirmed = await service.address_confirmed(state, identity, lambda db: repo.find_by_id(db, invitation), now)
     async with state.db.transaction() as db:
-        await service.decline(state, db, actor_of(identity), caller_id(identity), invitation, utcnow())
+        await service.decline(state, db, actor_of(identity), invitation, now, confirmed=confirmed)
     return MessageOut(message="Invitation declined")

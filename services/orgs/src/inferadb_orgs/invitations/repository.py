@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.pagination import PageParams
 from inferadb_orgs.paging import fetch_page
-from inferadb_orgs.tables import directory_verified_emails, invitations, organizations
+from inferadb_orgs.tables import invitations, organizations
 
 PENDING = "pending"
 
@@ -29,12 +29,9 @@ async def find_by_token_hash(db: AsyncSession, token_hash: str) -> Row[Any] | No
     return (await db.execute(select(invitations).where(invitations.c.token_hash == token_hash))).first()
 
 
-async def find_for_user(db: AsyncSession, invitation_id: int, user_id: int) -> Row[Any] | None:
-    """An invitation addressed to one of the user's verified addresses (any status)."""
-    query = select(invitations).where(
-        invitations.c.id == invitation_id, invitations.c.email.in_(_verified_addresses(user_id))
-    )
-    return (await db.execute(query)).first()
+async def find_by_id(db: AsyncSession, invitation_id: int) -> Row[Any] | None:
+    """Any status; whether it is addressed to the caller is the service's question."""
+    return (await db.execute(select(invitations).where(invitations.c.id == invitation_id))).first()
 
 
 async def pending_for_address(db: AsyncSession, organization_id: int, email: str) -> Row[Any] | None:
@@ -52,11 +49,13 @@ async def list_pending(db: AsyncSession, organization_id: int, page: PageParams)
     return await fetch_page(db, select(invitations), invitations.c.id, scope, page)
 
 
-async def inbox(db: AsyncSession, user_id: int, now: datetime, page: PageParams) -> tuple[Sequence[Row[Any]], int]:
-    """Live invitations to any of the user's verified addresses, with the organization's name."""
+async def inbox(
+    db: AsyncSession, addresses: Sequence[str], now: datetime, page: PageParams
+) -> tuple[Sequence[Row[Any]], int]:
+    """Live invitations to any of ``addresses`` (the user's verified ones), with the organization's name."""
     query = select(*_WITH_ORGANIZATION).join(organizations, organizations.c.id == invitations.c.organization_id)
     scope = [
-        invitations.c.email.in_(_verified_addresses(user_id)),
+        invitations.c.email.in_(list(addresses)),
         invitations.c.status == PENDING,
         invitations.c.expires_at > now,
     ]
@@ -88,11 +87,3 @@ async def close(db: AsyncSession, invitation_id: int, status: str, now: datetime
 
 async def delete_invitations_of_organization(db: AsyncSession, organization_id: int) -> None:
     await db.execute(delete(invitations).where(invitations.c.organization_id == organization_id))
-
-
-def _verified_addresses(user_id: int) -> Any:
-    return (
-        select(directory_verified_emails.c.email)
-        .where(directory_verified_emails.c.user_id == user_id)
-        .scalar_subquery()
-    )

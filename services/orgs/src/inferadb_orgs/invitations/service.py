@@ -3,12 +3,18 @@ accepting (only from one of the invitee's verified addresses) and declining.
 
 The token is 256 random bits; only its SHA-256 is stored, it travels only in the mail request and
 never in a response or an event.
+
+Whether the invitee holds the invitation's address is settled before the unit of work
+(:func:`address_confirmed`): the orgs directory's copy first, and auth's own answer when the directory
+does not know the address (yet: it learns verifications from auth's events), so an address verified a
+moment ago counts at once.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.errors import Conflict
 from inferadb_common.events.envelope import Actor
+from inferadb_common.identity import Identity
 from inferadb_common.ids import new_id
 from inferadb_orgs import policy, tiers
 from inferadb_orgs.directory import repository as directory_repo
@@ -27,7 +34,7 @@ from inferadb_orgs.members import repository as members_repo
 from inferadb_orgs.organizations import repository as organizations_repo
 from inferadb_orgs.policy import SUSPENDED, OrgAccess
 from inferadb_orgs.roles import OrgRole
-from inferadb_orgs.state import OrgsState
+from inferadb_orgs.state import OrgsState, caller_id
 
 INVITATION_TTL = timedelta(days=7)
 
@@ -120,29 +127,67 @@ async def revoke(
     )
 
 
+async def address_confirmed(
+    state: OrgsState, identity: Identity, find: Callable[[AsyncSession], Awaitable[Row[Any] | None]], now: datetime
+) -> bool:
+    """Whether the caller has verified the address of the invitation ``find`` reads: the directory's
+    copy, else auth's answer. Invitations that are answered 404 anyway (unknown, closed, expired) and
+    addresses the directory already knows cost no call to auth."""
+    user_id = caller_id(identity)
+    async with state.db.read() as db:
+        invitation = await find(db)
+        if invitation is None:
+            return False
+        if invitation.email in await directory_repo.verified_emails(db, user_id):
+            return True
+    if invitation.status != repo.PENDING or invitation.expires_at <= now:
+        return False
+    return str(invitation.email) in await state.auth.verified_emails(user_id, identity)
+
+
 async def accept_by_token(
-    state: OrgsState, db: AsyncSession, actor: Actor, user_id: int, token: str, now: datetime
+    state: OrgsState, db: AsyncSession, actor: Actor, user_id: int, token: str, now: datetime, *, confirmed: bool
 ) -> Row[Any]:
+    """``confirmed``: :func:`address_confirmed` of this invitation."""
     invitation = await repo.find_by_token_hash(db, token_digest(token))
     if invitation is None:
         raise InvitationNotFound()
-    return await _accept(state, db, actor, user_id, invitation, now)
+    return await _accept(state, db, actor, user_id, invitation, now, confirmed)
 
 
 async def accept_by_id(
-    state: OrgsState, db: AsyncSession, actor: Actor, user_id: int, invitation_id: int, now: datetime
+    state: OrgsState,
+    db: AsyncSession,
+    actor: Actor,
+    user_id: int,
+    invitation_id: int,
+    now: datetime,
+    *,
+    confirmed: bool,
 ) -> Row[Any]:
-    invitation = await repo.find_for_user(db, invitation_id, user_id)
-    if invitation is None:
+    """Only an invitation to one of the caller's verified addresses (``confirmed``); others are 404."""
+    invitation = await repo.find_by_id(db, invitation_id)
+    if invitation is None or not confirmed:
         raise InvitationNotFound()
-    return await _accept(state, db, actor, user_id, invitation, now)
+    return await _accept(state, db, actor, user_id, invitation, now, confirmed)
 
 
 async def decline(
-    state: OrgsState, db: AsyncSession, actor: Actor, user_id: int, invitation_id: int, now: datetime
+    state: OrgsState,
+    db: AsyncSession,
+    actor: Actor,
+    invitation_id: int,
+    now: datetime,
+    *,
+    confirmed: bool,
 ) -> None:
-    invitation = await repo.find_for_user(db, invitation_id, user_id)
-    if invitation is None or invitation.expires_at <= now or not await repo.close(db, invitation_id, "declined", now):
+    invitation = await repo.find_by_id(db, invitation_id)
+    if (
+        invitation is None
+        or not confirmed
+        or invitation.expires_at <= now
+        or not await repo.close(db, invitation_id, "declined", now)
+    ):
         raise InvitationNotFound()
     await state.outbox.record(
         db,
@@ -155,14 +200,14 @@ async def decline(
 
 
 async def _accept(
-    state: OrgsState, db: AsyncSession, actor: Actor, user_id: int, invitation: Row[Any], now: datetime
+    state: OrgsState, db: AsyncSession, actor: Actor, user_id: int, invitation: Row[Any], now: datetime, confirmed: bool
 ) -> Row[Any]:
     organization_id = int(invitation.organization_id)
     if await members_repo.member_by_user(db, organization_id, user_id) is not None:
         raise YouAreAlreadyMember()
     if invitation.status != repo.PENDING or invitation.expires_at <= now:
         raise InvitationNotFound()
-    if invitation.email not in await directory_repo.verified_emails(db, user_id):
+    if not confirmed:
         raise InvitationForAnotherAddress()
     organization = await organizations_repo.get_organization(db, organization_id)
     if organization is None:

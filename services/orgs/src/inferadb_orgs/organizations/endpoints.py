@@ -31,6 +31,7 @@ ORG = "/v1/organizations/{org}"
 
 @router.post("/v1/organizations", status_code=201, responses=TIER_LIMITED)
 async def create_organization(body: OrganizationIn, state: OrgsDep, identity: AuthenticatedDep) -> OrganizationEnvelope:
+    await service.ensure_verified_address(state, identity)
     async with state.db.transaction() as db:
         row = await service.create_organization(state, db, actor_of(identity), caller_id(identity), body.name, utcnow())
     return OrganizationEnvelope(organization=OrganizationOut.of(row))

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.errors import BadRequest, Conflict
 from inferadb_common.events.envelope import Actor
+from inferadb_common.identity import Identity
 from inferadb_common.ids import new_id
 from inferadb_orgs import tiers
 from inferadb_orgs.cascade import delete_organization_with_contents
@@ -22,17 +23,28 @@ from inferadb_orgs.members import repository as members_repo
 from inferadb_orgs.organizations import repository as repo
 from inferadb_orgs.policy import ACTIVE, SUSPENDED, OrgAccess
 from inferadb_orgs.roles import OrgRole
-from inferadb_orgs.state import OrgsState
+from inferadb_orgs.state import OrgsState, caller_id
 from inferadb_orgs.tokens.subject_cache import mark_credentials_changed
 from inferadb_orgs.vaults import repository as vaults_repo
+
+
+async def ensure_verified_address(state: OrgsState, identity: Identity) -> None:
+    """Creating an organization needs a verified address: the orgs directory's copy says so, or —
+    when it knows none (yet: it learns from auth's events) — auth's own answer does. Run before the
+    unit of work, so that no transaction waits on auth."""
+    user_id = caller_id(identity)
+    async with state.db.read() as db:
+        if await directory_repo.has_verified_email(db, user_id):
+            return
+    if not await state.auth.verified_emails(user_id, identity):
+        raise EmailVerificationRequired()
 
 
 async def create_organization(
     state: OrgsState, db: AsyncSession, actor: Actor, user_id: int, name: str, now: datetime
 ) -> Row[Any]:
-    """A new organization with the caller as its OWNER (needs a verified address)."""
-    if not await directory_repo.has_verified_email(db, user_id):
-        raise EmailVerificationRequired()
+    """A new organization with the caller as its OWNER (its verified address checked before, by
+    :func:`ensure_verified_address`)."""
     config = state.settings.organizations
     await tiers.ensure_membership_room(config, db, user_id)
     organization_id, member_id = new_id(), new_id()

@@ -53,6 +53,9 @@ async def refresh_vault_token(
     if not isinstance(presented, str) or not presented:
         raise InvalidRequest("Missing parameter 'refresh_token'")
     actor = Actor(ip_address=identity.ip_address, user_agent=identity.user_agent)
+    refusal = await refresh.session_refusal(state, presented, identity, utcnow())
+    if refusal is not None:
+        raise refusal
     async with state.db.transaction() as db:
         outcome = await refresh.refresh(state, db, presented, actor, utcnow())
     if not isinstance(outcome, service.IssuedTokens):

@@ -4,6 +4,11 @@ A refresh spends the presented token with a conditional ``UPDATE … WHERE used_
 the next one to the family. Presenting a spent token revokes the whole family
 (``refresh_token.reused``), so of 50 concurrent refreshes of one token exactly one succeeds, and even
 its new token dies with the family: reuse means the token leaked.
+
+A family born of a session ends with it. Before the unit of work, :func:`session_refusal` asks auth
+whether that session is still live (one internal call, for session-born families only, and never
+while a transaction is open): a logout or revocation stops the family at once, not when the
+``session.revoked`` event reaches orgs' directory consumer (which still revokes the family for good).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.events.envelope import Actor
+from inferadb_common.identity import Identity
 from inferadb_orgs import policy
 from inferadb_orgs.certificates import repository as certificates_repo
 from inferadb_orgs.organizations import repository as organizations_repo
@@ -25,6 +31,26 @@ from inferadb_orgs.tokens.claims import TokenRole
 from inferadb_orgs.tokens.errors import InvalidGrant
 from inferadb_orgs.tokens.service import IssuedTokens, hash_refresh_token, mint, subject_of
 from inferadb_orgs.vaults import repository as vaults_repo
+
+SESSION_ENDED = "The session this token was issued for has ended"
+
+
+async def session_refusal(state: OrgsState, presented: str, identity: Identity, now: datetime) -> InvalidGrant | None:
+    """Refuse a live token of a session-born family whose session auth no longer knows as live.
+
+    Tokens the unit of work refuses anyway (unknown, spent — reuse must still revoke the family —,
+    revoked, expired, past the session's end) and client families cost no call. Auth unreachable
+    raises :class:`~inferadb_orgs.auth_client.AuthUnavailable` (503): never issue on a guess.
+    """
+    async with state.db.read() as db:
+        row = await repo.token_with_family(db, hash_refresh_token(presented))
+    if row is None or row.session_id is None or row.used_at is not None or row.revoked_at is not None:
+        return None
+    if row.expires_at <= now or (row.session_expires_at is not None and row.session_expires_at <= now):
+        return None
+    if await state.auth.session_active(int(row.session_id), identity):
+        return None
+    return InvalidGrant(SESSION_ENDED, status=401)
 
 
 async def refresh(
@@ -43,7 +69,7 @@ async def refresh(
     if row.revoked_at is not None or row.expires_at <= now:
         return InvalidGrant("The refresh token is invalid, expired or revoked", status=401)
     if row.session_expires_at is not None and row.session_expires_at <= now:
-        return InvalidGrant("The session this token was issued for has ended", status=401)
+        return InvalidGrant(SESSION_ENDED, status=401)
     refusal = await _access_lost(db, row)
     if refusal is not None:
         return InvalidGrant(refusal, status=401)
