@@ -192,6 +192,14 @@ class TokensEnv(OrgsEnv):
     def orgs_db(self) -> sqlite3.Connection:
         return sqlite3.connect(self.stack.tmp_dir / "data" / "orgs.db", timeout=15)
 
+    def rejection_counts(self, client_id: str) -> list[dict[str, Any]]:
+        """The client's rows of ``client_assertion_rejections`` (counts per reason and minute)."""
+        with self.orgs_db() as connection:
+            connection.row_factory = sqlite3.Row
+            query = "SELECT * FROM client_assertion_rejections WHERE client_id = ? ORDER BY window_start, reason"
+            rows = connection.execute(query, (int(client_id),)).fetchall()
+        return [dict(row) for row in rows]
+
     def events_of_type(self, event_type: str) -> list[dict[str, Any]]:
         with self.orgs_db() as connection:
             rows = connection.execute("SELECT payload FROM outbox WHERE kind = 'event' ORDER BY id").fetchall()
@@ -199,9 +207,13 @@ class TokensEnv(OrgsEnv):
         return [event for event in events if event["type"] == event_type]
 
 
+# Every request of the suite comes from one address: the POST /v1/token limit has its own tests.
+TOKENS_ENV = {**ROOMY_ENV, "INFERADB_MGMT__RATE_LIMITING__TOKEN_PER_MINUTE": "1000000"}
+
+
 @pytest.fixture(scope="session")
 def tokens_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokensEnv]:
-    for orgs_env in start_env(tmp_path_factory.mktemp("tokens"), ROOMY_ENV):
+    for orgs_env in start_env(tmp_path_factory.mktemp("tokens"), TOKENS_ENV):
         env = TokensEnv(orgs_env.stack, orgs_env.smtp)
         try:
             yield env

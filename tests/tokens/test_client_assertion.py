@@ -341,21 +341,26 @@ def test_garbage_assertions_are_invalid_client(env: TokensEnv, creds: Credential
     _oauth_error(env.request_token(garbage, creds.vault), 401, "invalid_client")
 
 
-def test_rejections_are_events_without_the_assertion(env: TokensEnv) -> None:
+def test_rejections_are_counted_per_minute_without_the_assertion(env: TokensEnv) -> None:
+    """Not an event per request: a count per client, reason and minute, reported once the minute is
+    over (tests/tokens/test_rejection_audit.py follows it to the audit log)."""
     fresh = env.credentials()
     bad = env.assertion(fresh, aud="https://elsewhere.example")
-    env.request_token(bad, fresh.vault)
-    events = [
-        e
-        for e in env.events_of_type("client_assertion.rejected")
-        if e["resource"]["id"] == fresh.client_id and e["data"]["reason"] == "audience"
-    ]
-    assert len(events) == 1
-    event = events[0]
-    assert event["organization_id"] == int(fresh.org)
-    assert event["data"]["kid"] == fresh.kid and event["data"]["error"] == "invalid_client"
-    assert bad not in json.dumps(event) and bad.split(".")[2] not in json.dumps(event)
+    for _ in range(3):
+        _oauth_error(env.request_token(bad, fresh.vault), 401, "invalid_client")
+    rows = env.rejection_counts(fresh.client_id)
+    assert {row["reason"] for row in rows} == {"audience"} and sum(row["count"] for row in rows) == 3
+    assert all(row["organization_id"] == int(fresh.org) and row["kid"] == fresh.kid for row in rows)
+    assert all(row["error"] == "invalid_client" for row in rows)
+    assert bad not in json.dumps(rows) and bad.split(".")[2] not in json.dumps(rows)
+    # Events come per reported minute (none before it is over), never per request.
+    events = [e for e in env.events_of_type("client_assertion.rejected") if e["resource"]["id"] == fresh.client_id]
+    assert len(events) <= len([row for row in rows if row["flushed_at"] is not None]) < 3
     assert bad not in env.stack.log_text()
+    # An unknown kid names no known client: nothing is written for it.
+    unknown = env.assertion(fresh, headers={"kid": f"org-{fresh.org}-client-{fresh.client_id}-cert-1"})
+    _oauth_error(env.request_token(unknown, fresh.vault), 401, "invalid_client")
+    assert sum(row["count"] for row in env.rejection_counts(fresh.client_id)) == 3
 
 
 def test_private_key_pem_never_reaches_logs_or_events(env: TokensEnv, creds: Credentials) -> None:

@@ -6,7 +6,7 @@ Uniqueness that must survive concurrent double-submits lives in constraints (the
 ``IntegrityError`` into 409): one membership per user and org, one pending invitation per address and
 org, one live vault per case-folded name, one grant per vault and grantee, one team per case-folded
 name, one team membership per user, one active signing key, one use of a client assertion's ``jti``
-per client, one refresh token per hash.
+per client, one refresh token per hash, one rejection count per client, reason and minute.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from sqlalchemy import (
 
 from inferadb_common.db_types import UtcDateTime
 from inferadb_common.events.tables import consumed_messages_table, outbox_table
+from inferadb_common.ratelimit import rate_limit_table
 
 metadata = MetaData()
 
@@ -286,6 +287,32 @@ client_assertion_jtis = Table(
     PrimaryKeyConstraint("client_id", "jti", name="pk_client_assertion_jtis"),
     Index("ix_client_assertion_jtis_expires_at", "expires_at"),
 )
+
+# Rejected client assertions of known clients, counted per (client, reason, minute): one upsert per
+# rejection, never a row per request. A window is reported once it is over: one
+# client_assertion.rejected event with its count (flushed_at marks it; later hits no longer count),
+# and the row is purged an hour later.
+client_assertion_rejections = Table(
+    "client_assertion_rejections",
+    metadata,
+    Column("client_id", BigInteger, nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("window_start", BigInteger, nullable=False),  # unix seconds, a multiple of 60
+    Column("organization_id", BigInteger, nullable=False),
+    Column("error", String(32), nullable=False),
+    Column("kid", String(100), nullable=True),
+    Column("count", Integer, nullable=False),
+    # The first rejected request of the window.
+    Column("ip_address", String(64), nullable=True),
+    Column("user_agent", String(512), nullable=True),
+    Column("request_id", String(128), nullable=True),
+    Column("flushed_at", UtcDateTime(), nullable=True),
+    PrimaryKeyConstraint("client_id", "reason", "window_start", name="pk_client_assertion_rejections"),
+    Index("ix_client_assertion_rejections_window_start", "window_start"),
+)
+
+# Fixed-window counters of the POST /v1/token rate limits, shared by every replica.
+rate_limit_counters = rate_limit_table(metadata)
 
 # The user directory: a projection of auth's users, kept from auth's events (names and addresses for
 # member lists without asking auth per row; verified addresses for invitations).

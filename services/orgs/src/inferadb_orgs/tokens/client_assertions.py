@@ -4,8 +4,10 @@
 client, the organization's status and the vault, in one statement or from the short-lived
 :mod:`~inferadb_orgs.tokens.subject_cache` — and checks the signature and the claims. The ``jti``
 is consumed and the token written by :mod:`~inferadb_orgs.tokens.issuance`. Every refusal of an
-assertion is a :class:`RejectedAssertion` and becomes a ``client_assertion.rejected`` event
-(reason, kid, client; never the assertion).
+assertion is a :class:`RejectedAssertion`; one whose ``kid`` names a known client is counted in
+:mod:`~inferadb_orgs.tokens.rejections` (one ``client_assertion.rejected`` event per client, reason
+and minute, with the count; never the assertion). Refusals that name no known client (malformed,
+unknown ``kid``) write nothing.
 """
 
 from __future__ import annotations
@@ -16,15 +18,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.events.envelope import Actor
-from inferadb_common.events.outbox import PendingEvent
 from inferadb_orgs.certificates import repository as certificates_repo
 from inferadb_orgs.policy import SUSPENDED
 from inferadb_orgs.state import OrgsState
 from inferadb_orgs.tokens import assertion as assertions
 from inferadb_orgs.tokens.errors import InvalidClient, InvalidGrant, OAuthError, UnauthorizedClient
+from inferadb_orgs.tokens.rejections import Rejection
 from inferadb_orgs.tokens.request import ClientTokenRequest
 
 logger = logging.getLogger("inferadb.orgs.tokens")
@@ -50,15 +51,20 @@ class RejectedAssertion(Exception):
         self.organization_id = organization_id
         self.recorded = False
 
-    def event(self, actor: Actor, request_id: str | None) -> PendingEvent:
-        logger.info("client assertion rejected: %s (kid %r, client %s)", self.reason, self.kid, self.client_id)
-        return PendingEvent(
-            type="client_assertion.rejected",
-            actor=actor.model_copy(update={"client_id": self.client_id}),
+    def counted(self, actor: Actor, request_id: str | None, now: datetime) -> Rejection | None:
+        """What is counted of this refusal: nothing unless the ``kid`` named a known client."""
+        logger.debug("client assertion rejected: %s (kid %r, client %s)", self.reason, self.kid, self.client_id)
+        if self.client_id is None or self.organization_id is None:
+            return None
+        return Rejection(
+            client_id=self.client_id,
             organization_id=self.organization_id,
-            resource_id=self.client_id,
-            data={"reason": self.reason, "error": self.error.error, "kid": self.kid},
+            reason=self.reason,
+            error=self.error.error,
+            kid=self.kid,
+            actor=actor,
             request_id=request_id,
+            at=now,
         )
 
 
@@ -91,11 +97,17 @@ async def _subject(state: OrgsState, kid: str, vault_id: int) -> Row[Any] | None
     return await state.subject_cache.fetch(kid, vault_id, load)
 
 
-async def verify(state: OrgsState, request: ClientTokenRequest, now: datetime) -> VerifiedAssertion:
+def parse(request: ClientTokenRequest) -> assertions.UnverifiedAssertion:
+    """The assertion's header and claims, not yet trusted; :class:`RejectedAssertion` if malformed."""
     try:
-        parsed = assertions.parse(request.assertion)
+        return assertions.parse(request.assertion)
     except assertions.AssertionRejected as exc:
         raise RejectedAssertion(InvalidClient(exc.description), exc.reason) from None
+
+
+async def verify(
+    state: OrgsState, request: ClientTokenRequest, parsed: assertions.UnverifiedAssertion, now: datetime
+) -> VerifiedAssertion:
     kid = parsed.kid
     subject = await _subject(state, kid, request.vault_id)
     if subject is None:
@@ -134,14 +146,10 @@ async def verify(state: OrgsState, request: ClientTokenRequest, now: datetime) -
 
 
 async def record_rejection(
-    state: OrgsState, db: AsyncSession, rejection: RejectedAssertion, actor: Actor, request_id: str | None
+    state: OrgsState, rejection: RejectedAssertion, actor: Actor, request_id: str | None, now: datetime
 ) -> None:
-    event = rejection.event(actor, request_id)
-    await state.outbox.record(
-        db,
-        event.type,
-        actor=event.actor,
-        organization_id=event.organization_id,
-        resource_id=event.resource_id,
-        data=event.data,
-    )
+    """Count a refusal in its (client, reason, minute) window; a refusal of no known client writes nothing."""
+    counted = rejection.counted(actor, request_id, now)
+    if counted is None:
+        return
+    await state.rejections.add(counted)

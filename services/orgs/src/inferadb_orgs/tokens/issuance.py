@@ -3,11 +3,12 @@
 Each request verifies its assertion on its own, then hands the verified assertion to the
 :class:`IssuanceWriter` and waits. The writer takes whatever has queued up (at most ``MAX_BATCH``)
 and, in one transaction, consumes every ``jti`` in the shared replay store with one ``INSERT …
-ON CONFLICT … RETURNING`` (a ``jti`` already taken, or twice in the batch, is a replay), inserts
-the new token families, their refresh tokens and the events with one statement each, commits, and
-only then answers the waiting requests. While a batch is being written the next one gathers, so a
-busy service writes in large batches and an idle one in batches of one. Nothing is answered before
-its commit, so a token is never handed out that the database does not know.
+ON CONFLICT … RETURNING`` (a ``jti`` already taken, or twice in the batch, is a replay, counted
+in :mod:`~inferadb_orgs.tokens.rejections`), inserts the new token families, their refresh tokens
+and the events with one statement each, commits, and only then answers the waiting requests.
+While a batch is being written the next one gathers, so a busy service writes in large batches and
+an idle one in batches of one. Nothing is answered before its commit, so a token is never handed
+out that the database does not know.
 
 A batch that fails is retried one request per transaction, so one bad request cannot fail the others.
 """
@@ -24,6 +25,7 @@ from inferadb_common.events.envelope import Actor
 from inferadb_common.events.outbox import PendingEvent, utcnow
 from inferadb_common.ids import new_id
 from inferadb_orgs.certificates import repository as certificates_repo
+from inferadb_orgs.tokens import rejections
 from inferadb_orgs.tokens import repository as repo
 from inferadb_orgs.tokens.client_assertions import RejectedAssertion, VerifiedAssertion
 from inferadb_orgs.tokens.errors import InvalidClient
@@ -67,7 +69,7 @@ def _replayed(item: _Pending) -> RejectedAssertion:
         client_id=item.verified.client_id,
         organization_id=item.verified.organization_id,
     )
-    rejection.recorded = True  # its event is written with the batch
+    rejection.recorded = True  # counted with the batch
     return rejection
 
 
@@ -143,11 +145,12 @@ class IssuanceWriter:
                 last = self._last_touched.get(item.verified.certificate_id)
                 if last is None or now - last >= LAST_USED_RESOLUTION:
                     touched.add(item.verified.certificate_id)
-            events.extend(
-                result.event(item.actor, item.request_id)
+            replays = [
+                result.counted(item.actor, item.request_id, now)
                 for item, result in results
                 if isinstance(result, RejectedAssertion)
-            )
+            ]
+            await rejections.count(db, [replay for replay in replays if replay is not None])
             if families:
                 await repo.insert_families(db, families)
                 await repo.insert_refresh_tokens(db, tokens)
