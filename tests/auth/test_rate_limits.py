@@ -27,13 +27,14 @@ from .conftest import (
 
 pytestmark = pytest.mark.integration
 
-LIMITS = {"login": 3, "registration": 2, "verification": 2, "reset": 1}
+LIMITS = {"login": 3, "registration": 2, "verification": 2, "reset": 1, "password_change": 3}
 SETTINGS = {
     **FAST_HASHING,
     "INFERADB_MGMT__RATE_LIMITING__LOGIN_ATTEMPTS_PER_IP_PER_HOUR": str(LIMITS["login"]),
     "INFERADB_MGMT__RATE_LIMITING__REGISTRATIONS_PER_IP_PER_DAY": str(LIMITS["registration"]),
     "INFERADB_MGMT__RATE_LIMITING__EMAIL_VERIFICATION_TOKENS_PER_HOUR": str(LIMITS["verification"]),
     "INFERADB_MGMT__RATE_LIMITING__PASSWORD_RESET_TOKENS_PER_HOUR": str(LIMITS["reset"]),
+    "INFERADB_MGMT__RATE_LIMITING__PASSWORD_CHANGES_PER_USER_PER_HOUR": str(LIMITS["password_change"]),
     # The test client is the "proxy": each test speaks for client IPs of its own via X-Forwarded-For.
     "INFERADB_MGMT__SERVER__TRUSTED_PROXIES": "127.0.0.1/32",
 }
@@ -163,3 +164,53 @@ def test_reset_mails_per_address_stop_silently_with_the_same_answer(limited: Aut
         assert other.content == answers[0].content
     rows = limited.wait_for_audit("rate_limit_exceeded", "ip_address = ?", ip, count=4)
     assert _categories(rows) == {"password_reset"}
+
+
+def _signed_in(env: AuthEnv, api: Api) -> tuple[str, str]:
+    """A verified user with a session, made from a client IP of its own: (user id, session)."""
+    ip, email = _client_ip(), unique_email("changer")
+    registered = _register(api, email, ip)
+    assert registered.status_code == 201, registered.text
+    env.verify(api, email)
+    login = api.post("/v1/auth/login/password", json={"email": email, "password": PASSWORD}, headers=_headers(ip))
+    assert login.status_code == 200, login.text
+    return str(registered.json()["user"]["id"]), login.cookies["infera_session"]
+
+
+def test_password_changes_per_user_stop_a_guessing_run_with_a_stolen_session(limited: AuthEnv, replica: Api) -> None:
+    api = limited.api()
+    user_id, session = _signed_in(limited, api)
+    limit = LIMITS["password_change"]
+    new_password = "a brand new passphrase 8"
+    limited.remember(session, new_password)
+    guesses = [{"current_password": f"guess number {n}", "new_password": new_password} for n in range(limit)]
+    # Every attempt counts (wrong current passwords and refused bodies alike), from any gateway
+    # replica and any client IP, and carries the headers.
+    for attempt, body in enumerate(guesses):
+        gateway = (api, replica)[attempt % 2]
+        response = gateway.post("/v1/users/me/password", session=session, json=body, headers=_headers(_client_ip()))
+        assert error_of(response) == (401, "Current password is incorrect", "INVALID_CREDENTIALS")
+        _assert_limit_headers(response, limit, limit - attempt - 1)
+    # Over the limit even the right password is refused, before it is checked: 429 and nothing changes.
+    right = {"current_password": PASSWORD, "new_password": new_password}
+    refused = api.post("/v1/users/me/password", session=session, json=right)
+    _assert_rate_limited(refused, limit, window=3600)
+    assert api.post("/v1/users/me/password", session=session, json={}).status_code == 429
+    counts = limited.query(
+        "auth", "SELECT count FROM rate_limit_counters WHERE key = ?", f"password_change:user:{user_id}"
+    )
+    assert counts == [(limit + 2,)]
+    rows = limited.wait_for_audit("rate_limit_exceeded", "actor_user_id = ?", int(user_id), count=2)
+    assert _categories(rows) == {"password_change"}
+    # The session itself still works, and another user's budget is untouched.
+    assert api.get("/v1/users/me", session=session).status_code == 200
+    _, other_session = _signed_in(limited, api)
+    limited.remember(other_session)
+    invalid = api.post("/v1/users/me/password", session=other_session, json={"current_password": PASSWORD})
+    assert invalid.status_code == 400
+    _assert_limit_headers(invalid, limit, limit - 1)
+    changed = api.post("/v1/users/me/password", session=other_session, json=right)
+    assert changed.status_code == 200, changed.text
+    _assert_limit_headers(changed, limit, limit - 2)
+    # Without a session: 401, and nothing is counted.
+    assert api.post("/v1/users/me/password", json=right).status_code == 401

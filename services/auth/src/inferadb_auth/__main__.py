@@ -8,6 +8,7 @@ from inferadb_auth.app import build_app
 from inferadb_auth.security.passwords import PasswordService
 from inferadb_auth.state import AuthState
 from inferadb_auth.tables import metadata, rate_limit_counters
+from inferadb_auth.users.addresses import AddressExpiryWorker
 from inferadb_common.ratelimit import RateLimiter
 from inferadb_common.revocation import RevocationAnnouncer
 from inferadb_common.runtime import ServiceContext
@@ -18,7 +19,7 @@ from inferadb_common.service import main as run
 async def _configure(ctx: ServiceContext) -> None:
     assert ctx.outbox is not None
     passwords = PasswordService(ctx.settings.auth, ctx.settings.server.worker_threads)
-    ctx.extras["auth"] = AuthState(
+    ctx.extras["auth"] = state = AuthState(
         settings=ctx.settings,
         db=ctx.database,
         bus=ctx.bus,
@@ -28,6 +29,7 @@ async def _configure(ctx: ServiceContext) -> None:
         signer=ctx.signer,
         revocations=RevocationAnnouncer(ctx.bus),
     )
+    ctx.workers.append(AddressExpiryWorker(state))
 
 
 DEFINITION = ServiceDefinition(

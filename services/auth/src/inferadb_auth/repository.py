@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row, Table, and_, bindparam, delete, func, insert, select, update
@@ -19,6 +19,8 @@ from inferadb_auth.tables import (
 )
 
 UserRow = Row[Any]
+UNVERIFIED_ADDRESS_TTL = timedelta(hours=24)  # an unverified secondary address lives as long as its token
+EXPIRY_BATCH = 500
 
 
 async def insert_row(db: AsyncSession, table: Table, **values: Any) -> None:
@@ -47,17 +49,103 @@ async def delete_user(db: AsyncSession, user_id: int) -> None:
 # emails
 
 
-async def find_email(db: AsyncSession, address: str) -> UserRow | None:
-    return (await db.execute(select(user_emails).where(user_emails.c.email == address))).first()
+def _expired(now: datetime) -> Any:
+    """An unverified secondary address past its 24 h with no live verification token left.
+
+    It lives as long as its newest token (a resend extends it); past that it is treated as gone and
+    the expiry worker deletes it. Written as plain AND terms so the partial index
+    ``ix_user_emails_unverified_secondary`` serves the worker's scan.
+    """
+    token = email_verification_tokens
+    live_token = (
+        select(token.c.id)
+        .where(token.c.email_id == user_emails.c.id, token.c.used_at.is_(None), token.c.expires_at > now)
+        .exists()
+    )
+    return and_(
+        user_emails.c.verified_at.is_(None),
+        ~user_emails.c.is_primary,
+        user_emails.c.created_at <= now - UNVERIFIED_ADDRESS_TTL,
+        ~live_token,
+    )
 
 
-async def email_of_user(db: AsyncSession, user_id: int, email_id: int) -> UserRow | None:
-    query = select(user_emails).where(user_emails.c.id == email_id, user_emails.c.user_id == user_id)
+def _live(now: datetime) -> Any:
+    return ~_expired(now)
+
+
+async def verified_holder(db: AsyncSession, address: str) -> UserRow | None:
+    """The copy of the address that someone verified: its owner."""
+    query = select(user_emails).where(user_emails.c.email == address, user_emails.c.verified_at.is_not(None))
     return (await db.execute(query)).first()
 
 
-async def emails_of_user(db: AsyncSession, user_id: int) -> Sequence[UserRow]:
-    query = select(user_emails).where(user_emails.c.user_id == user_id).order_by(user_emails.c.id)
+async def sign_in_address(db: AsyncSession, address: str, now: datetime) -> UserRow | None:
+    """Whom a sign-in address names: the user who verified it, else the earliest live holder."""
+    query = (
+        select(user_emails)
+        .where(user_emails.c.email == address, _live(now))
+        .order_by(user_emails.c.verified_at.is_(None), user_emails.c.id)
+        .limit(1)
+    )
+    return (await db.execute(query)).first()
+
+
+async def newest_unverified_copy(db: AsyncSession, address: str, now: datetime) -> UserRow | None:
+    """The unverified live copy registered or added last: whoever is most likely waiting for the mail."""
+    query = (
+        select(user_emails)
+        .where(user_emails.c.email == address, user_emails.c.verified_at.is_(None), _live(now))
+        .order_by(user_emails.c.id.desc())
+        .limit(1)
+    )
+    return (await db.execute(query)).first()
+
+
+async def lock_address(db: AsyncSession, address: str) -> None:
+    """Lock every copy of the address, in id order (no-op on SQLite, whose writers take turns anyway)."""
+    query = select(user_emails.c.id).where(user_emails.c.email == address).order_by(user_emails.c.id)
+    await db.execute(query.with_for_update())
+
+
+async def copy_of_user(db: AsyncSession, user_id: int, address: str) -> UserRow | None:
+    query = select(user_emails).where(user_emails.c.email == address, user_emails.c.user_id == user_id)
+    return (await db.execute(query)).first()
+
+
+async def other_unverified_copies(db: AsyncSession, address: str, owner_email_id: int) -> Sequence[UserRow]:
+    query = select(user_emails).where(
+        user_emails.c.email == address, user_emails.c.verified_at.is_(None), user_emails.c.id != owner_email_id
+    )
+    return (await db.execute(query.order_by(user_emails.c.id))).all()
+
+
+async def expired_emails(db: AsyncSession, now: datetime, *, user_id: int | None = None) -> Sequence[UserRow]:
+    query = select(user_emails).where(_expired(now))
+    if user_id is not None:
+        query = query.where(user_emails.c.user_id == user_id)
+    # Deleted in (address, id) order: the order verifications lock copies in, so the two never deadlock.
+    return (await db.execute(query.order_by(user_emails.c.email, user_emails.c.id).limit(EXPIRY_BATCH))).all()
+
+
+async def next_primary_candidate(db: AsyncSession, user_id: int, now: datetime) -> UserRow | None:
+    """The address to promote when a user's primary goes: the oldest verified one, else the oldest live one."""
+    query = (
+        select(user_emails)
+        .where(user_emails.c.user_id == user_id, _live(now))
+        .order_by(user_emails.c.verified_at.is_(None), user_emails.c.id)
+        .limit(1)
+    )
+    return (await db.execute(query)).first()
+
+
+async def email_of_user(db: AsyncSession, user_id: int, email_id: int, now: datetime) -> UserRow | None:
+    query = select(user_emails).where(user_emails.c.id == email_id, user_emails.c.user_id == user_id, _live(now))
+    return (await db.execute(query)).first()
+
+
+async def emails_of_user(db: AsyncSession, user_id: int, now: datetime) -> Sequence[UserRow]:
+    query = select(user_emails).where(user_emails.c.user_id == user_id, _live(now)).order_by(user_emails.c.id)
     return (await db.execute(query)).all()
 
 
@@ -80,13 +168,18 @@ async def primary_email(db: AsyncSession, user_id: int) -> UserRow | None:
     return (await db.execute(query)).first()
 
 
+async def verified_addresses(db: AsyncSession, user_id: int) -> list[str]:
+    query = select(user_emails.c.email).where(user_emails.c.user_id == user_id, user_emails.c.verified_at.is_not(None))
+    return list((await db.execute(query.order_by(user_emails.c.id))).scalars())
+
+
 async def has_verified_email(db: AsyncSession, user_id: int) -> bool:
     query = select(func.count()).where(user_emails.c.user_id == user_id, user_emails.c.verified_at.is_not(None))
     return int((await db.execute(query)).scalar_one()) > 0
 
 
-async def count_emails(db: AsyncSession, user_id: int) -> int:
-    query = select(func.count()).where(user_emails.c.user_id == user_id)
+async def count_emails(db: AsyncSession, user_id: int, now: datetime) -> int:
+    query = select(func.count()).where(user_emails.c.user_id == user_id, _live(now))
     return int((await db.execute(query)).scalar_one())
 
 
@@ -94,8 +187,15 @@ async def update_email(db: AsyncSession, email_id: int, **values: Any) -> None:
     await db.execute(update(user_emails).where(user_emails.c.id == email_id).values(**values))
 
 
-async def delete_email(db: AsyncSession, email_id: int) -> None:
-    await db.execute(delete(user_emails).where(user_emails.c.id == email_id))
+async def delete_email(db: AsyncSession, email_id: int) -> bool:
+    """False if it was gone already (another replica's expiry pass, a concurrent claim).
+
+    The address row first, then its tokens (the cascade takes them too; the explicit delete does not
+    rely on it): the order a verification locks them in.
+    """
+    result = await db.execute(delete(user_emails).where(user_emails.c.id == email_id))
+    await db.execute(delete(email_verification_tokens).where(email_verification_tokens.c.email_id == email_id))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 # single-use tokens (verification, reset, CLI codes)
@@ -174,6 +274,10 @@ async def revoke_sessions(
 
 async def touch_session(db: AsyncSession, session_id: int, now: datetime) -> None:
     await db.execute(update(sessions).where(sessions.c.id == session_id).values(last_activity_at=now))
+
+
+async def session_by_id(db: AsyncSession, session_id: int) -> UserRow | None:
+    return (await db.execute(select(sessions).where(sessions.c.id == session_id))).first()
 
 
 async def get_email(db: AsyncSession, email_id: int) -> UserRow | None:

@@ -43,10 +43,28 @@ user_emails = Table(
     metadata,
     Column("id", BigInteger, primary_key=True, autoincrement=False),
     Column("user_id", BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
-    Column("email", String(254), nullable=False, unique=True),
+    Column("email", String(254), nullable=False),
     Column("is_primary", Boolean, nullable=False, default=False),
     Column("verified_at", UtcDateTime(), nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
+    # An address belongs to whoever verified it: unique among verified copies only. Unverified copies
+    # may be held by several users at once (none blocks the others), but once per user.
+    Index(
+        "uq_user_emails_verified",
+        "email",
+        unique=True,
+        sqlite_where=text("verified_at IS NOT NULL"),
+        postgresql_where=text("verified_at IS NOT NULL"),
+    ),
+    Index("uq_user_emails_email_user", "email", "user_id", unique=True),
+    # The expiry worker's scan: unverified secondary addresses by age.
+    Index(
+        "ix_user_emails_unverified_secondary",
+        "created_at",
+        # Each dialect's own rendering of "not primary", so the planners match it to the query.
+        sqlite_where=text("verified_at IS NULL AND is_primary = 0"),
+        postgresql_where=text("verified_at IS NULL AND NOT is_primary"),
+    ),
     # At most one primary address per user, enforced by the database.
     Index(
         "uq_user_emails_primary",

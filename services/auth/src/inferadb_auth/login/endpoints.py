@@ -46,7 +46,8 @@ class EmailNotVerified(Forbidden):
 async def login(body: LoginIn, state: AuthDep, identity: IdentityDep, response: Response) -> LoginOut:
     address = body.email.strip().lower()
     async with state.db.read() as db:
-        email = await repo.find_email(db, address)
+        # The address's owner, else its earliest unverified holder: one query whatever the case.
+        email = await repo.sign_in_address(db, address, utcnow())
         user = await repo.get_user(db, email.user_id) if email is not None else None
     # The same Argon2 work whether or not the address exists: no enumeration by timing.
     valid = await state.passwords.verify(user.password_hash if user is not None else None, body.password)

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_auth import repository as repo
 from inferadb_auth.after_answer import after_answer
-from inferadb_auth.limits import address_allowed
+from inferadb_auth.limits import PASSWORD_CHANGE_LIMIT, address_allowed
 from inferadb_auth.schemas import MessageOut
 from inferadb_auth.security.passwords import password_problem
 from inferadb_auth.security.tokens import digest, new_token
@@ -73,9 +73,9 @@ async def request_reset(
 async def _issue_reset(state: AuthState, identity: Identity, address: str) -> None:
     now = utcnow()
     async with state.db.transaction() as db:
-        email = await repo.find_email(db, address)
+        email = await repo.verified_holder(db, address)  # only the address's owner gets a link
         user = await repo.get_user(db, email.user_id) if email is not None else None
-        if email is None or user is None or email.verified_at is None:
+        if email is None or user is None:
             return
         token = new_token()
         await repo.insert_row(
@@ -120,7 +120,7 @@ async def confirm_reset(body: ResetConfirmIn, state: AuthDep, identity: Identity
     return MessageOut(message="Password reset successfully")
 
 
-@router.post("/v1/users/me/password")
+@router.post("/v1/users/me/password", dependencies=[PASSWORD_CHANGE_LIMIT])
 async def change_password(body: ChangePasswordIn, state: AuthDep, identity: AuthenticatedDep) -> MessageOut:
     assert identity.user_id is not None
     _check_password(state, body.new_password)

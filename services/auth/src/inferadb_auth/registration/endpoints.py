@@ -6,7 +6,6 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 from pydantic import Field
-from sqlalchemy.exc import IntegrityError
 
 from inferadb_auth import repository as repo
 from inferadb_auth.limits import REGISTRATION_LIMIT, address_allowed
@@ -69,63 +68,61 @@ async def register(
     user_id, email_id, organization_id = new_id(), new_id(), new_id()
     token: str | None = None
     session_out: SessionOut | None = None
-    try:
-        async with state.db.transaction() as db:
-            if await repo.find_email(db, body.email) is not None:
-                raise EmailTaken()
-            await repo.insert_row(
+    async with state.db.transaction() as db:
+        # Only an owner (a verified copy) blocks: an unverified copy elsewhere is nobody's yet.
+        if await repo.verified_holder(db, body.email) is not None:
+            raise EmailTaken()
+        await repo.insert_row(
+            db,
+            users,
+            id=user_id,
+            name=body.name,
+            password_hash=password_hash,
+            created_at=now,
+            updated_at=now,
+            tos_accepted_at=None,
+        )
+        await repo.insert_row(
+            db,
+            user_emails,
+            id=email_id,
+            user_id=user_id,
+            email=body.email,
+            is_primary=True,
+            verified_at=None,
+            created_at=now,
+        )
+        actor = actor_of(identity, user_id)
+        event_data: dict[str, Any] = {
+            "name": body.name,
+            "email": body.email,
+            "default_organization_id": str(organization_id),
+        }
+        await state.outbox.record(db, "user.registered", actor=actor, resource_id=user_id, data=event_data)
+        await state.outbox.record(
+            db,
+            "email.added",
+            actor=actor,
+            resource_id=email_id,
+            data={"email": body.email, "primary": True},
+        )
+        if send_mail:
+            await issue_verification(state, db, email_id, body.email, body.name, now)
+        if not verification_required:
+            token, session_row = await create_session(
+                state,
                 db,
-                users,
-                id=user_id,
-                name=body.name,
-                password_hash=password_hash,
-                created_at=now,
-                updated_at=now,
-                tos_accepted_at=None,
+                user_id,
+                "web",
+                now,
+                ip_address=identity.ip_address,
+                user_agent=identity.user_agent,
             )
-            await repo.insert_row(
-                db,
-                user_emails,
-                id=email_id,
-                user_id=user_id,
-                email=body.email,
-                is_primary=True,
-                verified_at=None,
-                created_at=now,
-            )
-            actor = actor_of(identity, user_id)
-            event_data: dict[str, Any] = {
-                "name": body.name,
-                "email": body.email,
-                "default_organization_id": str(organization_id),
-            }
-            await state.outbox.record(db, "user.registered", actor=actor, resource_id=user_id, data=event_data)
+            session_out = session_view(session_row, current=True)
             await state.outbox.record(
-                db,
-                "email.added",
-                actor=actor,
-                resource_id=email_id,
-                data={"email": body.email, "primary": True},
+                db, "user.login", actor=actor, resource_id=session_row.id, data={"session_type": "web"}
             )
-            if send_mail:
-                await issue_verification(state, db, email_id, body.email, body.name, now)
-            if not verification_required:
-                token, session_row = await create_session(
-                    state,
-                    db,
-                    user_id,
-                    "web",
-                    now,
-                    ip_address=identity.ip_address,
-                    user_agent=identity.user_agent,
-                )
-                session_out = session_view(session_row, current=True)
-                await state.outbox.record(
-                    db, "user.login", actor=actor, resource_id=session_row.id, data={"session_type": "web"}
-                )
-            user = await user_out(db, user_id)
-    except IntegrityError as exc:  # a concurrent registration of the same address won the race
-        raise EmailTaken() from exc
+        user = await user_out(db, user_id)
     if token is None or session_out is None:
         return RegisterOut(
             user=user, default_organization_id=organization_id, email_verification_required=verification_required

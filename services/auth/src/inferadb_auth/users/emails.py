@@ -10,6 +10,7 @@ from inferadb_auth.limits import address_allowed
 from inferadb_auth.schemas import EmailOut, MessageOut
 from inferadb_auth.state import AuthDep, actor_of
 from inferadb_auth.tables import user_emails
+from inferadb_auth.users.addresses import purge_expired
 from inferadb_auth.users.service import issue_verification
 from inferadb_common.errors import Conflict, NotFound, ValidationFailed
 from inferadb_common.events.outbox import utcnow
@@ -60,7 +61,7 @@ def _view(row: repo.UserRow) -> EmailOut:
 async def list_emails(state: AuthDep, identity: AuthenticatedDep) -> EmailsOut:
     assert identity.user_id is not None
     async with state.db.read() as db:
-        rows = await repo.emails_of_user(db, identity.user_id)
+        rows = await repo.emails_of_user(db, identity.user_id, utcnow())
     return EmailsOut(emails=[_view(row) for row in rows])
 
 
@@ -73,9 +74,14 @@ async def add_email(body: AddEmailIn, state: AuthDep, identity: AuthenticatedDep
     email_id = new_id()
     try:
         async with state.db.transaction() as db:
-            if await repo.find_email(db, body.email) is not None:
+            await purge_expired(state, db, now, user_id=identity.user_id)  # an expired copy may be re-added
+            # Taken: owned (verified) by anyone, or already held by the caller; another user's
+            # unverified copy is nobody's yet and does not block.
+            if await repo.verified_holder(db, body.email) is not None:
                 raise EmailTaken()
-            if await repo.count_emails(db, identity.user_id) >= MAX_EMAILS_PER_USER:
+            if await repo.copy_of_user(db, identity.user_id, body.email) is not None:
+                raise EmailTaken()
+            if await repo.count_emails(db, identity.user_id, now) >= MAX_EMAILS_PER_USER:
                 raise ValidationFailed(details={"email": f"At most {MAX_EMAILS_PER_USER} addresses per account"})
             await repo.insert_row(
                 db,
@@ -95,7 +101,7 @@ async def add_email(body: AddEmailIn, state: AuthDep, identity: AuthenticatedDep
                 db, "email.added", actor=actor_of(identity), resource_id=email_id, data={"email": body.email}
             )
             row = await repo.get_email(db, email_id)
-    except IntegrityError as exc:
+    except IntegrityError as exc:  # the same address added twice at once by the caller
         raise EmailTaken() from exc
     assert row is not None
     return EmailEnvelope(email=_view(row))
@@ -107,7 +113,7 @@ async def update_email(email: IdIn, body: UpdateEmailIn, state: AuthDep, identit
     if not body.is_primary:
         raise ValidationFailed(details={"is_primary": "Make another address primary instead"})
     async with state.db.transaction() as db:
-        row = await repo.email_of_user(db, identity.user_id, email)
+        row = await repo.email_of_user(db, identity.user_id, email, utcnow())
         if row is None:
             raise EmailNotFound()
         if row.verified_at is None:
@@ -133,7 +139,7 @@ async def update_email(email: IdIn, body: UpdateEmailIn, state: AuthDep, identit
 async def delete_email(email: IdIn, state: AuthDep, identity: AuthenticatedDep) -> MessageOut:
     assert identity.user_id is not None
     async with state.db.transaction() as db:
-        row = await repo.email_of_user(db, identity.user_id, email)
+        row = await repo.email_of_user(db, identity.user_id, email, utcnow())
         if row is None:
             raise EmailNotFound()
         if row.is_primary:
@@ -153,8 +159,8 @@ async def delete_email(email: IdIn, state: AuthDep, identity: AuthenticatedDep) 
 async def resend(email: IdIn, state: AuthDep, identity: AuthenticatedDep) -> MessageOut:
     assert identity.user_id is not None
     async with state.db.read() as db:
-        row = await repo.email_of_user(db, identity.user_id, email)
-    if row is None:
+        row = await repo.email_of_user(db, identity.user_id, email, utcnow())
+    if row is None:  # an expired copy too: a new token would revive it
         raise EmailNotFound()
     if row.verified_at is not None:
         raise Conflict("Email address is already verified")

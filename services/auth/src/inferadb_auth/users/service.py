@@ -13,7 +13,7 @@ from inferadb_auth.state import AuthState
 from inferadb_common.errors import NotFound
 from inferadb_common.ids import new_id
 
-VERIFICATION_TTL = timedelta(hours=24)
+VERIFICATION_TTL = repo.UNVERIFIED_ADDRESS_TTL
 RESET_TTL = timedelta(hours=1)
 
 

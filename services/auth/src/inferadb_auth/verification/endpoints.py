@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, BackgroundTasks
 from pydantic import Field
+from sqlalchemy.exc import IntegrityError
 
 from inferadb_auth import repository as repo
 from inferadb_auth.after_answer import after_answer
 from inferadb_auth.limits import address_allowed
 from inferadb_auth.security.tokens import digest
 from inferadb_auth.state import AuthDep, AuthState, actor_of
+from inferadb_auth.users.addresses import AddressTaken, claim
 from inferadb_auth.users.service import issue_verification
 from inferadb_common.errors import BadRequest
 from inferadb_common.events.outbox import utcnow
@@ -44,23 +46,30 @@ class AcceptedOut(ResponseModel):
 
 @router.post("/v1/auth/verify-email")
 async def verify_email(body: TokenIn, state: AuthDep, identity: IdentityDep) -> VerifiedOut:
+    """One transaction: spend the token and claim the address (other users' unverified copies go).
+
+    A copy removed because someone else verified the address first has no tokens left, and a
+    verification that waited for another one of the same address finds its own gone: both 400.
+    """
     now = utcnow()
-    async with state.db.transaction() as db:
-        token = await repo.live_token(db, repo.VERIFICATION, "token_hash", digest(body.token), now)
-        if token is None or not await repo.spend_token(db, repo.VERIFICATION, token.id, now):
-            raise InvalidVerificationToken()
-        email = await repo.get_email(db, token.email_id)
-        if email is None:
-            raise InvalidVerificationToken()
-        if email.verified_at is None:
-            await repo.update_email(db, email.id, verified_at=now)
-            await state.outbox.record(
-                db,
-                "email.verified",
-                actor=actor_of(identity, email.user_id),
-                resource_id=email.id,
-                data={"email": email.email, "user_id": str(email.user_id), "primary": email.is_primary},
-            )
+    try:
+        async with state.db.transaction() as db:
+            token = await repo.live_token(db, repo.VERIFICATION, "token_hash", digest(body.token), now)
+            email = await repo.get_email(db, token.email_id) if token is not None else None
+            if token is None or email is None:
+                raise InvalidVerificationToken()
+            # Verifications of one address take turns (PostgreSQL row locks in id order, before any
+            # write): the later one finds its copy and token deleted, rather than deadlocking.
+            await repo.lock_address(db, email.email)
+            if not await repo.spend_token(db, repo.VERIFICATION, token.id, now):
+                raise InvalidVerificationToken()
+            email = await repo.get_email(db, token.email_id)
+            if email is None:
+                raise InvalidVerificationToken()
+            if email.verified_at is None:
+                await claim(state, db, email, now, actor_of(identity, email.user_id))
+    except (AddressTaken, IntegrityError) as exc:
+        raise InvalidVerificationToken() from exc
     return VerifiedOut(message="Email verified successfully", email=email.email)
 
 
@@ -80,9 +89,13 @@ async def resend_verification(
 
 
 async def _reissue_verification(state: AuthState, address: str) -> None:
+    """For the newest unverified copy (whoever registered or added it last is the one waiting), and
+    never once the address has an owner or for a copy that has expired."""
     now = utcnow()
     async with state.db.transaction() as db:
-        email = await repo.find_email(db, address)
+        if await repo.verified_holder(db, address) is not None:
+            return
+        email = await repo.newest_unverified_copy(db, address, now)
         user = await repo.get_user(db, email.user_id) if email is not None else None
-        if email is not None and user is not None and email.verified_at is None:
+        if email is not None and user is not None:
             await issue_verification(state, db, email.id, email.email, user.name, now)
