@@ -39,3 +39,12 @@ def test_an_error_status_declared_by_the_service_gets_the_error_body() -> None:
     merged = merge({"orgs": _service_document(path, declared)}, table)
     answer = merged["paths"][path]["get"]["responses"]["402"]
     assert answer == {"description": "Tier limit exceeded", "content": ERROR_CONTENT}
+
+
+def test_a_state_changing_route_that_reads_the_cookie_documents_403() -> None:
+    """A cross-site request carrying the session cookie is refused with 403 CSRF_REJECTED."""
+    path = "/v1/organizations/{org}/things"
+    table = RouteTable((Route("POST", path, "orgs", AuthMode.OPTIONAL, org_scoped=True),))
+    document = {"paths": {path: {"post": {"responses": {"200": {"description": "OK"}}}}}}
+    merged = merge({"orgs": document}, table)
+    assert merged["paths"][path]["post"]["responses"]["403"]["content"] == ERROR_CONTENT

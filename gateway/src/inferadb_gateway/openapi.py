@@ -39,7 +39,7 @@ OAUTH_ERROR_SCHEMA: dict[str, Any] = {
 _DESCRIPTIONS = {
     "400": "Malformed JSON or validation failed",
     "401": "Invalid session",
-    "403": "Insufficient permissions, email not verified or organization suspended",
+    "403": "Insufficient permissions, email not verified, organization suspended or cross-site request refused",
     "404": "Not found (also: not a member of the organization)",
     "409": "Conflict",
     "413": "Request body too large",
@@ -79,6 +79,8 @@ def _error_codes(route: Route) -> list[str]:
         codes += ["401", "403", "404", "409", "429"]
     elif route.service == "auth":
         codes += ["401", "403", "429"]
+    if route.auth is not AuthMode.NONE and route.method in ("POST", "PUT", "PATCH", "DELETE"):
+        codes.append("403")  # CSRF_REJECTED: sent cross-site with the session cookie
     if "{" in route.path:
         codes.append("404")  # an id in the path may name nothing (e.g. the JWKS of an unknown organization)
     return sorted(set(codes))

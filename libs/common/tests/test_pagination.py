@@ -12,7 +12,16 @@ from fastapi import FastAPI
 
 from inferadb_common.edge import EdgeMiddleware
 from inferadb_common.errors import ValidationFailed, install_error_handlers
-from inferadb_common.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageDep, PageParams, decode_cursor, encode_cursor
+from inferadb_common.pagination import (
+    DEFAULT_LIMIT,
+    INT64_MAX,
+    MAX_LIMIT,
+    PageDep,
+    PageParams,
+    decode_cursor,
+    encode_cursor,
+    query_int,
+)
 
 
 def build_app() -> FastAPI:
@@ -89,6 +98,60 @@ async def test_bad_offset_is_validation_failed(client: httpx.AsyncClient, raw: s
     assert await _refused(client, offset=raw) == {"offset": message}
 
 
+# Issue 13 item 9: ``?offset=10**30`` reached the driver and answered 500 (SQLite OverflowError).
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (str(10**30), f"offset must be at most {INT64_MAX}"),
+        (str(2**63), f"offset must be at most {INT64_MAX}"),
+        ("9" * 5000, f"offset must be at most {INT64_MAX}"),  # beyond int()'s digit limit: still a number
+        ("-" + str(10**30), "offset must be at least 0"),
+        ("1e30", "offset must be an integer"),
+        ("١٢", "offset must be an integer"),  # non-ASCII digits
+    ],
+)
+async def test_offset_beyond_64_bits_is_validation_failed(client: httpx.AsyncClient, raw: str, message: str) -> None:
+    assert await _refused(client, offset=raw) == {"offset": message}
+
+
+async def test_the_largest_64_bit_offset_is_taken(client: httpx.AsyncClient) -> None:
+    assert (await _page(client, offset=str(INT64_MAX)))["offset"] == INT64_MAX
+    assert (await _page(client, offset=" 007 "))["offset"] == 7
+
+
+async def test_limit_beyond_64_bits_is_validation_failed_not_clamped(client: httpx.AsyncClient) -> None:
+    assert await _refused(client, limit=str(2**63)) == {"limit": f"limit must be at most {INT64_MAX}"}
+    assert (await _page(client, limit=str(INT64_MAX)))["limit"] == MAX_LIMIT
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("0", 0), ("+5", 5), ("-5", -5), (str(INT64_MAX), INT64_MAX), (str(-(2**63)), -(2**63))]
+)
+def test_query_int_takes_64_bit_decimal_integers(raw: str, expected: int) -> None:
+    assert query_int("n", raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "minimum", "maximum", "message"),
+    [
+        (str(2**63), None, None, f"n must be at most {INT64_MAX}"),
+        (str(-(2**63) - 1), None, None, f"n must be at least {-(2**63)}"),
+        ("-" + "9" * 30, None, None, f"n must be at least {-(2**63)}"),
+        ("3", 5, None, "n must be at least 5"),
+        ("11", None, 10, "n must be at most 10"),
+        (str(2**70), None, 2**80, f"n must be at most {INT64_MAX}"),  # a wider bound is narrowed to 64 bits
+        ("1_000", None, None, "n must be an integer"),
+        ("", None, None, "n must be an integer"),
+        ("+", None, None, "n must be an integer"),
+        ("0x10", None, None, "n must be an integer"),
+    ],
+)
+def test_query_int_refusals(raw: str, minimum: int | None, maximum: int | None, message: str) -> None:
+    bounds = {key: value for key, value in (("minimum", minimum), ("maximum", maximum)) if value is not None}
+    with pytest.raises(ValueError, match=f"^{message}$"):
+        query_int("n", raw, **bounds)
+
+
 async def test_every_bad_parameter_is_reported_at_once(client: httpx.AsyncClient) -> None:
     details = await _refused(client, limit="0", offset="-5")
     assert set(details) == {"limit", "offset"}
@@ -111,6 +174,12 @@ async def test_cursor_is_decoded_for_the_route(client: httpx.AsyncClient) -> Non
     ],
 )
 async def test_bad_cursor_is_validation_failed(client: httpx.AsyncClient, cursor: str) -> None:
+    assert await _refused(client, cursor=cursor) == {"cursor": "Invalid cursor"}
+
+
+@pytest.mark.parametrize("value", [2**63, 2**64 - 1])  # orjson reads up to 2**64 - 1 as int
+async def test_cursor_with_an_integer_beyond_64_bits_is_invalid(client: httpx.AsyncClient, value: int) -> None:
+    cursor = base64.urlsafe_b64encode(f'["2026-01-01T00:00:00Z", {value}]'.encode()).decode()
     assert await _refused(client, cursor=cursor) == {"cursor": "Invalid cursor"}
 
 

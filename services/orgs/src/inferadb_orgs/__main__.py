@@ -15,6 +15,7 @@ from inferadb_orgs.signing.service import SigningKeyring
 from inferadb_orgs.signing.worker import SigningKeyWorker, rotate_signing_key
 from inferadb_orgs.state import OrgsState
 from inferadb_orgs.tables import metadata
+from inferadb_orgs.tokens.rejections import RejectionReporter
 from inferadb_orgs.tokens.revocation import vault_deletion_hook
 from inferadb_orgs.tokens.worker import TokenPurgeWorker
 
@@ -32,7 +33,10 @@ async def _configure(ctx: ServiceContext) -> None:
     ctx.workers.append(directory_consumer(ctx.bus, ctx.database, ctx.outbox, default_tier))
     ctx.workers.append(SigningKeyWorker(keyring, ctx.bus))
     ctx.workers.append(TokenPurgeWorker(ctx.database))
+    ctx.workers.append(state.token_limiter)
+    ctx.workers.append(RejectionReporter(ctx.database, ctx.outbox))
     ctx.workers.append(state.subject_cache.listen(ctx.bus))
+    ctx.workers.append(state.auth)  # closes its connection pool at shut-down
 
 
 DEFINITION = ServiceDefinition(

@@ -15,7 +15,11 @@ from inferadb_common.db import Database
 from inferadb_common.events.envelope import Actor
 from inferadb_common.events.outbox import Outbox
 from inferadb_common.identity import Identity
+from inferadb_common.ratelimit import BatchedRateLimiter
+from inferadb_orgs.auth_client import AuthClient
 from inferadb_orgs.signing.service import SigningKeyring
+from inferadb_orgs.tables import rate_limit_counters
+from inferadb_orgs.tokens.rejections import RejectionCounter
 from inferadb_orgs.tokens.subject_cache import AssertionSubjectCache
 
 if TYPE_CHECKING:
@@ -38,11 +42,20 @@ class OrgsState:
     # What POST /v1/token reads (kept briefly) and the group commit of what it writes.
     subject_cache: AssertionSubjectCache = field(default_factory=AssertionSubjectCache)
     issuance: IssuanceWriter = field(init=False)
+    # The POST /v1/token rate limits (per client IP and per client id), shared through the database.
+    token_limiter: BatchedRateLimiter = field(init=False)
+    # Rejected client assertions, counted per client, reason and minute (group-committed).
+    rejections: RejectionCounter = field(init=False)
+    # Auth itself, for what the event-fed copies may not know yet (a revoked session, a new address).
+    auth: AuthClient = field(init=False)
 
     def __post_init__(self) -> None:
         from inferadb_orgs.tokens.issuance import IssuanceWriter  # it needs this module
 
         self.issuance = IssuanceWriter(self)
+        self.token_limiter = BatchedRateLimiter(self.db, rate_limit_counters)
+        self.rejections = RejectionCounter(self.db)
+        self.auth = AuthClient(self.settings)
 
     def link(self, path: str, token: str) -> str:
         return f"{self.settings.frontend_base_url.rstrip('/')}{path}?token={token}"

@@ -7,10 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
+from inferadb_common.errors import ValidationFailed
 from inferadb_common.events.outbox import utcnow
 from inferadb_common.internal_auth import AuthenticatedDep
 from inferadb_common.pagination import PageDep
-from inferadb_common.wire import IdIn
+from inferadb_common.wire import IdIn, parse_id
 from inferadb_orgs import policy
 from inferadb_orgs.paging import cursor_key
 from inferadb_orgs.policy import Action
@@ -59,6 +60,11 @@ async def revoke_team_permission(
     state: OrgsDep,
     identity: AuthenticatedDep,
 ) -> MessageOut:
+    if permission.isascii() and permission.isdigit():  # an id: within 64 bits like every path id
+        try:
+            parse_id(permission)
+        except ValueError as exc:
+            raise ValidationFailed(details={"permission": f"{exc} or a permission name"}) from None
     async with state.db.transaction() as db:
         access, row = await policy.authorize_team(db, org, caller_id(identity), team, Action.TEAM_PERMISSION_MANAGE)
         await service.revoke_permission(state, db, access, actor_of(identity), row, permission)
