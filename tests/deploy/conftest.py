@@ -19,6 +19,8 @@ from inferadb_common.service import ServiceDefinition
 REPO = Path(__file__).resolve().parents[2]
 SERVICES = ("auth", "orgs", "audit", "mailer")
 PROCESSES = ("gateway", *SERVICES)
+# The web console: an image target of its own; not yet in compose, the manifests or the chart.
+CONSOLE = "web"
 ENV_PREFIX = "INFERADB_MGMT__"
 
 

@@ -24,6 +24,7 @@ COMPOSE = REPO / "compose.yaml"
 REQUIRED = {
     "INFERADB_KEY_ENCRYPTION_SECRET": "compose-test-key-encryption-secret-0123456789",
     "POSTGRES_PASSWORD": "composetestpassword",
+    **{f"INFERADB_NATS_{name.upper()}_PASSWORD": f"compose-test-nats-{name}-password" for name in PROCESSES},
 }
 INFRASTRUCTURE = ("nats", "postgres", "mailhog")
 ONE_SHOT = "migrate"
@@ -165,6 +166,10 @@ def test_infrastructure_images_ports_and_volumes(resolved: dict[str, Any]) -> No
     nats = services["nats"]
     assert nats["image"] == "nats:2.10-alpine"
     command = nats["command"]
+    assert command[command.index("-c") + 1] == "/etc/nats/nats.conf"
+    assert any(
+        Path(v.get("source", "")) == REPO / "deploy" / "nats" and v["target"] == "/etc/nats" for v in _volumes(nats)
+    )
     assert "-js" in command and command[command.index("-sd") + 1] == "/data"
     assert command[command.index("-m") + 1] == "8222"
     assert "8222/healthz" in " ".join(nats["healthcheck"]["test"])
@@ -219,7 +224,12 @@ def test_environment_of_every_process_is_a_valid_configuration_wired_to_compose(
             assert url.hostname == service and url.hostname in services, url
             assert url.port == listen_port(service, settings)
         if process == ONE_SHOT:
+            assert settings.nats.user is None  # migrations do not use NATS
             continue
+        # Each process signs in to NATS as its own user, with the password the NATS server reads too.
+        assert settings.nats.user == process
+        variable = f"INFERADB_NATS_{process.upper()}_PASSWORD"
+        assert settings.nats.password == REQUIRED[variable] == services["nats"]["environment"][variable]
         host, port, _ = definition(process).bind(settings)
         assert host == "0.0.0.0", process
         assert f"'127.0.0.1', {port}," in services[process]["healthcheck"]["test"][-1], process

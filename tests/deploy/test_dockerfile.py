@@ -26,11 +26,12 @@ from inferadb_common.testing.nats import NatsServer
 from inferadb_common.testing.postgres import fresh_database
 from inferadb_common.testing.service_process import ServiceProcess
 
-from .conftest import PROCESSES, REPO, SERVICES, console_scripts, definition, listen_port, settings_for
+from .conftest import CONSOLE, PROCESSES, REPO, SERVICES, console_scripts, definition, listen_port, settings_for
 from .dockerfile_model import DockerIgnore, copy_sources, parse_dockerfile, shell_words
 
 DOCKERFILE = parse_dockerfile()
-TARGETS = ("migrate", *PROCESSES)
+IMAGES = (*PROCESSES, CONSOLE)  # every process with an image target
+TARGETS = ("migrate", *IMAGES)
 SECRET = "k" * 48
 
 
@@ -50,7 +51,7 @@ def clean_environ() -> dict[str, str]:
 
 # ------------------------------------------------------------------------------------------------ stages
 def test_stages_are_a_builder_a_slim_runtime_and_one_target_per_process() -> None:
-    assert list(DOCKERFILE.stages) == ["builder", "runtime", "migrate", *SERVICES, "gateway"]
+    assert list(DOCKERFILE.stages) == ["builder", "runtime", "migrate", *SERVICES, CONSOLE, "gateway"]
     assert DOCKERFILE.stage("builder").base == "python:3.11-slim"
     assert DOCKERFILE.stage("runtime").base == "python:3.11-slim"
     for target in TARGETS:
@@ -98,7 +99,7 @@ def test_runtime_is_unprivileged_and_writes_only_to_tmp_and_the_data_volume() ->
 
 def test_each_target_runs_its_console_script_on_the_port_its_configuration_gives_it() -> None:
     scripts = console_scripts()
-    for process in PROCESSES:
+    for process in IMAGES:
         stage = DOCKERFILE.stage(process)
         assert stage.env() == {"INFERADB_SERVICE": process}
         entrypoint = stage.one("ENTRYPOINT")
@@ -190,10 +191,14 @@ def test_builder_inputs_from_the_context_build_a_wheel_with_every_package_and_sc
     for script in console_scripts():
         assert f"{script} = " in entry_points, script
     # Every file of every package (code, migrations, templates, data files) reaches the image.
-    packages = {"inferadb_common": "libs/common/src"} | {
-        f"inferadb_{process}": ("gateway/src" if process == "gateway" else f"services/{process}/src")
-        for process in PROCESSES
-    }
+    packages = (
+        {"inferadb_common": "libs/common/src"}
+        | {
+            f"inferadb_{process}": ("gateway/src" if process == "gateway" else f"services/{process}/src")
+            for process in PROCESSES
+        }
+        | {"inferadb_web": "web/src"}
+    )
     for package, root in packages.items():
         shipped = {
             path.removeprefix(root + "/")
@@ -269,7 +274,7 @@ def test_migrate_entrypoint_and_healthchecks_work_on_postgres(tmp_path: Path, na
             assert gone.returncode != 0, f"{process}: the healthcheck passed with nothing listening"
 
 
-@pytest.mark.parametrize("target", PROCESSES)
+@pytest.mark.parametrize("target", IMAGES)
 def test_container_environment_and_config_yaml_make_a_valid_configuration(target: str) -> None:
     """The image's own ENV with /app/config.yaml (plus a key secret) passes the real validation."""
     env = {**image_env(target), "INFERADB_MGMT__AUTH__KEY_ENCRYPTION_SECRET": SECRET}

@@ -57,6 +57,9 @@ MANAGED_ENV = {
 TEST_SECRET = {
     "keyEncryptionSecret": "helm-test-key-encryption-secret-0123456789",
     "databaseUrl": "postgresql://inferadb:pw@db:5432/inferadb",
+    "natsPasswords": {
+        process: f"helm-test-nats-{process}" for process in ("auth", "orgs", "audit", "mailer", "gateway")
+    },
 }
 
 Doc = dict[str, Any]
@@ -115,6 +118,9 @@ def test_chart_metadata_and_config_copy_match_the_project() -> None:
     assert (CHART / "files" / "config.yaml").read_text() == (REPO / "config.yaml").read_text(), (
         "the chart's files/config.yaml differs from config.yaml: cp config.yaml k8s/helm/inferadb-management/files/"
     )
+    assert (CHART / "files" / "nats-authorization.conf").read_text() == (
+        REPO / "deploy" / "nats" / "authorization.conf"
+    ).read_text(), "cp deploy/nats/authorization.conf k8s/helm/inferadb-management/files/nats-authorization.conf"
 
 
 # ---------------------------------------------------------------------------------------- templates

@@ -145,7 +145,8 @@ def test_example_secret_is_marked_applied_by_dev_and_left_out_of_prod(rendered: 
     for name in ("base", "dev"):
         secret = find(rendered[name], "Secret", "infera-secrets")
         assert secret["metadata"]["annotations"]["inferadb.com/example"] == "true"
-        assert set(secret["stringData"]) == {"key-encryption-secret", "database-url", "smtp-password"}
+        nats_passwords = {f"nats-{process}-password" for process in PROCESSES}
+        assert set(secret["stringData"]) == {"key-encryption-secret", "database-url", "smtp-password", *nats_passwords}
         assert all("EXAMPLE" in value for value in secret["stringData"].values() if value)
     text = (K8S / "base" / "secret.example.yaml").read_text()
     assert "EXAMPLE SECRET" in text and "NOT A SECRET" in text
@@ -208,9 +209,20 @@ def test_every_container_starts_with_a_valid_configuration_wired_to_the_services
     docs = rendered[name]
     found = check_wiring(docs, example_secrets(docs) or base_secrets, tmp_path)
     assert {w.component for w in found if w.kind == "Deployment"} == set(PROCESSES)
+    secrets = example_secrets(docs) or base_secrets
     for workload in found:
         assert workload.settings.nats.url == "nats://nats.infera.svc:4222"
         assert workload.settings.nats.stream_replicas == STREAM_REPLICAS[name]
+        if workload.kind == "Deployment":  # each process signs in to NATS as its own user
+            assert workload.settings.nats.user == workload.component
+            password = secrets["infera-secrets"][f"nats-{workload.component}-password"]
+            assert workload.settings.nats.password == password
+        else:
+            assert workload.settings.nats.user is None
+    authorization = find(docs, "ConfigMap", "infera-nats-authorization")
+    assert authorization["data"] == {
+        "authorization.conf": (REPO / "deploy" / "nats" / "authorization.conf").read_text()
+    }
     gateway = next(w for w in found if w.component == "gateway")
     assert gateway.settings.server.http_port == 3000
 

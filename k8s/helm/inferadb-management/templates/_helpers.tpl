@@ -81,6 +81,15 @@ Secret-backed variables of a container. Argument: dict "root" $ "storage" bool "
       name: {{ .root.Values.secret.name }}
       key: database-url
 {{- end }}
+{{- if .nats }}
+- name: INFERADB_MGMT__NATS__USER
+  value: {{ .nats }}
+- name: INFERADB_MGMT__NATS__PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ .root.Values.secret.name }}
+      key: nats-{{ .nats }}-password
+{{- end }}
 {{- if .smtp }}
 - name: INFERADB_MGMT__EMAIL__SMTP_PASSWORD
   valueFrom:

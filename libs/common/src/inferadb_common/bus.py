@@ -1,15 +1,25 @@
-"""The NATS connection every service holds: reconnects forever, creates the streams, drains on stop."""
+"""The NATS connection every service holds: reconnects forever, creates the streams, drains on stop.
+
+With ``nats.user``/``nats.password`` it authenticates as that user and keeps its reply inboxes under
+``_INBOX_<user>`` (so the server's permissions can give each user only its own inboxes, see
+:mod:`inferadb_common.nats_permissions`); with ``nats.tls_ca_file`` it requires TLS and verifies the
+server against that CA (``nats.tls_cert_file``/``tls_key_file`` add a client certificate).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import re
+import ssl
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 import nats
+from nats import errors as nats_errors
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.errors import BadRequestError, NotFoundError
@@ -26,7 +36,55 @@ class BusConnectError(Exception):
     """Rendered as ``Failed to connect to NATS at <url>: <reason>``."""
 
 
+class _Refused(Exception):
+    """Not worth retrying (bad credentials, no TLS): reported at once."""
+
+
+_INBOX_SAFE = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def inbox_prefix(user: str | None) -> str:
+    """``_INBOX_<user>`` for a user name that is a plain subject token, else NATS's ``_INBOX``."""
+    return f"_INBOX_{user}" if user and _INBOX_SAFE.match(user) else "_INBOX"
+
+
+def safe_url(url: str) -> str:
+    """The URL without any ``user:password@`` part (it goes into error messages and logs)."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return parts._replace(netloc=netloc).geturl()
+
+
+def tls_context(config: NatsConfig) -> ssl.SSLContext | None:
+    """The TLS context the configuration asks for (reads the files: call it off the event loop)."""
+    if config.tls_ca_file is None and config.tls_cert_file is None:
+        return None
+    try:
+        context = ssl.create_default_context(cafile=config.tls_ca_file)
+    except (OSError, ssl.SSLError) as exc:
+        raise _Refused(f"cannot read nats.tls_ca_file {config.tls_ca_file}: {_describe(exc)}") from exc
+    if config.tls_cert_file is not None and config.tls_key_file is not None:
+        try:
+            context.load_cert_chain(config.tls_cert_file, config.tls_key_file)
+        except (OSError, ssl.SSLError) as exc:
+            raise _Refused(
+                f"cannot read nats.tls_cert_file/tls_key_file {config.tls_cert_file}: {_describe(exc)}"
+            ) from exc
+    return context
+
+
 def _describe(error: BaseException | None) -> str:
+    if isinstance(error, _Refused):
+        return str(error)
+    if isinstance(error, nats_errors.AuthorizationError) or "authorization violation" in str(error).lower():
+        return "authorization violation (check nats.user and nats.password)"
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return f"TLS certificate verification failed ({error.verify_message}; check nats.tls_ca_file)"
+    if isinstance(error, ssl.SSLError):
+        return f"TLS error ({error.reason or error})"
     if isinstance(error, ConnectionRefusedError):
         return "connection refused"
     if isinstance(error, TimeoutError):
@@ -59,38 +117,65 @@ class Bus:
     def connected(self) -> bool:
         return self._nc is not None and self._nc.is_connected
 
-    async def _reachable(self) -> None:
-        """nats-py retries an initial connect forever when reconnects are allowed, so probe first."""
+    async def _reachable(self, tls: bool) -> None:
+        """nats-py retries an initial connect forever when reconnects are allowed, so probe first.
+
+        The probe reads the server's INFO line: with TLS configured, a server that does not offer it
+        is refused here, before nats-py would send the password in clear."""
         parts = urlsplit(self.config.url)
-        _, writer = await asyncio.wait_for(
+        reader, writer = await asyncio.wait_for(
             asyncio.open_connection(parts.hostname or "127.0.0.1", parts.port or 4222),
             timeout=self.config.connect_timeout_seconds,
         )
-        writer.close()
+        try:
+            if tls:
+                line = await asyncio.wait_for(reader.readline(), timeout=self.config.connect_timeout_seconds)
+                info = json.loads(line.partition(b" ")[2] or b"{}") if line.startswith(b"INFO ") else {}
+                if not info.get("tls_required") and not info.get("tls_available"):
+                    raise _Refused("the server does not offer TLS, but nats.tls_ca_file is set")
+        finally:
+            writer.close()
+
+    def _options(self, tls: ssl.SSLContext | None) -> dict[str, Any]:
+        options: dict[str, Any] = {"inbox_prefix": inbox_prefix(self.config.user)}
+        if self.config.user is not None:
+            options["user"] = self.config.user
+            options["password"] = self.config.password
+        if tls is not None:
+            options["tls"] = tls
+        return options
 
     async def connect(self, attempts: int = 10) -> None:
         last_error: BaseException | None = None
+        tls: ssl.SSLContext | None = None
         for attempt in range(attempts):
             try:
-                await self._reachable()
+                tls = tls or await asyncio.to_thread(tls_context, self.config)
+                await self._reachable(tls is not None)
                 self._nc = await nats.connect(
                     self.config.url,
                     name=self.name,
                     connect_timeout=self.config.connect_timeout_seconds,
                     max_reconnect_attempts=-1,
                     reconnect_time_wait=0.5,
-                    allow_reconnect=True,
+                    # nats-py would retry a refused first connect (a wrong password) forever:
+                    # this loop retries instead, and reconnecting is allowed once connected.
+                    allow_reconnect=False,
                     disconnected_cb=self._disconnected,
                     reconnected_cb=self._reconnected,
                     error_cb=self._error,
+                    **self._options(tls),
                 )
+                self._nc.options["allow_reconnect"] = True
                 break
             except Exception as exc:
                 last_error = exc
+                if _permanent(exc):
+                    break
                 await asyncio.sleep(min(0.2 * 2**attempt, 1.0))
-        else:
+        if self._nc is None or not self._nc.is_connected:
             reason = _describe(last_error)
-            raise BusConnectError(f"Failed to connect to NATS at {self.config.url}: {reason}")
+            raise BusConnectError(f"Failed to connect to NATS at {safe_url(self.config.url)}: {reason}")
         self._js = self._nc.jetstream(timeout=5)
 
     async def ensure_streams(self) -> None:
@@ -116,6 +201,9 @@ class Bus:
             await callback()
 
     async def _error(self, exc: Exception) -> None:
+        if "permissions violation" in str(exc).lower():  # names the subject, never a secret
+            logger.warning("NATS refused: %s", exc)
+            return
         logger.debug("NATS client error: %s", exc)
 
     async def close(self) -> None:
@@ -133,3 +221,10 @@ class Bus:
 
     def subscribe_core(self, subject: str, handler: Callable[[Any], Awaitable[None]]) -> Awaitable[Any]:
         return self.nc.subscribe(subject, cb=handler)
+
+
+def _permanent(error: BaseException) -> bool:
+    """Errors that another attempt will not fix: wrong credentials, TLS refused or misconfigured."""
+    if isinstance(error, _Refused | nats_errors.AuthorizationError | ssl.SSLError):
+        return True
+    return "authorization violation" in str(error).lower()

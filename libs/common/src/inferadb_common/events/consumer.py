@@ -4,6 +4,9 @@ A consumer is an adapter: decode → dedupe → one handler call → commit → 
 
 * the message cannot be decoded, or the handler raises :class:`PoisonMessage` → ``term`` at once,
   copy to the dead-letter stream, count it in ``dead_letters_total``, log it;
+* an event whose ``source`` or subject is not the producer the catalog names for its ``type``
+  (a forged event) → the same, never handed to the handler, counted as
+  ``events_consumed_total{result="wrong_producer"}`` and logged as a WARNING naming type and source;
 * storage or another dependency is away (:func:`is_unavailable_error`) → ``nak`` with exponential
   backoff, forever (nothing is dropped while the database is down);
 * any other error → ``nak`` with backoff until ``max_attempts`` deliveries, then dead-letter.
@@ -30,6 +33,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.bus import Bus
 from inferadb_common.db import Database, is_unavailable_error
+from inferadb_common.events.catalog import CATALOG, EVENTS_SUBJECT_PREFIX
+from inferadb_common.events.envelope import EventEnvelope
 from inferadb_common.events.outbox import utcnow
 from inferadb_common.events.streams import DEADLETTER_PREFIX
 from inferadb_common.metrics import DEAD_LETTERS, EVENTS_CONSUMED
@@ -176,10 +181,29 @@ class IdempotentConsumer(Generic[M]):
         decoded: list[tuple[Msg, M]] = []
         for msg in messages:
             try:
-                decoded.append((msg, self.model.model_validate_json(msg.data)))
+                message = self.model.model_validate_json(msg.data)
             except ValidationError as exc:
                 await self._dead_letter(msg, f"undecodable message: {exc.error_count()} error(s)")
+                continue
+            if isinstance(message, EventEnvelope) and not _from_its_producer(message, msg.subject):
+                await self._refuse_forged(msg, message)
+                continue
+            decoded.append((msg, message))
         return decoded
+
+    async def _refuse_forged(self, msg: Msg, event: EventEnvelope) -> None:
+        producer = CATALOG[event.type].source if event.type in CATALOG else "nobody"
+        EVENTS_CONSUMED.labels(consumer=self.durable, result="wrong_producer").inc()
+        logger.warning(
+            "consumer %s: refusing event %s of type %s from source %s on %s: the catalog names %s as its producer",
+            self.durable,
+            event.id,
+            event.type,
+            event.source,
+            msg.subject,
+            producer,
+        )
+        await self._dead_letter(msg, f"wrong producer: {event.type} from {event.source}")
 
     async def apply_decoded(self, decoded: Sequence[tuple[Msg, M]]) -> None:
         """One transaction for the batch, acked after its commit; a failing batch is retried one
@@ -262,3 +286,13 @@ class IdempotentConsumer(Generic[M]):
             await msg.nak(delay=5)
             return
         await msg.term()
+
+
+def _from_its_producer(event: EventEnvelope, subject: str) -> bool:
+    """The catalog's producer of the type is the envelope's ``source``, and the event came on one of
+    that producer's subjects, ``inferadb.events.<producer>.…`` (which the NATS permissions let only
+    that producer publish). A type the catalog does not know is left to the handler."""
+    spec = CATALOG.get(event.type)
+    if spec is None:
+        return True
+    return event.source == spec.source and subject.startswith(f"{EVENTS_SUBJECT_PREFIX}.{spec.source}.")

@@ -2,17 +2,25 @@
 
 Never touches a system NATS: the server listens on its own port, keeps its JetStream store under
 the given directory and can be stopped, killed and restarted on the same port with its data.
+
+``authorization=True`` starts it with the shipped per-process users and permissions
+(:mod:`inferadb_common.nats_permissions`) and fresh passwords; :meth:`NatsServer.client_env` gives a
+process its credentials as ``INFERADB_MGMT__NATS__*`` variables. ``tls=(cert, key)`` makes it
+require TLS with that certificate, and ``tls_client_ca`` a client certificate signed by that CA.
 """
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Self
 
+from inferadb_common.nats_permissions import PROCESSES, authorization_block
 from inferadb_common.testing._process import kill_group, log_tail, spawn, terminate, wait_http_ok
 from inferadb_common.testing.free_port import free_port
 
@@ -50,6 +58,9 @@ class NatsServer:
         monitor_port: int | None = None,
         binary: Path | None = None,
         startup_timeout: float = 15.0,
+        authorization: bool = False,
+        tls: tuple[Path, Path] | None = None,
+        tls_client_ca: Path | None = None,
     ) -> None:
         self.store_dir = Path(store_dir)
         self.port = port if port is not None else free_port()
@@ -57,7 +68,31 @@ class NatsServer:
         self.binary = binary if binary is not None else find_nats_server()
         self.startup_timeout = startup_timeout
         self.log_path = self.store_dir.parent / f"{self.store_dir.name}.nats-server.log"
+        self.config_path = self.store_dir.parent / f"{self.store_dir.name}.nats-server.conf"
+        self.passwords: dict[str, str] = (
+            {name: secrets.token_urlsafe(18) for name in PROCESSES} if authorization else {}
+        )
+        self.tls = tls
+        self.tls_client_ca = tls_client_ca
         self._process: subprocess.Popen[bytes] | None = None
+
+    def client_env(self, process: str) -> dict[str, str]:
+        """``INFERADB_MGMT__NATS__USER``/``PASSWORD`` of a process (empty without authorization)."""
+        if not self.passwords:
+            return {}
+        return {"INFERADB_MGMT__NATS__USER": process, "INFERADB_MGMT__NATS__PASSWORD": self.passwords[process]}
+
+    def stack_env(self) -> Mapping[str, Mapping[str, str]]:
+        """Every process's credentials, as ``Stack(service_env=...)`` takes them."""
+        return {name: self.client_env(name) for name in PROCESSES}
+
+    def _config_text(self) -> str:
+        text = authorization_block(self.passwords) if self.passwords else ""
+        if self.tls is not None:
+            cert, key = self.tls
+            verify = f'  ca_file: "{self.tls_client_ca}"\n  verify: true\n' if self.tls_client_ca else ""
+            text += f'tls {{\n  cert_file: "{cert}"\n  key_file: "{key}"\n{verify}}}\n'
+        return text
 
     @property
     def url(self) -> str:
@@ -76,8 +111,10 @@ class NatsServer:
         return None if self._process is None else self._process.pid
 
     def command(self) -> list[str]:
+        config = ["-c", str(self.config_path)] if self.passwords or self.tls else []
         return [
             str(self.binary),
+            *config,
             "-a", "127.0.0.1",
             "-p", str(self.port),
             "-js",
@@ -92,6 +129,9 @@ class NatsServer:
         if self._process is not None:  # it died on its own: reap it and forget it
             kill_group(self._process)
         self.store_dir.mkdir(parents=True, exist_ok=True)
+        if self.passwords or self.tls:
+            self.config_path.write_text(self._config_text(), encoding="utf-8")
+            self.config_path.chmod(0o600)
         self._process = spawn(self.command(), log_path=self.log_path)
         try:
             wait_http_ok(
