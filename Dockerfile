@@ -5,6 +5,7 @@
 #   docker build --target orgs    -t inferadb/management-orgs .      # port 3102
 #   docker build --target audit   -t inferadb/management-audit .     # port 3103
 #   docker build --target mailer  -t inferadb/management-mailer .    # port 3104
+#   docker build --target web     -t inferadb/management-web .       # the web console, port 3105
 #   docker build --target migrate -t inferadb/management-migrate .   # one-shot: `migrate` of every service
 #
 # Every target holds the same installed project; only the entry point differs, so any image can also
@@ -33,6 +34,7 @@ COPY services/auth/src services/auth/src
 COPY services/orgs/src services/orgs/src
 COPY services/audit/src services/audit/src
 COPY services/mailer/src services/mailer/src
+COPY web/src web/src
 # Byte-code is compiled here, once, so the read-only runtime never needs to write it.
 RUN pip install . \
     && python -m compileall -q --invalidation-mode unchecked-hash /opt/venv/lib
@@ -94,6 +96,13 @@ FROM runtime AS mailer
 ENV INFERADB_SERVICE=mailer
 EXPOSE 3104
 ENTRYPOINT ["inferadb-mailer"]
+CMD ["serve"]
+
+# The web console (console.md): reached through the gateway, which sends it every non-API path.
+FROM runtime AS web
+ENV INFERADB_SERVICE=web
+EXPOSE 3105
+ENTRYPOINT ["inferadb-web"]
 CMD ["serve"]
 
 FROM runtime AS gateway

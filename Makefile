@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck unit migrate bench clean
+.PHONY: run test install lint typecheck unit migrate bench clean browser
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -20,15 +20,26 @@ run: $(STAMP)
 	$(BIN)/python scripts/run.py $(if $(CONFIG),--config $(CONFIG),)
 
 ## Lint, type-check and run every test (unit and integration).
-test: $(STAMP) lint typecheck
+test: $(STAMP) lint typecheck browser
 	$(BIN)/python -m pytest
+
+## Chromium for the console's browser tests (tests/web): the distribution's package, never a download.
+CHROMIUM := /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "tests/web need Chromium at $(CHROMIUM): install the distribution's package (Debian: apt-get install chromium)" >&2; \
+	    exit 1; \
+	  fi; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy libs/common/src gateway/src services/auth/src services/orgs/src services/audit/src services/mailer/src scripts bench
+	$(BIN)/mypy libs/common/src gateway/src services/auth/src services/orgs/src services/audit/src services/mailer/src web/src scripts bench
 
 ## Every benchmark of quality.md against a stack it starts itself; writes bench/results/latest.md.
 bench: $(STAMP)

@@ -1,6 +1,11 @@
-"""``make run``: start NATS (when nothing answers at ``nats.url``), every service and the gateway.
+"""``make run``: start NATS (when nothing answers at ``nats.url``), every service, the web console and
+the gateway, with the development inbox on (``_development_inbox``).
 
-Logs are prefixed by service name. If a process fails to start, its error is printed and the
+The NATS server it starts requires a user per process with the shipped permissions
+(:mod:`inferadb_common.nats_permissions`): their passwords are generated once into
+``<storage.data_dir>/nats/credentials.json`` (mode 0600) beside the server configuration, and each
+process gets its own as ``INFERADB_MGMT__NATS__USER``/``PASSWORD``. A NATS that already answers is
+used as configured. Logs are prefixed by service name. If a process fails to start, its error is printed and the
 whole stack stops with a non-zero exit; Ctrl-C or SIGTERM stops everything. Every
 ``INFERADB_MGMT__…`` variable in the environment reaches every service unchanged.
 """
@@ -9,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import secrets
 import shutil
@@ -21,10 +27,15 @@ from urllib.parse import urlsplit
 import httpx
 
 from inferadb_common.config import ConfigError, Settings, load_settings
+from inferadb_common.nats_permissions import PROCESSES, authorization_block
 
 SERVICES = ("auth", "orgs", "audit", "mailer")
 SECRET_FILE = ".key-encryption-secret"  # noqa: S105 - a file name
-COLOURS = {"nats": 90, "auth": 36, "orgs": 35, "audit": 33, "mailer": 32, "gateway": 34}
+NATS_CREDENTIALS_FILE = "credentials.json"
+NATS_CONFIG_FILE = "nats-server.conf"
+COLOURS = {"nats": 90, "auth": 36, "orgs": 35, "audit": 33, "mailer": 32, "web": 94, "gateway": 34}
+WEB = "web"  # the console: no NATS user of its own (it only calls the public API)
+_FALSE = ("false", "0", "no", "off")
 
 
 def _prefix(name: str) -> bytes:
@@ -113,6 +124,56 @@ def _ensure_secret(settings: Settings, env: dict[str, str]) -> None:
     env["INFERADB_MGMT__AUTH__KEY_ENCRYPTION_SECRET"] = path.read_text().strip()
 
 
+def _development_inbox(settings: Settings, env: dict[str, str]) -> None:
+    """``make run`` turns on the development inbox (console.md C3) unless the environment decides.
+
+    Only for a plain-HTTP ``server.public_url``, where it also sends cookies without ``Secure``
+    (unless the environment sets ``auth.cookie_secure``): the inbox is refused with secure cookies.
+    """
+    if "INFERADB_MGMT__EMAIL__DEV_INBOX" in env or urlsplit(settings.server.public_url).scheme != "http":
+        return
+    if env.setdefault("INFERADB_MGMT__AUTH__COOKIE_SECURE", "false").strip().lower() not in _FALSE:
+        return
+    env["INFERADB_MGMT__EMAIL__DEV_INBOX"] = "true"
+    print(f"run     | development inbox: {settings.server.public_url.rstrip('/')}/dev/mail", flush=True)
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read (created 0600, never readable in between)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(text)
+    path.chmod(0o600)
+
+
+def nats_credentials(directory: Path) -> dict[str, str]:
+    """Each process's NATS password, generated once under ``directory`` and kept across runs."""
+    path = directory / NATS_CREDENTIALS_FILE
+    stored: dict[str, str] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    passwords = {name: stored.get(name) or secrets.token_urlsafe(24) for name in PROCESSES}
+    if passwords != stored:
+        _write_private(path, json.dumps(passwords, indent=2) + "\n")
+        print(f"run     | generated NATS credentials in {path}", flush=True)
+    return passwords
+
+
+def nats_server_config(directory: Path) -> tuple[Path, dict[str, str]]:
+    """The embedded server's configuration (its users and their permissions) and the passwords;
+    address and store are given on its command line."""
+    directory.mkdir(parents=True, exist_ok=True)
+    passwords = nats_credentials(directory)
+    text = "# Written by `make run` at every start: the users of the embedded NATS.\n" + authorization_block(passwords)
+    path = directory / NATS_CONFIG_FILE
+    _write_private(path, text)
+    return path, passwords
+
+
+def nats_env(name: str, passwords: dict[str, str] | None) -> dict[str, str]:
+    if passwords is None:
+        return {}
+    return {"INFERADB_MGMT__NATS__USER": name, "INFERADB_MGMT__NATS__PASSWORD": passwords[name]}
+
+
 async def _wait_ready(child: Child, url: str, within: float) -> bool:
     deadline = time.monotonic() + within
     async with httpx.AsyncClient(timeout=1.0) as client:
@@ -135,12 +196,14 @@ async def run(settings: Settings, env: dict[str, str]) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     started = time.monotonic()
+    passwords: dict[str, str] | None = None  # a NATS that already answers: its configuration stands
     try:
         if not await _answers(settings.nats.url):
             port = urlsplit(settings.nats.url).port or 4222
             store = Path(settings.storage.data_dir) / "nats"
-            store.mkdir(parents=True, exist_ok=True)
-            nats = Child("nats", [_nats_binary(), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store)], env)
+            config, passwords = await asyncio.to_thread(nats_server_config, store)
+            argv = [_nats_binary(), "-c", str(config), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store)]
+            nats = Child("nats", argv, env)
             await nats.start()
             children.append(nats)
             for _ in range(100):
@@ -152,7 +215,10 @@ async def run(settings: Settings, env: dict[str, str]) -> int:
                 return 1
         python = sys.executable
         ordered = [*SERVICES, "gateway"]
-        services = {name: Child(name, [python, "-m", f"inferadb_{name}"], env) for name in ordered}
+        services = {
+            name: Child(name, [python, "-m", f"inferadb_{name}"], env | nats_env(name, passwords)) for name in ordered
+        }
+        services[WEB] = Child(WEB, [python, "-m", "inferadb_web"], env)
         for name in SERVICES:
             await services[name].start()
             children.append(services[name])
@@ -160,6 +226,11 @@ async def run(settings: Settings, env: dict[str, str]) -> int:
             *(_wait_ready(services[name], settings.services.url_of(name), 60) for name in SERVICES)
         )
         failed = [name for name, ok in zip(SERVICES, ready, strict=True) if not ok]
+        if not failed:
+            await services[WEB].start()
+            children.append(services[WEB])
+            if not await _wait_ready(services[WEB], settings.services.web_url, 60):
+                failed = [WEB]
         if not failed:
             await services["gateway"].start()
             children.append(services["gateway"])
@@ -207,6 +278,7 @@ def main() -> int:
     if args.config:
         env["INFERADB_MGMT_CONFIG_PATH"] = str(Path(args.config).resolve())
     _ensure_secret(settings, env)
+    _development_inbox(settings, env)
     return asyncio.run(run(settings, env))
 
 

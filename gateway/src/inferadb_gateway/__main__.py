@@ -6,6 +6,7 @@ from inferadb_common.runtime import ServiceContext
 from inferadb_common.service import ServiceDefinition
 from inferadb_common.service import main as run
 from inferadb_gateway.app import build_app
+from inferadb_gateway.console import CONSOLE_SERVICE
 from inferadb_gateway.sessions import SessionAuthenticator
 from inferadb_gateway.upstream import SERVICES, Upstreams
 
@@ -13,7 +14,8 @@ from inferadb_gateway.upstream import SERVICES, Upstreams
 async def _configure(ctx: ServiceContext) -> None:
     settings = ctx.settings
     upstreams = Upstreams(
-        {name: settings.services.url_of(name) for name in SERVICES}, settings.server.request_timeout_seconds
+        {name: settings.services.url_of(name) for name in (*SERVICES, CONSOLE_SERVICE)},
+        settings.server.request_timeout_seconds,
     )
     ctx.extras["upstreams"] = upstreams
     ttl = settings.server.session_cache_ttl_seconds
@@ -28,6 +30,7 @@ DEFINITION = ServiceDefinition(
     build_app=build_app,
     configure=_configure,
     uses_ids=False,
+    manages_streams=False,
 )
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
 import aiohttp
 from fastapi import FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse, Response
 from starlette.types import Scope
@@ -16,12 +17,18 @@ from inferadb_common.identity import Identity
 from inferadb_common.request_context import current_request_id
 from inferadb_common.runtime import ServiceContext
 from inferadb_gateway.client_ip import client_ip, parse_networks
+from inferadb_gateway.console import CONSOLE_SERVICE, docs_router, is_console_path
+from inferadb_gateway.csrf import CODE as CSRF_CODE
+from inferadb_gateway.csrf import MESSAGE as CSRF_MESSAGE
+from inferadb_gateway.csrf import CrossSiteCheck
 from inferadb_gateway.health import gateway_health_router
 from inferadb_gateway.openapi import OpenApiDocument
 from inferadb_gateway.proxy import forward
 from inferadb_gateway.routes import AuthMode, RouteTable
 from inferadb_gateway.sessions import COOKIE_NAME, AuthUnavailable, SessionAuthenticator
 from inferadb_gateway.upstream import Upstreams
+
+logger = logging.getLogger("inferadb.gateway")
 
 PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
@@ -44,10 +51,12 @@ def build_app(ctx: ServiceContext) -> FastAPI:
         oauth_paths=[route.path for route in table.routes if route.oauth],
         route_label=_route_label,
         internal=False,
+        form_path=is_console_path,  # the console's forms post application/x-www-form-urlencoded
     )
     upstreams: Upstreams = ctx.extras["upstreams"]
     sessions: SessionAuthenticator = ctx.extras["sessions"]
     trusted = parse_networks(settings.server.trusted_proxies)
+    cross_site = CrossSiteCheck.from_settings(settings)
     app.include_router(gateway_health_router(ctx, upstreams))
     document = OpenApiDocument(upstreams, ctx.signer, table)
 
@@ -58,19 +67,35 @@ def build_app(ctx: ServiceContext) -> FastAPI:
         except (aiohttp.ClientError, TimeoutError, ValueError):
             return error_response(503, headers={"Retry-After": "5"})
 
-    @app.get("/docs", include_in_schema=False)
-    async def docs() -> Response:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="InferaDB Management API")
+    app.include_router(docs_router("InferaDB Management API"))
 
     ctx.workers.append(_ClientCloser(upstreams, sessions))
+
+    async def _to_console(request: Request) -> Response:
+        """A console page: to the ``web`` process as it came (its own CSRF check, its own cookie rules)."""
+        request.scope.setdefault("state", {})["route_template"] = "console"
+        identity = Identity(
+            audience=CONSOLE_SERVICE,
+            ip_address=client_ip(client_host(request.scope), request.headers.get("x-forwarded-for"), trusted),
+            user_agent=(request.headers.get("user-agent") or "")[:512] or None,
+            request_id=current_request_id(),
+        )
+        token = ctx.signer.sign(identity)
+        return await forward(upstreams, CONSOLE_SERVICE, request, token, current_request_id() or "")
 
     @app.api_route("/{path:path}", methods=PROXY_METHODS, include_in_schema=False)
     async def proxy(request: Request) -> Response:
         match = table.match(request.method, request.url.path)
+        if match.route is None and is_console_path(request.url.path):
+            return await _to_console(request)
         if match.route is None:
             return error_response(404) if match.method_allowed else error_response(405)
         route = match.route
         request.scope.setdefault("state", {})["route_template"] = route.path
+        if route.auth is not AuthMode.NONE and cross_site.refuses_request(request):
+            origin = request.headers.get("origin")
+            logger.info("cross-site %s %s refused (origin %r)", request.method, route.path, origin)
+            return error_response(403, CSRF_MESSAGE, CSRF_CODE)
         ip = client_ip(client_host(request.scope), request.headers.get("x-forwarded-for"), trusted)
         identity = Identity(
             audience=route.service,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -26,6 +26,7 @@ def create_service_app(
     oauth_paths: Iterable[str] = (),
     route_label: RouteLabel = fastapi_route_label,
     internal: bool = True,
+    form_path: Callable[[str], bool] | None = None,
 ) -> FastAPI:
     """A service app; ``internal=False`` (the gateway) drops the identity check and the health router,
     which the gateway replaces with its own public ones."""
@@ -60,5 +61,6 @@ def create_service_app(
         oauth_paths=oauth_paths,
         route_label=route_label,
         metrics_enabled=ctx.settings.observability.metrics_enabled,
+        form_path=form_path,
     )
     return app

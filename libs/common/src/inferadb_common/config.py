@@ -44,12 +44,26 @@ class ServerConfig(_Section):
     request_timeout_seconds: float = Field(30.0, gt=0)
     session_cache_ttl_seconds: float = Field(30.0, ge=0)
 
+    @field_validator("cors_allowed_origins")
+    @classmethod
+    def _no_wildcard_origins(cls, origins: list[str]) -> list[str]:
+        # The gateway allows credentials for every listed origin (api.md §1.3): '*' or 'null' there
+        # would let any site (or any sandboxed page) call the API with the user's cookie.
+        for origin in origins:
+            if "*" in origin or origin.strip().lower() == "null":
+                raise ValueError(
+                    f"'{origin}' is refused: credentials are allowed for every listed origin, "
+                    "so list each front-end origin exactly (e.g. https://app.example.com)"
+                )
+        return origins
+
 
 class ServicesConfig(_Section):
     auth_url: str = "http://127.0.0.1:3101"
     orgs_url: str = "http://127.0.0.1:3102"
     audit_url: str = "http://127.0.0.1:3103"
     mailer_url: str = "http://127.0.0.1:3104"
+    web_url: str = "http://127.0.0.1:3105"
 
     def url_of(self, service: str) -> str:
         return str(getattr(self, f"{service}_url"))
@@ -62,6 +76,19 @@ class NatsConfig(_Section):
     event_retention_days: int = Field(7, ge=1)
     duplicate_window_seconds: int = Field(120, ge=1)
     mail_retention_hours: int = Field(72, ge=1)
+    user: str | None = None
+    password: str | None = None
+    tls_ca_file: str | None = None
+    tls_cert_file: str | None = None
+    tls_key_file: str | None = None
+
+    @model_validator(mode="after")
+    def _paired(self) -> NatsConfig:
+        if (self.user is None) != (self.password is None):
+            raise ValueError("nats.user and nats.password must be set together")
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("nats.tls_cert_file and nats.tls_key_file must be set together")
+        return self
 
 
 class StorageConfig(_Section):
@@ -112,6 +139,7 @@ class EmailConfig(_Section):
     max_attempts: int = Field(8, ge=1)
     retry_base_seconds: float = Field(2.0, gt=0)
     retry_max_seconds: float = Field(300.0, gt=0)
+    dev_inbox: bool = False
 
 
 class RateLimitingConfig(_Section):
@@ -119,6 +147,8 @@ class RateLimitingConfig(_Section):
     registrations_per_ip_per_day: int = Field(5, ge=1)
     email_verification_tokens_per_hour: int = Field(5, ge=1)
     password_reset_tokens_per_hour: int = Field(3, ge=1)
+    password_changes_per_user_per_hour: int = Field(10, ge=1)
+    token_per_minute: int = Field(600, ge=1)
 
 
 class FeaturesConfig(_Section):
@@ -143,6 +173,11 @@ class ObservabilityConfig(_Section):
         if value:
             raise ValueError("trace export is not available in this version; leave it false")
         return value
+
+
+class WebConfig(_Section):
+    gateway_url: str | None = None
+    request_timeout_seconds: float = Field(15.0, gt=0)
 
 
 class IdGenerationConfig(_Section):
@@ -198,6 +233,7 @@ class Settings(_Section):
     id_generation: IdGenerationConfig = Field(default_factory=IdGenerationConfig)
     audit: AuditConfig = Field(default_factory=AuditConfig)
     organizations: OrganizationsConfig = Field(default_factory=OrganizationsConfig)
+    web: WebConfig = Field(default_factory=WebConfig)
 
     @model_validator(mode="after")
     def _derive_defaults(self) -> Settings:
@@ -210,6 +246,9 @@ class Settings(_Section):
             raise ValueError("storage.url is required when storage.backend is 'postgres'")
         if self.auth.access_token_ttl_min > self.auth.access_token_ttl_max:
             raise ValueError("auth.access_token_ttl_min must not exceed auth.access_token_ttl_max")
+        if self.email.dev_inbox and self.auth.cookie_secure:
+            # The inbox shows every mail's link (sign-in and reset tokens included) to whoever opens it.
+            raise ValueError("email.dev_inbox is for development only and is refused when auth.cookie_secure is true")
         return self
 
     @property

@@ -99,12 +99,15 @@ class EdgeMiddleware:
         oauth_paths: Iterable[str] = (),
         route_label: RouteLabel = fastapi_route_label,
         metrics_enabled: bool = True,
+        form_path: Callable[[str], bool] | None = None,
     ) -> None:
-        """``form_paths`` also take form bodies; ``oauth_paths`` answer every error in RFC 6749's
+        """``form_paths`` (and any path ``form_path`` accepts: the console's pages) also take form
+        bodies; ``oauth_paths`` answer every error in RFC 6749's
         form (``{"error": "invalid_request", "error_description": …}``), whoever produced it."""
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.form_paths = frozenset(form_paths)
+        self.form_path = form_path
         self.oauth_paths = frozenset(oauth_paths)
         self.route_label = route_label
         self.metrics_enabled = metrics_enabled
@@ -190,7 +193,8 @@ class EdgeMiddleware:
         content_type = _header(scope, b"content-type") or ""
         if _is_json(content_type):
             return None
-        if scope["path"] in self.form_paths and content_type.split(";", 1)[0].strip().lower() == _FORM_TYPE:
+        takes_form = scope["path"] in self.form_paths or (self.form_path is not None and self.form_path(scope["path"]))
+        if takes_form and content_type.split(";", 1)[0].strip().lower() == _FORM_TYPE:
             return None
         return 415, "Unsupported media type: use application/json", "UNSUPPORTED_MEDIA_TYPE"
 

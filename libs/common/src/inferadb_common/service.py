@@ -77,6 +77,12 @@ class ServiceDefinition:
     outbox_table_name: str | None = None
     configure: Callable[[ServiceContext], Awaitable[None]] | None = None
     uses_ids: bool = True
+    # Creates/updates the JetStream streams at start-up. The gateway does not: its NATS user may not
+    # manage streams (deploy/nats/authorization.conf), so the process facing the internet cannot
+    # reconfigure them.
+    manages_streams: bool = True
+    # Connects to NATS at start-up. The web console does not: it only calls the public API.
+    uses_bus: bool = True
     commands: Mapping[str, ServiceCommand] = field(default_factory=dict)
 
     @property
@@ -219,8 +225,13 @@ async def _prepare(definition: ServiceDefinition, settings: Settings, secret: by
             db, definition.migrations, settings.storage.migrate_automatically, definition.migrate_command
         )
         ctx.db = db
+    if not definition.uses_bus:
+        if definition.configure is not None:
+            await definition.configure(ctx)
+        return ctx
     await bus.connect()
-    await bus.ensure_streams()
+    if definition.manages_streams:
+        await bus.ensure_streams()
     if definition.uses_ids:
         owner = f"{definition.name}@{socket.gethostname()}:{os.getpid()}"
         lease = WorkerIdLease(bus.js, owner, settings.id_generation.lease_ttl_seconds, settings.nats.stream_replicas)

@@ -8,12 +8,16 @@ from inferadb_common.runtime import ServiceContext
 from inferadb_common.service import ServiceDefinition
 from inferadb_common.service import main as run
 from inferadb_mailer.app import build_app
+from inferadb_mailer.dev_inbox import DevInbox
 from inferadb_mailer.tables import metadata
 from inferadb_mailer.worker import MailWorker
 
 
 async def _configure(ctx: ServiceContext) -> None:
-    ctx.workers.append(MailWorker(bus=ctx.bus, db=ctx.database, email=ctx.settings.email))
+    inbox = DevInbox(ctx.database) if ctx.settings.email.dev_inbox else None
+    if inbox is not None:
+        ctx.extras["dev_inbox"] = inbox
+    ctx.workers.append(MailWorker(bus=ctx.bus, db=ctx.database, email=ctx.settings.email, dev_inbox=inbox))
 
 
 DEFINITION = ServiceDefinition(

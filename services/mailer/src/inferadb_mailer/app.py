@@ -6,7 +6,10 @@ from fastapi import FastAPI
 
 from inferadb_common.app import create_service_app
 from inferadb_common.runtime import ServiceContext
+from inferadb_mailer.dev_inbox import dev_inbox_router
 
 
 def build_app(ctx: ServiceContext) -> FastAPI:
-    return create_service_app(ctx, title="InferaDB mailer service")
+    app = create_service_app(ctx, title="InferaDB mailer service")
+    app.include_router(dev_inbox_router(ctx))
+    return app

@@ -36,6 +36,7 @@ from inferadb_common.events.streams import MAIL_STREAM, MAIL_SUBJECT
 from inferadb_common.metrics import EMAILS_SENT
 from inferadb_common.request_context import set_request_id
 from inferadb_mailer.deliveries import record_outcome
+from inferadb_mailer.dev_inbox import DevInbox, InboxEntry
 from inferadb_mailer.message import InvalidMessage, compose, sender_address
 from inferadb_mailer.redaction import MailSummary, recipient_hash, redact_mail_request, summarise
 from inferadb_mailer.smtp import PermanentSmtpError, SmtpSender, TransientSmtpError
@@ -60,8 +61,9 @@ class MailWorker(IdempotentConsumer[MailRequest]):
     """The idempotent consumer, extended where mail needs more: ``process`` notes the delivery number
     of the message in hand, ``stop`` lets that message finish, ``_dead_letter`` records the abandonment."""
 
-    def __init__(self, *, bus: Bus, db: Database, email: EmailConfig) -> None:
+    def __init__(self, *, bus: Bus, db: Database, email: EmailConfig, dev_inbox: DevInbox | None = None) -> None:
         self.sender = SmtpSender(email)
+        self.dev_inbox = dev_inbox
         self.from_address = sender_address(email)
         super().__init__(
             bus=bus,
@@ -84,6 +86,7 @@ class MailWorker(IdempotentConsumer[MailRequest]):
         self._attempt = 1
         self._last_error: str | None = None
         self._draining = False
+        self._inbox_entry: InboxEntry | None = None  # email.dev_inbox: the mail in hand, kept after its attempt
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -100,8 +103,15 @@ class MailWorker(IdempotentConsumer[MailRequest]):
             try:
                 await super().process([msg])
             finally:
+                await self._keep_in_inbox()
                 set_request_id(None)
                 self._idle.set()
+
+    async def _keep_in_inbox(self) -> None:
+        """After the attempt's transaction (SQLite has one writer): the dev inbox gets the mail and its status."""
+        entry, self._inbox_entry = self._inbox_entry, None
+        if entry is not None and self.dev_inbox is not None:
+            await self.dev_inbox.keep(entry)
 
     async def stop(self) -> None:
         """Let the mail in hand finish first: one cut off after the server took it would go out twice."""
@@ -117,10 +127,13 @@ class MailWorker(IdempotentConsumer[MailRequest]):
     async def _deliver(self, session: AsyncSession, request: MailRequest) -> None:
         set_request_id(request.request_id)
         try:
-            message = compose(request, render(request.template, request.variables), self.from_address)
+            rendered = render(request.template, request.variables)
+            message = compose(request, rendered, self.from_address)
         except (TemplateError, InvalidMessage) as exc:
             self._last_error = f"invalid mail request: {exc}"
             raise PoisonMessage(self._last_error) from exc
+        if self.dev_inbox is not None:
+            self._inbox_entry = InboxEntry(request.id, request.to, rendered.subject, rendered.text)
         try:
             await self.sender.send(message, request.to)
         except PermanentSmtpError as exc:
@@ -139,6 +152,8 @@ class MailWorker(IdempotentConsumer[MailRequest]):
             status="sent",
             attempts=self._attempt,
         )
+        if self._inbox_entry is not None:
+            self._inbox_entry.status = "sent"
         EMAILS_SENT.labels(template=request.template, result="sent").inc()
         logger.info("mail sent: template=%s id=%s attempt=%s", request.template, request.id, self._attempt)
 
@@ -159,6 +174,8 @@ class MailWorker(IdempotentConsumer[MailRequest]):
         )
         if summary.id is None:  # nothing to key a row on; the dead-letter copy and the log line remain
             return
+        if self._inbox_entry is not None and self._inbox_entry.request_id == summary.id:
+            self._inbox_entry.status = "abandoned"
         try:
             async with self.db.transaction() as session:
                 await record_outcome(

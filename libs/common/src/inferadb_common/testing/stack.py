@@ -19,7 +19,7 @@ from typing import Self
 from inferadb_common.testing.free_port import free_port
 from inferadb_common.testing.service_process import ServiceProcess
 
-__all__ = ["ALL_PROCESSES", "BACKEND_SERVICES", "SERVICE_MODULES", "ServiceProcess", "Stack"]
+__all__ = ["ALL_PROCESSES", "BACKEND_SERVICES", "SERVICE_MODULES", "WEB", "ServiceProcess", "Stack"]
 
 ENV_PREFIX = "INFERADB_MGMT__"
 CONFIG_PATH_ENV = "INFERADB_MGMT_CONFIG_PATH"
@@ -30,11 +30,19 @@ SERVICE_MODULES: Mapping[str, str] = {
     "audit": "inferadb_audit",
     "mailer": "inferadb_mailer",
     "gateway": "inferadb_gateway",
+    "web": "inferadb_web",
 }
 BACKEND_SERVICES: tuple[str, ...] = ("auth", "orgs", "audit", "mailer")
 ALL_PROCESSES: tuple[str, ...] = (*BACKEND_SERVICES, "gateway")
+# The web console: started only when asked for (``stack.start([*ALL_PROCESSES, WEB])``).
+WEB = "web"
 
-_SOURCE_ROOTS = ("libs/common/src", "gateway/src", *(f"services/{name}/src" for name in BACKEND_SERVICES))
+_SOURCE_ROOTS = (
+    "libs/common/src",
+    "gateway/src",
+    "web/src",
+    *(f"services/{name}/src" for name in BACKEND_SERVICES),
+)
 
 
 def _env_value(value: object) -> str:
@@ -61,7 +69,8 @@ def _python_path() -> str:
 
 
 class Stack:
-    """The gateway and the four services on free loopback ports, sharing one configuration.
+    """The gateway and the four services (and, when asked, the web console) on free loopback ports,
+    sharing one configuration.
 
     Environment, lowest precedence first: ``os.environ`` without any inherited ``INFERADB_MGMT*``
     variables, the stack's wiring, ``storage`` (as ``INFERADB_MGMT__STORAGE__<KEY>``), ``extra_env``,
@@ -84,7 +93,7 @@ class Stack:
         self.nats_url = nats_url
         self.smtp_port = smtp_port
         self.ready_timeout = ready_timeout
-        self.ports: dict[str, int] = {name: free_port() for name in ALL_PROCESSES}
+        self.ports: dict[str, int] = {name: free_port() for name in (*ALL_PROCESSES, WEB)}
         self.config_path = self.tmp_dir / "config.yaml"
         self.config_path.write_text(
             "# Written by inferadb_common.testing.Stack: everything comes from INFERADB_MGMT__* variables.\n",
@@ -94,7 +103,7 @@ class Stack:
         self.log_dir.mkdir(exist_ok=True)
         self.env = self._build_env(storage or {}, extra_env or {})
         self._service_env = {name: dict(values) for name, values in (service_env or {}).items()}
-        unknown = set(self._service_env) - set(ALL_PROCESSES)
+        unknown = set(self._service_env) - set(SERVICE_MODULES)
         if unknown:
             raise ValueError(f"service_env names unknown processes: {sorted(unknown)}")
         self._processes: dict[str, ServiceProcess] = {}
@@ -116,7 +125,7 @@ class Stack:
             f"{ENV_PREFIX}AUTH__COOKIE_SECURE": "false",
             f"{ENV_PREFIX}OBSERVABILITY__LOG_FORMAT": "json",
         }
-        for name in BACKEND_SERVICES:
+        for name in (*BACKEND_SERVICES, WEB):
             env[f"{ENV_PREFIX}SERVICES__{name.upper()}_URL"] = f"http://127.0.0.1:{self.ports[name]}"
         for key, value in storage.items():
             env[f"{ENV_PREFIX}STORAGE__{key.upper()}"] = _env_value(value)
@@ -152,7 +161,8 @@ class Stack:
         )
 
     def start(self, services: Iterable[str] = ALL_PROCESSES) -> Self:
-        """Start the named processes (services together, the gateway last) and wait until each is ready.
+        """Start the named processes (services together, then the web console, the gateway last) and wait
+        until each is ready.
 
         On any failure everything this stack started is stopped before the error propagates.
         """
@@ -162,8 +172,9 @@ class Stack:
             raise ValueError(f"unknown processes {unknown}; known: {list(SERVICE_MODULES)}")
         backends = [name for name in BACKEND_SERVICES if name in wanted]
         gateway = ["gateway"] if "gateway" in wanted else []
+        web = [WEB] if WEB in wanted else []
         try:
-            for group in (backends, gateway):
+            for group in (backends, web, gateway):
                 started = []
                 for name in group:
                     process = self._processes.get(name) or self._new_process(name, name, self.ports[name])

@@ -1,0 +1,134 @@
+"""The web console's tests: a real stack with the ``web`` process and the development inbox, driven by
+the distribution's Chromium through Playwright (``executable_path``; no browser is ever downloaded).
+
+One stack and one browser per module; each test gets a fresh browser context (no cookies).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from inferadb_common.testing.nats import NatsServer
+from inferadb_common.testing.smtp import SmtpSink
+from inferadb_common.testing.stack import ALL_PROCESSES, WEB, Stack
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "a sturdy passphrase 42"
+FAST_HASHING = {
+    "INFERADB_MGMT__AUTH__ARGON2_MEMORY_COST_KIB": "1024",
+    "INFERADB_MGMT__AUTH__ARGON2_TIME_COST": "1",
+    "INFERADB_MGMT__AUTH__ARGON2_PARALLELISM": "1",
+}
+GENEROUS_LIMITS = {
+    "INFERADB_MGMT__RATE_LIMITING__LOGIN_ATTEMPTS_PER_IP_PER_HOUR": "100000",
+    "INFERADB_MGMT__RATE_LIMITING__REGISTRATIONS_PER_IP_PER_DAY": "100000",
+}
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def unique_email(label: str) -> str:
+    return f"{label}-{uuid.uuid4().hex[:10]}@example.com"
+
+
+@dataclass
+class Console:
+    stack: Stack
+    sink: SmtpSink
+
+    @property
+    def url(self) -> str:
+        return self.stack.gateway_url
+
+    def link_in_dev_inbox(self, email: str, path: str, timeout: float = 20.0) -> str:
+        """The newest link to ``path`` in a mail to ``email``, read from /dev/mail like a person would."""
+        deadline = time.monotonic() + timeout
+        pattern = re.compile(r'href="(' + re.escape(self.url + path) + r'\?token=[^"]+)"')
+        while time.monotonic() < deadline:
+            page = httpx.get(f"{self.url}/dev/mail", timeout=10).text
+            for article in page.split("<article")[1:]:
+                if f"To {email}" in article and (match := pattern.search(article)):
+                    return match.group(1)
+            time.sleep(0.2)
+        raise AssertionError(f"no {path} mail to {email} in the dev inbox")
+
+    def verified_user(self, label: str) -> str:
+        """A registered, verified user made through the API (the flows under test are elsewhere)."""
+        email = unique_email(label)
+        response = httpx.post(
+            f"{self.url}/v1/auth/register",
+            json={"name": label.title(), "email": email, "password": PASSWORD},
+            timeout=20,
+        )
+        assert response.status_code == 201, response.text
+        link = self.link_in_dev_inbox(email, "/verify-email")
+        token = link.split("token=", 1)[1]
+        verified = httpx.post(f"{self.url}/v1/auth/verify-email", json={"token": token}, timeout=20)
+        assert verified.status_code == 200, verified.text
+        return email
+
+    def api_session(self, email: str) -> httpx.Client:
+        client = httpx.Client(base_url=self.url, timeout=20)
+        response = client.post("/v1/auth/login/password", json={"email": email, "password": PASSWORD})
+        assert response.status_code == 200, response.text
+        return client
+
+
+@pytest.fixture(scope="module")
+def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
+    root = tmp_path_factory.mktemp("console")
+    with NatsServer(root / "nats") as nats, SmtpSink() as sink:
+        stack = Stack(
+            root / "stack",
+            nats.url,
+            sink.port,
+            extra_env={**FAST_HASHING, **GENEROUS_LIMITS, "INFERADB_MGMT__EMAIL__DEV_INBOX": "true"},
+        )
+        # Mail links open the console, as under `make run` (frontend_base_url = the gateway).
+        stack.env["INFERADB_MGMT__FRONTEND_BASE_URL"] = stack.gateway_url
+        stack.start([*ALL_PROCESSES, WEB])
+        with stack:
+            yield Console(stack, sink)
+        # Pages carry single-use tokens in their addresses; no process may log one.
+        leaked = [line for line in stack.log_text().splitlines() if "token=" in line]
+        assert not leaked, leaked[:3]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: object, console: Console) -> Iterator[object]:
+    context = browser.new_context(base_url=console.url)  # type: ignore[attr-defined]
+    context.set_default_timeout(15_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()

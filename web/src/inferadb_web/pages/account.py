@@ -1,0 +1,146 @@
+"""Signing up and in: /register, /login, sign out, /verify-email, /forgot-password, /reset-password."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from inferadb_web.api import ApiResult
+from inferadb_web.console import Console, safe_next
+from inferadb_web.routing import ConsoleRoute
+
+router = APIRouter(route_class=ConsoleRoute)
+
+
+def _console(request: Request) -> Console:
+    console: Console = request.app.state.console
+    return console
+
+
+def _failed_status(result: ApiResult) -> int:
+    return result.status if 400 <= result.status < 500 else 400
+
+
+@router.get("/register")
+async def register_page(request: Request, next: str | None = None) -> Response:
+    return _console(request).render(request, "register.html", next=safe_next(next, ""), values={}, errors={})
+
+
+@router.post("/register")
+async def register(request: Request) -> Response:
+    console = _console(request)
+    form = await console.form(request)
+    if isinstance(form, Response):
+        return form
+    values = {"name": form.get("name", ""), "email": form.get("email", "")}
+    body = {**values, "password": form.get("password", "")}
+    result = await console.api.call(request, "POST", "/v1/auth/register", json=body)
+    if result.ok:
+        if result.data.get("email_verification_required", True):
+            return console.render(request, "check_email.html", purpose="verify", email=values["email"])
+        return console.redirect(safe_next(form.get("next")), result=result)
+    errors = result.details or {"email" if result.status == 409 else "form": result.message}
+    return console.render(
+        request,
+        "register.html",
+        _failed_status(result),
+        next=safe_next(form.get("next"), ""),
+        values=values,
+        errors=errors,
+    )
+
+
+@router.get("/login")
+async def login_page(request: Request, next: str | None = None) -> Response:
+    return _console(request).render(request, "login.html", next=safe_next(next, ""), values={}, errors={})
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    console = _console(request)
+    form = await console.form(request)
+    if isinstance(form, Response):
+        return form
+    values = {"email": form.get("email", "")}
+    body = {**values, "password": form.get("password", ""), "session_type": "web"}
+    result = await console.api.call(request, "POST", "/v1/auth/login/password", json=body)
+    if result.ok and result.set_cookies:
+        return console.redirect(safe_next(form.get("next")), result=result)
+    errors = result.details or {"form": result.message}
+    return console.render(
+        request,
+        "login.html",
+        _failed_status(result),
+        next=safe_next(form.get("next"), ""),
+        values=values,
+        errors=errors,
+    )
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    console = _console(request)
+    form = await console.form(request)
+    if isinstance(form, Response):
+        return form
+    result = await console.api.call(request, "POST", "/v1/auth/logout")
+    return console.redirect("/login", flash="signed_out", result=result)
+
+
+@router.get("/verify-email")
+async def verify_email_page(request: Request, token: str = "") -> Response:
+    # Verified by a button, not on load: mail scanners and link previews fetch links with GET.
+    return _console(request).render(request, "verify_email.html", token=token, errors={})
+
+
+@router.post("/verify-email")
+async def verify_email(request: Request) -> Response:
+    console = _console(request)
+    form = await console.form(request)
+    if isinstance(form, Response):
+        return form
+    token = form.get("token", "")
+    result = await console.api.call(request, "POST", "/v1/auth/verify-email", json={"token": token})
+    if result.ok:
+        return console.render(request, "email_verified.html", email=result.data.get("email"))
+    errors = {"form": result.message}
+    return console.render(request, "verify_email.html", _failed_status(result), token=token, errors=errors)
+
+
+@router.get("/forgot-password")
+async def forgot_password_page(request: Request) -> Response:
+    return _console(request).render(request, "forgot_password.html", values={}, errors={})
+
+
+@router.post("/forgot-password")
+async def forgot_password(request: Request) -> Response:
+    console = _console(request)
+    form = await console.form(request)
+    if isinstance(form, Response):
+        return form
+    values = {"email": form.get("email", "")}
+    result = await console.api.call(request, "POST", "/v1/auth/password-reset/request", json=values)
+    if result.ok:
+        return console.render(request, "check_email.html", purpose="reset", email=values["email"])
+    errors = result.details or {"form": result.message}
+    return console.render(request, "forgot_password.html", _failed_status(result), values=values, errors=errors)
+
+
+@router.get("/reset-password")
+async def reset_password_page(request: Request, token: str = "") -> Response:
+    return _console(request).render(request, "reset_password.html", token=token, errors={})
+
+
+@router.post("/reset-password")
+async def reset_password(request: Request) -> Response:
+    console = _console(request)
+    form = await console.form(request)
+    if isinstance(form, Response):
+        return form
+    token = form.get("token", "")
+    body = {"token": token, "new_password": form.get("new_password", "")}
+    result = await console.api.call(request, "POST", "/v1/auth/password-reset/confirm", json=body)
+    if result.ok:
+        return console.redirect("/login", flash="password_changed", result=result)
+    errors = result.details or {"form": result.message}
+    return console.render(request, "reset_password.html", _failed_status(result), token=token, errors=errors)
