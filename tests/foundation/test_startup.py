@@ -12,11 +12,14 @@ from pathlib import Path
 import httpx
 import pytest
 
+from inferadb_common.migrations import head_revision
 from inferadb_common.testing.free_port import free_port
 from inferadb_common.testing.nats import NatsServer
 from inferadb_common.testing.stack import SERVICE_MODULES
 
 from .helpers import base_env, run_service
+
+REPO = Path(__file__).resolve().parents[2]
 
 PROGRAMS = ["gateway", "auth", "orgs", "audit", "mailer"]
 
@@ -111,14 +114,15 @@ def test_schema_behind_without_auto_migrate_is_refused_then_migrate_fixes_it(
         INFERADB_MGMT__STORAGE__AUTO_MIGRATE="false",
         INFERADB_MGMT__SERVICES__AUTH_URL=f"http://127.0.0.1:{free_port()}",
     )
+    head = head_revision(REPO / "services" / "auth" / "src" / "inferadb_auth" / "migrations")
     result = run_service("auth", [], env, tmp_path)
     assert result.returncode == 1
     assert result.stderr.strip() == (
-        "Incompatible schema version: database at empty, code expects auth_0001; run 'inferadb-auth migrate'"
+        f"Incompatible schema version: database at empty, code expects {head}; run 'inferadb-auth migrate'"
     )
     migrated = run_service("auth", ["migrate"], env, tmp_path)
     assert migrated.returncode == 0, migrated.stderr
-    assert "schema at auth_0001" in migrated.stdout
+    assert f"schema at {head}" in migrated.stdout
     started = _start(tmp_path, "auth", env)
     try:
         _wait_ready(env["INFERADB_MGMT__SERVICES__AUTH_URL"], started)
