@@ -52,6 +52,26 @@ def test_the_stack_works_through_an_authenticated_nats(
     assert "NATS refused" not in stack.log_text()
 
 
+def test_the_stack_works_with_nkeys_instead_of_passwords(
+    stack_factory: StackFactory, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    """nats.nkey_seed_file: every process signs the server's nonce with its own NKey (no password on
+    the wire) and keeps the same permissions: mail, the default organization and audit rows flow."""
+    with NatsServer(tmp_path / "nkey-nats", authorization=True, nkeys=True) as server:
+        stack = stack_factory(nats_url=server.url, extra_env=FAST_HASHING, service_env=server.stack_env())
+        user = register(stack.gateway_url, "kim@example.com")
+        smtp_sink.wait_for(lambda mail: mail.to == "kim@example.com", timeout=20)
+        cookies = {"infera_session": user["cookie"]}
+        with httpx.Client(base_url=stack.gateway_url, timeout=30, cookies=cookies) as http:
+            org = user["default_organization_id"]
+            wait_until(lambda: http.get(f"/v1/organizations/{org}").status_code == 200, timeout=20)
+        audit_db = stack.tmp_dir / "data" / "audit.db"
+        wanted = {"user_registered", "organization_created"}
+        wait_until(lambda: wanted <= {row[0] for row in query(audit_db, "SELECT event_type FROM audit_logs")}, 20)
+        assert "Permissions Violation" not in server.log_text()
+        assert "INFERADB_MGMT__NATS__PASSWORD" not in str(server.stack_env())
+
+
 def test_a_wrong_password_stops_a_service_with_one_line(tmp_path: Path, secured_nats: NatsServer) -> None:
     env = base_env(
         tmp_path,

@@ -16,7 +16,7 @@ from cryptography.x509.oid import NameOID
 
 from inferadb_common.bus import Bus, BusConnectError, safe_url
 from inferadb_common.config import ConfigError, NatsConfig, load_settings
-from inferadb_common.testing.nats import NatsServer
+from inferadb_common.testing.nats import NatsServer, write_user_nkey
 
 
 def _name(common_name: str) -> x509.Name:
@@ -190,3 +190,45 @@ def test_a_half_configured_identity_is_refused_without_echoing_the_password() ->
     with pytest.raises(ConfigError) as refused:
         load_settings(None, {"INFERADB_MGMT__NATS__PASSWORD": "top-secret-value"})
     assert str(refused.value) == "Invalid configuration: nats: nats.user and nats.password must be set together"
+
+
+@pytest.fixture
+def nkey_nats(tmp_path: Path) -> Iterator[NatsServer]:
+    with NatsServer(tmp_path / "nkey-nats", authorization=True, nkeys=True) as server:
+        yield server
+
+
+async def test_an_nkey_signs_in_without_a_password(nkey_nats: NatsServer) -> None:
+    config = NatsConfig(url=nkey_nats.url, user="audit", nkey_seed_file=str(nkey_nats.nkey_seed_files["audit"]))
+    await _connect(config)  # signs the nonce, then manages the streams as the audit user may
+
+
+async def test_an_unknown_nkey_is_refused_in_one_line(tmp_path: Path, nkey_nats: NatsServer) -> None:
+    stranger = tmp_path / "stranger.nk"
+    write_user_nkey(stranger)
+    config = NatsConfig(url=nkey_nats.url, user="audit", nkey_seed_file=str(stranger))
+    with pytest.raises(BusConnectError) as refused:
+        await _connect(config)
+    assert str(refused.value) == (
+        f"Failed to connect to NATS at {nkey_nats.url}: authorization violation "
+        "(check nats.user and nats.nkey_seed_file)"
+    )
+
+
+async def test_a_missing_or_malformed_seed_file_is_named_without_its_content(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.nk"
+    with pytest.raises(BusConnectError, match=f"cannot read nats.nkey_seed_file {missing}: "):
+        await _connect(NatsConfig(url="nats://127.0.0.1:1", user="audit", nkey_seed_file=str(missing)))
+    malformed = tmp_path / "malformed.nk"
+    malformed.write_text("SUAnot-a-seed-value")
+    with pytest.raises(BusConnectError) as refused:
+        await _connect(NatsConfig(url="nats://127.0.0.1:1", user="audit", nkey_seed_file=str(malformed)))
+    assert str(refused.value).endswith(f"nats.nkey_seed_file {malformed} holds no valid NKey seed")
+    assert "not-a-seed-value" not in str(refused.value)
+
+
+def test_an_nkey_goes_with_a_user_name_and_without_a_password() -> None:
+    with pytest.raises(ValueError, match=r"two ways to sign in"):
+        NatsConfig(user="auth", password="secret-value", nkey_seed_file="/run/auth.nk")
+    with pytest.raises(ValueError, match=r"nats\.nkey_seed_file needs nats\.user"):
+        NatsConfig(nkey_seed_file="/run/auth.nk")

@@ -2,8 +2,10 @@
 
 With ``nats.user``/``nats.password`` it authenticates as that user and keeps its reply inboxes under
 ``_INBOX_<user>`` (so the server's permissions can give each user only its own inboxes, see
-:mod:`inferadb_common.nats_permissions`); with ``nats.tls_ca_file`` it requires TLS and verifies the
-server against that CA (``nats.tls_cert_file``/``tls_key_file`` add a client certificate).
+:mod:`inferadb_common.nats_permissions`); with ``nats.nkey_seed_file`` it signs the server's nonce with
+that NKey instead of sending a password (``nats.user`` then only names its inboxes); with
+``nats.tls_ca_file`` it requires TLS and verifies the server against that CA
+(``nats.tls_cert_file``/``tls_key_file`` add a client certificate).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import nats
+import nkeys
 from nats import errors as nats_errors
 from nats.aio.client import Client
 from nats.js import JetStreamContext
@@ -76,11 +79,31 @@ def tls_context(config: NatsConfig) -> ssl.SSLContext | None:
     return context
 
 
-def _describe(error: BaseException | None) -> str:
+def _credential_keys(config: NatsConfig) -> str:
+    if config.nkey_seed_file is not None:
+        return "nats.user and nats.nkey_seed_file"
+    return "nats.user and nats.password"
+
+
+def check_nkey_seed(config: NatsConfig) -> None:
+    """Read the seed once before connecting (off the event loop): a missing or malformed file is named
+    in one line, never retried, and the seed itself never appears in a message."""
+    if config.nkey_seed_file is None:
+        return
+    try:
+        with open(config.nkey_seed_file, "rb") as seed_file:
+            nkeys.from_seed(bytearray(seed_file.read().strip())).wipe()
+    except OSError as exc:
+        raise _Refused(f"cannot read nats.nkey_seed_file {config.nkey_seed_file}: {_describe(exc)}") from exc
+    except (nkeys.NkeysError, ValueError) as exc:
+        raise _Refused(f"nats.nkey_seed_file {config.nkey_seed_file} holds no valid NKey seed") from exc
+
+
+def _describe(error: BaseException | None, credentials: str = "nats.user and nats.password") -> str:
     if isinstance(error, _Refused):
         return str(error)
     if isinstance(error, nats_errors.AuthorizationError) or "authorization violation" in str(error).lower():
-        return "authorization violation (check nats.user and nats.password)"
+        return f"authorization violation (check {credentials})"
     if isinstance(error, ssl.SSLCertVerificationError):
         return f"TLS certificate verification failed ({error.verify_message}; check nats.tls_ca_file)"
     if isinstance(error, ssl.SSLError):
@@ -138,7 +161,9 @@ class Bus:
 
     def _options(self, tls: ssl.SSLContext | None) -> dict[str, Any]:
         options: dict[str, Any] = {"inbox_prefix": inbox_prefix(self.config.user)}
-        if self.config.user is not None:
+        if self.config.nkey_seed_file is not None:
+            options["nkeys_seed"] = self.config.nkey_seed_file
+        elif self.config.user is not None:
             options["user"] = self.config.user
             options["password"] = self.config.password
         if tls is not None:
@@ -150,6 +175,8 @@ class Bus:
         tls: ssl.SSLContext | None = None
         for attempt in range(attempts):
             try:
+                if attempt == 0:
+                    await asyncio.to_thread(check_nkey_seed, self.config)
                 tls = tls or await asyncio.to_thread(tls_context, self.config)
                 await self._reachable(tls is not None)
                 self._nc = await nats.connect(
@@ -174,7 +201,7 @@ class Bus:
                     break
                 await asyncio.sleep(min(0.2 * 2**attempt, 1.0))
         if self._nc is None or not self._nc.is_connected:
-            reason = _describe(last_error)
+            reason = _describe(last_error, _credential_keys(self.config))
             raise BusConnectError(f"Failed to connect to NATS at {safe_url(self.config.url)}: {reason}")
         self._js = self._nc.jetstream(timeout=5)
 

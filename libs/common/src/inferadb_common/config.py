@@ -78,13 +78,19 @@ class NatsConfig(_Section):
     mail_retention_hours: int = Field(72, ge=1)
     user: str | None = None
     password: str | None = None
+    nkey_seed_file: str | None = None
     tls_ca_file: str | None = None
     tls_cert_file: str | None = None
     tls_key_file: str | None = None
 
     @model_validator(mode="after")
     def _paired(self) -> NatsConfig:
-        if (self.user is None) != (self.password is None):
+        if self.nkey_seed_file is not None:
+            if self.password is not None:
+                raise ValueError("nats.password and nats.nkey_seed_file are two ways to sign in: set one")
+            if self.user is None:
+                raise ValueError("nats.nkey_seed_file needs nats.user (the process's name, for its reply inboxes)")
+        elif (self.user is None) != (self.password is None):
             raise ValueError("nats.user and nats.password must be set together")
         if (self.tls_cert_file is None) != (self.tls_key_file is None):
             raise ValueError("nats.tls_cert_file and nats.tls_key_file must be set together")

@@ -117,18 +117,22 @@ def _allow(direction: str, values: Sequence[str]) -> list[str]:
     return [f"        {direction}: {{ allow: [", *(f'{indent}"{value}",' for value in values), "        ] }"]
 
 
-def authorization_block(passwords: Mapping[str, str] | None = None) -> str:
+def authorization_block(passwords: Mapping[str, str] | None = None, nkeys: Mapping[str, str] | None = None) -> str:
     """The ``authorization { users = [...] }`` block. Without ``passwords`` each password is the
     server's environment variable :func:`password_variable` (the shipped file); with them, the
-    values themselves (``make run``'s private server, tests)."""
+    values themselves (``make run``'s private server, tests). A process named in ``nkeys`` signs in
+    with that public NKey (``U…``) instead of a password, with the same permissions."""
     lines = ["authorization {", "  users = ["]
     for process in PROCESSES:
         grant = permissions(process)
-        password = f'"{passwords[process]}"' if passwords is not None else f"${password_variable(process)}"
+        if nkeys is not None and process in nkeys:
+            identity = [f'      nkey: "{nkeys[process]}"']
+        else:
+            password = f'"{passwords[process]}"' if passwords is not None else f"${password_variable(process)}"
+            identity = [f'      user: "{process}"', f"      password: {password}"]
         lines += [
             "    {",
-            f'      user: "{process}"',
-            f"      password: {password}",
+            *identity,
             "      permissions: {",
             *_allow("publish", grant.publish),
             *_allow("subscribe", grant.subscribe),

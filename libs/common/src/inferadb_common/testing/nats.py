@@ -7,6 +7,7 @@ the given directory and can be stopped, killed and restarted on the same port wi
 (:mod:`inferadb_common.nats_permissions`) and fresh passwords; :meth:`NatsServer.client_env` gives a
 process its credentials as ``INFERADB_MGMT__NATS__*`` variables. ``tls=(cert, key)`` makes it
 require TLS with that certificate, and ``tls_client_ca`` a client certificate signed by that CA.
+``nkeys=True`` (with ``authorization``) signs every process in with an NKey instead of a password.
 """
 
 from __future__ import annotations
@@ -20,13 +21,24 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
+import nkeys
+
 from inferadb_common.nats_permissions import PROCESSES, authorization_block
 from inferadb_common.testing._process import kill_group, log_tail, spawn, terminate, wait_http_ok
 from inferadb_common.testing.free_port import free_port
 
-__all__ = ["NatsServer", "find_nats_server"]
+__all__ = ["NatsServer", "find_nats_server", "write_user_nkey"]
 
 _BINARY = "nats-server"
+
+
+def write_user_nkey(seed_file: Path) -> str:
+    """A fresh NATS user NKey: its seed written to ``seed_file`` (mode 0600), its public key returned."""
+    seed = nkeys.encode_seed(secrets.token_bytes(32), nkeys.PREFIX_BYTE_USER)
+    seed_file.parent.mkdir(parents=True, exist_ok=True)
+    seed_file.touch(mode=0o600)
+    seed_file.write_bytes(seed)
+    return str(nkeys.from_seed(bytearray(seed)).public_key.decode())
 
 
 def find_nats_server() -> Path:
@@ -61,6 +73,7 @@ class NatsServer:
         authorization: bool = False,
         tls: tuple[Path, Path] | None = None,
         tls_client_ca: Path | None = None,
+        nkeys: bool = False,
     ) -> None:
         self.store_dir = Path(store_dir)
         self.port = port if port is not None else free_port()
@@ -74,10 +87,23 @@ class NatsServer:
         )
         self.tls = tls
         self.tls_client_ca = tls_client_ca
+        # nkeys=True: each process signs in with its own NKey; the seeds are files beside the store.
+        self.nkey_seed_files: dict[str, Path] = {}
+        self.nkey_public_keys: dict[str, str] = {}
+        if nkeys:
+            for name in PROCESSES:
+                seed_file = self.store_dir.parent / f"{self.store_dir.name}.{name}.nk"
+                self.nkey_public_keys[name] = write_user_nkey(seed_file)
+                self.nkey_seed_files[name] = seed_file
         self._process: subprocess.Popen[bytes] | None = None
 
     def client_env(self, process: str) -> dict[str, str]:
         """``INFERADB_MGMT__NATS__USER``/``PASSWORD`` of a process (empty without authorization)."""
+        if process in self.nkey_seed_files:
+            return {
+                "INFERADB_MGMT__NATS__USER": process,
+                "INFERADB_MGMT__NATS__NKEY_SEED_FILE": str(self.nkey_seed_files[process]),
+            }
         if not self.passwords:
             return {}
         return {"INFERADB_MGMT__NATS__USER": process, "INFERADB_MGMT__NATS__PASSWORD": self.passwords[process]}
@@ -87,7 +113,7 @@ class NatsServer:
         return {name: self.client_env(name) for name in PROCESSES}
 
     def _config_text(self) -> str:
-        text = authorization_block(self.passwords) if self.passwords else ""
+        text = authorization_block(self.passwords, self.nkey_public_keys) if self.passwords else ""
         if self.tls is not None:
             cert, key = self.tls
             verify = f'  ca_file: "{self.tls_client_ca}"\n  verify: true\n' if self.tls_client_ca else ""
