@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from inferadb_web.api import SESSION_COOKIE
 from inferadb_web.console import Console, login_url, page_path
+from inferadb_web.pages.org_overview import home_path
 from inferadb_web.routing import ConsoleRoute
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -27,8 +28,8 @@ async def home(request: Request) -> Response:
     console = _console(request)
     if not request.cookies.get(SESSION_COOKIE):
         return console.redirect("/login")
-    me = await console.api.call(request, "GET", "/v1/auth/me")
-    return console.redirect("/orgs" if me.ok else "/login")
+    # The current organization's overview: the one looked at last, else the first (pages/org_overview.py).
+    return console.redirect(await home_path(request))
 
 
 async def _orgs_page(
