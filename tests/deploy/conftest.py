@@ -19,8 +19,10 @@ from inferadb_common.service import ServiceDefinition
 REPO = Path(__file__).resolve().parents[2]
 SERVICES = ("auth", "orgs", "audit", "mailer")
 PROCESSES = ("gateway", *SERVICES)
-# The web console: an image target of its own; not yet in compose, the manifests or the chart.
+# The web console: an image target, a compose service, a Deployment of its own; no database, no NATS.
 CONSOLE = "web"
+# Every long-running process of a deployment (compose service, Deployment + Service + PDB + HPA).
+DEPLOYED = (*PROCESSES, CONSOLE)
 ENV_PREFIX = "INFERADB_MGMT__"
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from inferadb_common.config import Settings
 
-from .conftest import ENV_PREFIX, REPO, SERVICES, listen_port, settings_for
+from .conftest import CONSOLE, ENV_PREFIX, REPO, SERVICES, listen_port, settings_for
 from .dockerfile_model import parse_dockerfile
 
 Doc = dict[str, Any]
@@ -129,17 +129,19 @@ def workloads(docs: list[Doc], secrets: dict[str, dict[str, str]], directory: Pa
 
 
 def check_wiring(docs: list[Doc], secrets: dict[str, dict[str, str]], directory: Path) -> list[Workload]:
-    """Each container's settings are valid; it listens on its containerPort; every services.*_url is
-    a Service on the port that the selected pods listen on; storage and secrets are where they belong."""
+    """Each container's settings are valid; it listens on its containerPort; every services.*_url (the
+    console's included) and web.gateway_url is a Service on the port that the selected pods listen on;
+    storage and secrets are where they belong; the development inbox is off."""
     found = workloads(docs, secrets, directory)
     assert found
     for workload in found:
         settings = workload.settings
         assert settings.key_encryption_secret, workload.name
+        assert settings.email.dev_inbox is False, f"{workload.name}: email.dev_inbox is for `make run` only"
         assert workload.env["INFERADB_MGMT__SERVER__HTTP_HOST"] == "0.0.0.0"
         assert workload.env["INFERADB_MGMT__SERVER__INTERNAL_HOST"] == "0.0.0.0"
-        for service in SERVICES:
-            url = settings.services.url_of(service)
+        urls = [(service, settings.services.url_of(service)) for service in (*SERVICES, CONSOLE)]
+        for service, url in [*urls, ("gateway", settings.web.gateway_url or "")]:
             host, _, port = url.removeprefix("http://").partition(":")
             kube_service = find(docs, "Service", host)
             (service_port,) = kube_service["spec"]["ports"]

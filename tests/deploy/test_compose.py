@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from .conftest import ENV_PREFIX, PROCESSES, REPO, SERVICES, definition, listen_port, settings_for
+from .conftest import CONSOLE, DEPLOYED, ENV_PREFIX, PROCESSES, REPO, SERVICES, definition, listen_port, settings_for
 from .dockerfile_model import parse_dockerfile
 
 COMPOSE = REPO / "compose.yaml"
@@ -129,7 +129,7 @@ def test_no_secret_value_is_written_in_the_file() -> None:
 
 def test_every_service_has_a_healthcheck_or_is_the_one_shot_migration(resolved: dict[str, Any]) -> None:
     services = resolved["services"]
-    assert set(services) == {*INFRASTRUCTURE, ONE_SHOT, *PROCESSES}
+    assert set(services) == {*INFRASTRUCTURE, ONE_SHOT, *DEPLOYED}
     for name, service in services.items():
         if name == ONE_SHOT:
             assert service["restart"] == "no"
@@ -157,8 +157,10 @@ def test_dependencies_wait_for_health_or_for_the_migration(resolved: dict[str, A
         depends = services[service]["depends_on"]
         assert depends[ONE_SHOT]["condition"] == "service_completed_successfully", service
         assert depends["nats"]["condition"] == "service_healthy", service
-    assert set(services["gateway"]["depends_on"]) == {"nats", *SERVICES}
+    assert set(services["gateway"]["depends_on"]) == {"nats", *SERVICES, CONSOLE}
     assert "mailhog" in services["mailer"]["depends_on"]
+    # The console needs nothing to start (it calls the API only when a page asks for it).
+    assert not services[CONSOLE].get("depends_on")
 
 
 def test_infrastructure_images_ports_and_volumes(resolved: dict[str, Any]) -> None:
@@ -192,7 +194,7 @@ def test_inferadb_containers_are_read_only_unprivileged_and_built_from_the_docke
     resolved: dict[str, Any],
 ) -> None:
     stages = parse_dockerfile().stages
-    for name in (ONE_SHOT, *PROCESSES):
+    for name in (ONE_SHOT, *DEPLOYED):
         service = resolved["services"][name]
         assert service["build"]["target"] == name and name in stages, name
         assert Path(service["build"]["context"]) == REPO
@@ -206,11 +208,27 @@ def test_environment_of_every_process_is_a_valid_configuration_wired_to_compose(
     """The resolved environment + config.yaml pass the real settings validation, and every address in
     them is a compose service on the port that service listens on and is health-checked on."""
     services = resolved["services"]
-    for process in (ONE_SHOT, *PROCESSES):
+    for process in (ONE_SHOT, *DEPLOYED):
         environment = {k: str(v) for k, v in services[process]["environment"].items()}
         assert all(key.startswith(ENV_PREFIX) for key in environment), process
         settings = settings_for(REPO / "config.yaml", environment)
         assert settings.key_encryption_secret == REQUIRED["INFERADB_KEY_ENCRYPTION_SECRET"].encode()
+        assert settings.email.dev_inbox is False, f"{process}: email.dev_inbox is for `make run` only"
+        # The gateway sends pages to the console; the console calls the API back through the gateway.
+        console = urlsplit(settings.services.web_url)
+        assert (console.hostname, console.port) == (CONSOLE, listen_port(CONSOLE, settings)), process
+        gateway = urlsplit(settings.web.gateway_url or "")
+        assert (gateway.hostname, gateway.port) == ("gateway", listen_port("gateway", settings)), process
+        if process == CONSOLE:
+            # A client of the public API only: no database, no NATS user, no mail server.
+            assert not any(SECRET_NAME.search(key) for key in environment if "KEY_ENCRYPTION" not in key)
+            assert settings.storage.url is None and settings.nats.user is None
+            assert not any(key.startswith((f"{ENV_PREFIX}STORAGE", f"{ENV_PREFIX}NATS")) for key in environment)
+            host, port, _ = definition(process).bind(settings)
+            assert host == "0.0.0.0"
+            assert f"'127.0.0.1', {port}," in services[process]["healthcheck"]["test"][-1]
+            assert "/v1/health/ready" in services[process]["healthcheck"]["test"][-1]
+            continue
         assert settings.storage.backend == "postgres"
         database = urlsplit(settings.storage.url or "")
         assert (database.hostname, database.port, database.path) == ("postgres", 5432, "/inferadb")

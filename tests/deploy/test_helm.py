@@ -28,7 +28,7 @@ import yaml
 from kubernetes_validate.utils import latest_version
 
 from . import kustomize
-from .conftest import PROCESSES, REPO
+from .conftest import CONSOLE, DEPLOYED, REPO
 from .k8s_checks import (
     INTERNET,
     OUTSIDE_POD,
@@ -53,6 +53,8 @@ MANAGED_ENV = {
     "INFERADB_MGMT__SERVICES__ORGS_URL",
     "INFERADB_MGMT__SERVICES__AUDIT_URL",
     "INFERADB_MGMT__SERVICES__MAILER_URL",
+    "INFERADB_MGMT__SERVICES__WEB_URL",
+    "INFERADB_MGMT__WEB__GATEWAY_URL",
 }
 TEST_SECRET = {
     "keyEncryptionSecret": "helm-test-key-encryption-secret-0123456789",
@@ -93,6 +95,9 @@ def test_values_yaml_validates_against_values_schema_json() -> None:
         ("env", {"INFERADB_MGMT__SERVICES__AUTH_URL": "http://elsewhere:1"}),  # the chart owns it
         ("env", {"INFERADB_MGMT__AUTH__KEY_ENCRYPTION_SECRET": "x" * 40}),  # secrets never in a ConfigMap
         ("env", {"NATS_URL": "nats://x"}),  # not a configuration variable
+        ("env", {"INFERADB_MGMT__EMAIL__DEV_INBOX": "true"}),  # development only: never in a manifest
+        ("env", {"INFERADB_MGMT__WEB__GATEWAY_URL": "http://elsewhere:1"}),  # the chart owns it
+        ("components.web", None),  # the console is one of the processes
         ("image.pullPolicy", "Sometimes"),
         ("components.auth.autoscaling.minReplicas", 0),
         ("components.gateway.resources", {"requests": {"cpu": "100m"}}),
@@ -172,7 +177,8 @@ def test_values_defaults_describe_the_objects_of_the_kustomize_prod_overlay() ->
     }
     assert {key: env[key] for key in chart_env if key in env} == chart_env
     assert set(env) - set(chart_env) == MANAGED_ENV
-    for process in PROCESSES:
+    assert set(VALUES["components"]) == set(DEPLOYED)
+    for process in DEPLOYED:
         values = VALUES["components"][process]
         deployment = find(prod, "Deployment", object_name(process))
         (container,) = pod_spec(deployment)["containers"]
@@ -226,10 +232,14 @@ def test_helm_template_renders_valid_objects_like_the_prod_overlay(tmp_path: Pat
     assert {(d["kind"], d["metadata"]["name"]) for d in docs} == expected | {("Secret", "infera-secrets")}
     secrets = {"infera-secrets": find(docs, "Secret", "infera-secrets")["stringData"]}
     check_wiring(docs, secrets, tmp_path)
-    for process in PROCESSES:
+    for process in DEPLOYED:
         check_deployment(find(docs, "Deployment", object_name(process)))
     assert network_allows(docs, OUTSIDE_POD, pod_peer("gateway"), 3000)
     assert not network_allows(docs, OUTSIDE_POD, pod_peer("auth"), 3101)
     assert network_allows(docs, pod_peer("auth"), pod_peer("orgs"), 3102)
     assert not network_allows(docs, pod_peer("audit"), INTERNET, 587)
+    assert network_allows(docs, pod_peer("gateway"), pod_peer(CONSOLE), 3105)
+    assert not network_allows(docs, OUTSIDE_POD, pod_peer(CONSOLE), 3105)
+    assert network_allows(docs, pod_peer(CONSOLE), pod_peer("gateway"), 3000)
+    assert not network_allows(docs, pod_peer(CONSOLE), pod_peer("auth"), 3101)
     assert of_kind(docs, "NetworkPolicy")

@@ -21,7 +21,7 @@ import yaml
 from kubernetes_validate.utils import latest_version
 
 from . import kustomize
-from .conftest import PROCESSES, REPO, SERVICES
+from .conftest import CONSOLE, DEPLOYED, PROCESSES, REPO, SERVICES
 from .dockerfile_model import parse_dockerfile
 from .k8s_checks import (
     GATEWAY_SERVICE,
@@ -56,7 +56,7 @@ KUBERNETES_VERSIONS = ("1.30.0", latest_version())
 REPLICAS = {"base": (2, 6), "dev": (1, 2), "prod": (3, 10), "root": (3, 10)}
 STREAM_REPLICAS = {"base": 3, "dev": 1, "prod": 3, "root": 3}
 IMAGE_TAG = {"base": "0.1.0", "dev": "dev", "prod": "0.1.0", "root": "0.1.0"}
-PORTS = {"gateway": 3000, "auth": 3101, "orgs": 3102, "audit": 3103, "mailer": 3104}
+PORTS = {"gateway": 3000, "auth": 3101, "orgs": 3102, "audit": 3103, "mailer": 3104, "web": 3105}
 EXTERNAL_PORTS = {
     "postgres": 5432,
     "nats": 4222,
@@ -157,12 +157,12 @@ def test_example_secret_is_marked_applied_by_dev_and_left_out_of_prod(rendered: 
 @pytest.mark.parametrize("name", sorted(KUSTOMIZATIONS))
 def test_a_deployment_and_service_per_process(name: str, rendered: dict[str, list[Doc]]) -> None:
     docs = rendered[name]
-    assert {d["metadata"]["name"] for d in of_kind(docs, "Deployment")} == {object_name(p) for p in PROCESSES}
-    assert {d["metadata"]["name"] for d in of_kind(docs, "Service")} == {object_name(p) for p in PROCESSES}
+    assert {d["metadata"]["name"] for d in of_kind(docs, "Deployment")} == {object_name(p) for p in DEPLOYED}
+    assert {d["metadata"]["name"] for d in of_kind(docs, "Service")} == {object_name(p) for p in DEPLOYED}
     gateway = find(docs, "Service", GATEWAY_SERVICE)
     assert gateway["spec"]["ports"][0]["port"] == 3000
     dockerfile = parse_dockerfile()
-    for process in PROCESSES:
+    for process in DEPLOYED:
         deployment = find(docs, "Deployment", object_name(process))
         service = find(docs, "Service", object_name(process))
         check_deployment(deployment)
@@ -178,7 +178,7 @@ def test_a_deployment_and_service_per_process(name: str, rendered: dict[str, lis
 def test_disruption_budget_and_autoscaler_per_deployment(name: str, rendered: dict[str, list[Doc]]) -> None:
     docs = rendered[name]
     low, high = REPLICAS[name]
-    for process in PROCESSES:
+    for process in DEPLOYED:
         deployment = find(docs, "Deployment", object_name(process))
         budget = find(docs, "PodDisruptionBudget", object_name(process))
         assert budget["spec"]["selector"] == deployment["spec"]["selector"]
@@ -208,12 +208,15 @@ def test_every_container_starts_with_a_valid_configuration_wired_to_the_services
 ) -> None:
     docs = rendered[name]
     found = check_wiring(docs, example_secrets(docs) or base_secrets, tmp_path)
-    assert {w.component for w in found if w.kind == "Deployment"} == set(PROCESSES)
+    assert {w.component for w in found if w.kind == "Deployment"} == set(DEPLOYED)
     secrets = example_secrets(docs) or base_secrets
     for workload in found:
         assert workload.settings.nats.url == "nats://nats.infera.svc:4222"
         assert workload.settings.nats.stream_replicas == STREAM_REPLICAS[name]
-        if workload.kind == "Deployment":  # each process signs in to NATS as its own user
+        if workload.component == CONSOLE:  # a client of the public API: no NATS user, no database
+            assert workload.settings.nats.user is None and workload.settings.nats.password is None
+            assert [v["name"] for v in workload.container["env"]] == ["INFERADB_MGMT__AUTH__KEY_ENCRYPTION_SECRET"]
+        elif workload.kind == "Deployment":  # each process signs in to NATS as its own user
             assert workload.settings.nats.user == workload.component
             password = secrets["infera-secrets"][f"nats-{workload.component}-password"]
             assert workload.settings.nats.password == password
@@ -238,17 +241,20 @@ def test_only_the_gateway_is_reachable_and_services_accept_only_their_callers(
     for outsider in (OUTSIDE_POD, OTHER_POD_HERE):
         assert network_allows(docs, outsider, pod_peer("gateway"), 3000)
         assert not network_allows(docs, outsider, pod_peer("gateway"), 3101)
-        for service in SERVICES:
+        for service in (*SERVICES, CONSOLE):
             assert not network_allows(docs, outsider, pod_peer(service), PORTS[service]), (outsider, service)
-    callers = {("gateway", s) for s in SERVICES} | {("auth", "orgs")}
-    for source in (*PROCESSES, "migrate"):
-        for destination in PROCESSES:
+    callers = {("gateway", s) for s in SERVICES} | {("auth", "orgs"), ("gateway", CONSOLE)}
+    for source in (*DEPLOYED, "migrate"):
+        for destination in DEPLOYED:
             if destination == "gateway":
                 continue
             allowed = network_allows(docs, pod_peer(source), pod_peer(destination), PORTS[destination])
             assert allowed == ((source, destination) in callers), f"{source} → {destination}: {allowed}"
     for service in SERVICES:  # a service never calls the gateway back
         assert not network_allows(docs, pod_peer(service), pod_peer("gateway"), 3000)
+    # The console calls the API through the gateway, and nothing else.
+    assert network_allows(docs, pod_peer(CONSOLE), pod_peer("gateway"), 3000)
+    assert not network_allows(docs, pod_peer(CONSOLE), pod_peer("gateway"), 3101)
 
 
 @pytest.mark.parametrize("name", sorted(KUSTOMIZATIONS))
@@ -261,6 +267,7 @@ def test_egress_is_limited_to_dns_postgres_nats_and_smtp(name: str, rendered: di
         "audit": {"dns", "postgres", "nats"},
         "mailer": {"dns", "postgres", "nats", "smtp", "smtps", "smtp-relay"}
         | ({"mailhog"} if name == "dev" else set()),
+        "web": {"dns"},
         "migrate": {"dns", "postgres"},
     }
     for component, reachable in expected.items():
@@ -272,6 +279,6 @@ def test_egress_is_limited_to_dns_postgres_nats_and_smtp(name: str, rendered: di
 
 def test_pod_labels_select_what_the_policies_name(rendered: dict[str, list[Doc]]) -> None:
     docs = rendered["prod"]
-    for process in PROCESSES:
+    for process in DEPLOYED:
         assert pod_labels(find(docs, "Deployment", object_name(process))) == dict(pod_peer(process).labels)
     assert pod_labels(find(docs, "Job", "infera-migrate")) == dict(pod_peer("migrate").labels)

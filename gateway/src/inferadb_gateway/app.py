@@ -16,8 +16,8 @@ from inferadb_common.errors import error_response
 from inferadb_common.identity import Identity
 from inferadb_common.request_context import current_request_id
 from inferadb_common.runtime import ServiceContext
-from inferadb_gateway.client_ip import client_ip, parse_networks
-from inferadb_gateway.console import CONSOLE_SERVICE, docs_router, is_console_path
+from inferadb_gateway.client_ip import CONSOLE_CLIENT_IP_HEADER, ConsoleClientIp, client_ip, parse_networks
+from inferadb_gateway.console import CONSOLE_SERVICE, console_headers, docs_router, is_console_path
 from inferadb_gateway.csrf import CODE as CSRF_CODE
 from inferadb_gateway.csrf import MESSAGE as CSRF_MESSAGE
 from inferadb_gateway.csrf import CrossSiteCheck
@@ -56,6 +56,7 @@ def build_app(ctx: ServiceContext) -> FastAPI:
     upstreams: Upstreams = ctx.extras["upstreams"]
     sessions: SessionAuthenticator = ctx.extras["sessions"]
     trusted = parse_networks(settings.server.trusted_proxies)
+    console_ips = ConsoleClientIp(settings.key_encryption_secret)
     cross_site = CrossSiteCheck.from_settings(settings)
     app.include_router(gateway_health_router(ctx, upstreams))
     document = OpenApiDocument(upstreams, ctx.signer, table)
@@ -74,14 +75,16 @@ def build_app(ctx: ServiceContext) -> FastAPI:
     async def _to_console(request: Request) -> Response:
         """A console page: to the ``web`` process as it came (its own CSRF check, its own cookie rules)."""
         request.scope.setdefault("state", {})["route_template"] = "console"
+        ip = client_ip(client_host(request.scope), request.headers.get("x-forwarded-for"), trusted)
         identity = Identity(
             audience=CONSOLE_SERVICE,
-            ip_address=client_ip(client_host(request.scope), request.headers.get("x-forwarded-for"), trusted),
+            ip_address=ip,
             user_agent=(request.headers.get("user-agent") or "")[:512] or None,
             request_id=current_request_id(),
         )
         token = ctx.signer.sign(identity)
-        return await forward(upstreams, CONSOLE_SERVICE, request, token, current_request_id() or "")
+        extra = console_headers(console_ips, ip)
+        return await forward(upstreams, CONSOLE_SERVICE, request, token, current_request_id() or "", extra)
 
     @app.api_route("/{path:path}", methods=PROXY_METHODS, include_in_schema=False)
     async def proxy(request: Request) -> Response:
@@ -96,7 +99,12 @@ def build_app(ctx: ServiceContext) -> FastAPI:
             origin = request.headers.get("origin")
             logger.info("cross-site %s %s refused (origin %r)", request.method, route.path, origin)
             return error_response(403, CSRF_MESSAGE, CSRF_CODE)
-        ip = client_ip(client_host(request.scope), request.headers.get("x-forwarded-for"), trusted)
+        ip = console_ips.client_ip(
+            client_host(request.scope),
+            request.headers.get("x-forwarded-for"),
+            trusted,
+            request.headers.get(CONSOLE_CLIENT_IP_HEADER),
+        )
         identity = Identity(
             audience=route.service,
             ip_address=ip,

@@ -6,6 +6,9 @@ no service's internal route is ever reachable through the public address.
 
 ``/docs`` loads Swagger UI from the ``fastapi-offline`` package's copy (Swagger UI 5, which renders
 OpenAPI 3.1), served under ``/docs/assets/``: the page works offline, nothing comes from a CDN.
+
+A page request goes to ``web`` with the browser's client IP signed (``console_headers``), so the API
+calls ``web`` makes for that page count against the browser's IP, not the console's.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.responses import FileResponse, Response
 
 from inferadb_common.errors import error_response
+from inferadb_gateway.client_ip import CONSOLE_CLIENT_IP_HEADER, ConsoleClientIp
 
 CONSOLE_SERVICE = "web"
 _API_PATHS = frozenset({"/v1", "/health", "/metrics", "/openapi.json", "/docs"})
@@ -34,6 +38,12 @@ _ASSET_CACHE = "public, max-age=86400"
 
 def is_console_path(path: str) -> bool:
     return path not in _API_PATHS and not path.startswith(_API_PREFIXES) and path != "/internal"
+
+
+def console_headers(signer: ConsoleClientIp, ip: str | None) -> dict[str, str]:
+    """What the gateway adds to a page request it forwards to ``web``: the browser's IP, signed, which
+    ``web`` hands back on the API calls of that page (inferadb_gateway.client_ip)."""
+    return {CONSOLE_CLIENT_IP_HEADER: signer.sign(ip)} if ip else {}
 
 
 def _assets_dir() -> Path:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import aiohttp
 from multidict import CIMultiDict
 from starlette.background import BackgroundTask
@@ -40,7 +42,9 @@ _CHUNK = 64 * 1024
 _RETRY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def _request_headers(request: Request, identity_token: str, request_id: str) -> CIMultiDict[str]:
+def _request_headers(
+    request: Request, identity_token: str, request_id: str, extra: Mapping[str, str] | None = None
+) -> CIMultiDict[str]:
     headers: CIMultiDict[str] = CIMultiDict(
         (name, value)
         for name, value in request.headers.items()
@@ -48,6 +52,8 @@ def _request_headers(request: Request, identity_token: str, request_id: str) -> 
     )
     headers[IDENTITY_HEADER] = identity_token
     headers["x-request-id"] = request_id
+    for name, value in (extra or {}).items():  # the gateway's own (e.g. the console's signed client IP)
+        headers[name] = value
     return headers
 
 
@@ -71,7 +77,12 @@ async def _send(
 
 
 async def forward(
-    upstreams: Upstreams, service: str, request: Request, identity_token: str, request_id: str
+    upstreams: Upstreams,
+    service: str,
+    request: Request,
+    identity_token: str,
+    request_id: str,
+    extra_headers: Mapping[str, str] | None = None,
 ) -> Response:
     body = await request.body()  # bounded by the edge's body limit before it gets here
     try:
@@ -79,7 +90,7 @@ async def forward(
             upstreams.session(service),
             request.method,
             _target(upstreams, service, request),
-            _request_headers(request, identity_token, request_id),
+            _request_headers(request, identity_token, request_id, extra_headers),
             body,
         )
     except TimeoutError:

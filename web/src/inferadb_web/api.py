@@ -20,6 +20,10 @@ from inferadb_common.identity import Identity, IdentitySigner
 from inferadb_common.request_context import current_request_id
 
 SESSION_COOKIE = "infera_session"
+# The browser's client IP as the gateway signed it when it forwarded the page request here: copied
+# unchanged onto every API call for that page, so the API counts and records the browser's IP, not
+# the console's (inferadb_gateway.client_ip; a test keeps the two names equal).
+CLIENT_IP_HEADER = "x-infera-client-ip"
 DEV_INBOX_PATH = "/internal/v1/dev-inbox"
 
 
@@ -48,6 +52,21 @@ class ApiResult:
         return {str(k): str(v) for k, v in details.items()} if isinstance(details, dict) else {}
 
 
+def api_headers(request: Request, accept: str = "application/json") -> dict[str, str]:
+    """The headers of an API call made for ``request``: the user's session cookie, the browser's
+    User-Agent and signed client IP, the request id. Every call to the API goes out with these."""
+    headers = {"accept": accept}
+    if session := request.cookies.get(SESSION_COOKIE):
+        headers["cookie"] = f"{SESSION_COOKIE}={session}"
+    if user_agent := request.headers.get("user-agent"):
+        headers["user-agent"] = user_agent[:512]
+    if client_ip := request.headers.get(CLIENT_IP_HEADER):
+        headers[CLIENT_IP_HEADER] = client_ip
+    if request_id := current_request_id():
+        headers["x-request-id"] = request_id
+    return headers
+
+
 def _no_cookies() -> http.cookiejar.CookieJar:
     return http.cookiejar.CookieJar(policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
 
@@ -71,14 +90,7 @@ class ApiClient:
         json: dict[str, Any] | None = None,
         params: dict[str, str] | None = None,
     ) -> ApiResult:
-        headers = {"accept": "application/json"}
-        session = request.cookies.get(SESSION_COOKIE)
-        if session:
-            headers["cookie"] = f"{SESSION_COOKIE}={session}"
-        if user_agent := request.headers.get("user-agent"):
-            headers["user-agent"] = user_agent[:512]
-        if request_id := current_request_id():
-            headers["x-request-id"] = request_id
+        headers = api_headers(request)
         try:
             response = await self.http.request(method, path, headers=headers, json=json, params=params)
         except httpx.HTTPError as exc:

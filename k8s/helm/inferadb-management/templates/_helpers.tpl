@@ -1,8 +1,8 @@
 {{/*
-The processes, in a fixed order: the gateway, then the services.
+The processes, in a fixed order: the gateway, the services, then the web console.
 */}}
 {{- define "inferadb.components" -}}
-gateway auth orgs audit mailer
+gateway auth orgs audit mailer web
 {{- end -}}
 
 {{- define "inferadb.services" -}}
@@ -58,13 +58,15 @@ The ConfigMap infera-env: the values' env, then what the chart owns (listen host
 {{- $port := (index $.Values.components $service).port -}}
 {{- $_ := set $env (printf "INFERADB_MGMT__SERVICES__%s_URL" (upper $service)) (printf "http://%s:%v" (include "inferadb.name" $service) $port) -}}
 {{- end -}}
+{{- $_ := set $env "INFERADB_MGMT__SERVICES__WEB_URL" (printf "http://%s:%v" (include "inferadb.name" "web") .Values.components.web.port) -}}
+{{- $_ := set $env "INFERADB_MGMT__WEB__GATEWAY_URL" (printf "http://%s:%v" (include "inferadb.name" "gateway") .Values.components.gateway.port) -}}
 {{- range $key := keys $env | sortAlpha }}
 {{ $key }}: {{ index $env $key | quote }}
 {{- end -}}
 {{- end -}}
 
 {{/*
-Secret-backed variables of a container. Argument: dict "root" $ "storage" bool "smtp" bool.
+Secret-backed variables of a container. Argument: dict "root" $ "storage" bool "smtp" bool "nats" <NATS user, or "" for none>.
 */}}
 {{- define "inferadb.secretEnv" -}}
 - name: INFERADB_MGMT__AUTH__KEY_ENCRYPTION_SECRET
