@@ -15,13 +15,25 @@ from inferadb_common.runtime import ServiceContext
 from inferadb_web.api import ApiClient, MailerClient
 from inferadb_web.console import Console
 from inferadb_web.csrf import CsrfProtection
-from inferadb_web.pages import account, dev_mail, orgs
+from inferadb_web.pages import (
+    account,
+    account_settings,
+    dev_mail,
+    org_audit,
+    org_clients,
+    org_members,
+    org_overview,
+    org_teams,
+    org_vaults,
+    orgs,
+)
 from inferadb_web.routing import ConsoleRoute
 
 _STATIC = Path(__file__).parent / "static"
 _STATIC_FILES = {
     "console.css": "text/css; charset=utf-8",
     "htmx.min.js": "text/javascript; charset=utf-8",
+    "copy.js": "text/javascript; charset=utf-8",
 }
 _TITLES = {404: "Page not found", 405: "Method not allowed"}
 _MESSAGES = {404: "There is no page at this address.", 405: "This page does not accept that kind of request."}
@@ -91,6 +103,13 @@ def build_app(ctx: ServiceContext) -> FastAPI:
     app.include_router(_health_router(ctx))
     app.include_router(_static_router())
     app.include_router(account.router)
+    app.include_router(account_settings.router)
     app.include_router(orgs.router)
+    app.include_router(org_overview.router)
+    app.include_router(org_members.router)
+    app.include_router(org_teams.router)
+    app.include_router(org_vaults.router)
+    app.include_router(org_clients.router)
+    app.include_router(org_audit.router)
     app.include_router(dev_mail.router)
     return app

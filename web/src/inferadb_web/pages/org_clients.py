@@ -1,0 +1,228 @@
+"""/orgs/{org}/clients and /orgs/{org}/clients/{client}: backend clients, creating one, deactivating or
+deleting it, and its certificates ("Generate key pair", "Upload public key", revoke, delete).
+
+A generated private key is in the answer to the POST that made it and nowhere else: the page shows it
+once with a download link (a ``data:`` URL, so it never goes back through the server) and the console
+keeps no copy; that answer is ``Cache-Control: no-store`` like every console page.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from inferadb_web.pages.org_vaults import (
+    LIST_LIMIT,
+    console_of,
+    failed,
+    form_status,
+    ids_ok,
+    is_admin,
+    listing,
+    load_org,
+    not_found,
+)
+from inferadb_web.routing import ConsoleRoute
+
+router = APIRouter(route_class=ConsoleRoute)
+
+_UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+async def _clients_page(
+    request: Request,
+    org: str,
+    status: int = 200,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+) -> Response:
+    organization = await load_org(request, org)
+    if isinstance(organization, Response):
+        return organization
+    console = console_of(request)
+    clients = await console.api.call(request, "GET", f"/v1/organizations/{org}/clients", params={"limit": LIST_LIMIT})
+    if not clients.ok:
+        return failed(request, clients, "Clients")
+    return console.render(
+        request,
+        "org_clients.html",
+        status,
+        org=organization,
+        section="clients",
+        clients=clients.data.get("clients", []),
+        can_create=is_admin(organization),
+        values=values or {},
+        errors=errors or {},
+    )
+
+
+@router.get("/orgs/{org}/clients")
+async def clients_page(request: Request, org: str) -> Response:
+    return await _clients_page(request, org)
+
+
+@router.post("/orgs/{org}/clients")
+async def create_client(request: Request, org: str) -> Response:
+    if not ids_ok(org):
+        return not_found(request)
+    console = console_of(request)
+    form = await console.form(request)
+    if isinstance(form, Response):
+        return form
+    values = {"name": form.get("name", ""), "description": form.get("description", "")}
+    body: dict[str, Any] = {"name": values["name"]}
+    if values["description"].strip():
+        body["description"] = values["description"]
+    result = await console.api.call(request, "POST", f"/v1/organizations/{org}/clients", json=body)
+    if result.status == 401:
+        return console.to_login(f"/orgs/{org}/clients")
+    if result.ok:
+        client_id = result.data.get("client", {}).get("id")
+        return console.redirect(f"/orgs/{org}/clients/{client_id}", flash="client_created")
+    errors = result.details or {"name": result.message}
+    return await _clients_page(request, org, form_status(result), values, errors)
+
+
+def _download_of(certificate: dict[str, Any], private_key: str) -> dict[str, str]:
+    name = _UNSAFE_FILENAME.sub("-", str(certificate.get("kid") or certificate.get("id") or "client")).strip("-")
+    return {
+        "pem": private_key,
+        "href": "data:application/x-pem-file;base64," + base64.b64encode(private_key.encode()).decode(),
+        "filename": f"{name or 'client'}.pem",
+    }
+
+
+async def _client_page(
+    request: Request,
+    org: str,
+    client: str,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    generated: dict[str, Any] | None = None,
+) -> Response:
+    if not ids_ok(org, client):
+        return not_found(request)
+    organization = await load_org(request, org)
+    if isinstance(organization, Response):
+        return organization
+    console = console_of(request)
+    base = f"/v1/organizations/{org}/clients/{client}"
+    found = await console.api.call(request, "GET", base)
+    if not found.ok:
+        return failed(request, found, "Client")
+    certificates = await listing(request, f"{base}/certificates", "certificates")
+    private_key = None
+    if generated is not None:
+        private_key = _download_of(generated.get("certificate", {}), str(generated.get("private_key", "")))
+    return console.render(
+        request,
+        "org_client.html",
+        status,
+        org=organization,
+        section="clients",
+        client=found.data.get("client", {}),
+        certificates=certificates,
+        can_manage=is_admin(organization),
+        generated=generated.get("certificate") if generated else None,
+        private_key=private_key,
+        errors=errors or {},
+        values=values or {},
+    )
+
+
+@router.get("/orgs/{org}/clients/{client}")
+async def client_page(request: Request, org: str, client: str) -> Response:
+    return await _client_page(request, org, client)
+
+
+@router.get("/orgs/{org}/clients/{client}/certificates")
+async def certificates_page(request: Request, org: str, client: str) -> Response:
+    """Reloading the page that showed a private key shows the client, never the key again."""
+    if not ids_ok(org, client):
+        return not_found(request)
+    return console_of(request).redirect(f"/orgs/{org}/clients/{client}")
+
+
+@router.post("/orgs/{org}/clients/{client}/certificates")
+async def add_certificate(request: Request, org: str, client: str) -> Response:
+    if not ids_ok(org, client):
+        return not_found(request)
+    console = console_of(request)
+    form = await console.form(request)
+    if isinstance(form, Response):
+        return form
+    upload = form.get("mode") == "upload"
+    prefix = "upload_" if upload else "generate_"
+    values = {
+        f"{prefix}name": form.get(f"{prefix}name", ""),
+        "public_key": form.get("public_key", "") if upload else "",
+    }
+    body: dict[str, Any] = {"name": values[f"{prefix}name"]}
+    if upload:
+        body["public_key"] = values["public_key"]
+    here = f"/orgs/{org}/clients/{client}"
+    result = await console.api.call(
+        request, "POST", f"/v1/organizations/{org}/clients/{client}/certificates", json=body
+    )
+    if result.status == 401:
+        return console.to_login(here)
+    if result.ok and upload:
+        return console.redirect(here, flash="certificate_added")
+    if result.ok:
+        return await _client_page(request, org, client, generated=result.data)
+    details = result.details
+    errors = {f"{prefix}name": details["name"]} if "name" in details else {}
+    if "public_key" in details:
+        errors["public_key"] = details["public_key"]
+    if not errors:
+        errors[f"{prefix}form"] = result.message
+    return await _client_page(request, org, client, form_status(result), errors, values)
+
+
+@router.post("/orgs/{org}/clients/{client}/certificates/{certificate}/{action}")
+async def change_certificate(request: Request, org: str, client: str, certificate: str, action: str) -> Response:
+    if action not in ("revoke", "delete") or not ids_ok(org, client, certificate):
+        return not_found(request)
+    console = console_of(request)
+    form = await console.form(request)
+    if isinstance(form, Response):
+        return form
+    path = f"/v1/organizations/{org}/clients/{client}/certificates/{certificate}"
+    here = f"/orgs/{org}/clients/{client}"
+    if action == "revoke":
+        result = await console.api.call(request, "POST", f"{path}/revoke")
+    else:
+        result = await console.api.call(request, "DELETE", path)
+    if result.status == 401:
+        return console.to_login(here)
+    if result.ok:
+        return console.redirect(here, flash="certificate_revoked" if action == "revoke" else "certificate_deleted")
+    return await _client_page(request, org, client, form_status(result), {"certificates": result.message})
+
+
+@router.post("/orgs/{org}/clients/{client}/{action}")
+async def change_client(request: Request, org: str, client: str, action: str) -> Response:
+    if action not in ("deactivate", "delete") or not ids_ok(org, client):
+        return not_found(request)
+    console = console_of(request)
+    form = await console.form(request)
+    if isinstance(form, Response):
+        return form
+    path = f"/v1/organizations/{org}/clients/{client}"
+    here = f"/orgs/{org}/clients/{client}"
+    if action == "deactivate":
+        result = await console.api.call(request, "POST", f"{path}/deactivate")
+    else:
+        result = await console.api.call(request, "DELETE", path)
+    if result.status == 401:
+        return console.to_login(here)
+    if result.ok and action == "delete":
+        return console.redirect(f"/orgs/{org}/clients", flash="client_deleted")
+    if result.ok:
+        return console.redirect(here, flash="client_deactivated")
+    return await _client_page(request, org, client, form_status(result), {"client": result.message})

@@ -1,0 +1,276 @@
+"""/orgs/{org}/vaults and /orgs/{org}/vaults/{vault}: vaults with their sync status, creating one, the
+grants of members and teams (add, change role, remove) and "Create token".
+
+A vault token is shown once, in the answer to the POST that made it: it is never stored by the console,
+never put in an address, and that answer is ``Cache-Control: no-store`` like every console page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from inferadb_web.api import ApiResult
+from inferadb_web.console import Console, page_path
+from inferadb_web.routing import ConsoleRoute
+
+router = APIRouter(route_class=ConsoleRoute)
+
+LIST_LIMIT = "100"
+VAULT_ROLES = ("READER", "WRITER", "MANAGER", "ADMIN")
+# The token role each vault role allows at most (api.md §6: requested_role ≤ the caller's effective role).
+TOKEN_ROLES = ("read", "write", "manage", "admin")
+ACCESS_TTL_DEFAULT = 300
+GRANT_KINDS = {"user": ("user-grants", "user_id"), "team": ("team-grants", "team_id")}
+
+
+def console_of(request: Request) -> Console:
+    console: Console = request.app.state.console
+    return console
+
+
+def not_found(request: Request) -> Response:
+    return console_of(request).error(request, 404, "Page not found", "There is no page at this address.")
+
+
+def ids_ok(*values: str) -> bool:
+    return all(value.isdigit() and len(value) <= 20 for value in values)
+
+
+def failed(request: Request, result: ApiResult, title: str) -> Response:
+    """The page for an API refusal while loading a page: sign in again, or the API's own message."""
+    console = console_of(request)
+    if result.status == 401:
+        return console.to_login(page_path(request))
+    return console.error(request, result.status if result.status >= 400 else 500, title, result.message)
+
+
+def form_status(result: ApiResult) -> int:
+    return result.status if 400 <= result.status < 500 else 400
+
+
+async def load_org(request: Request, org: str) -> dict[str, Any] | Response:
+    """The organization (with the caller's ``role``), or the page that answers instead."""
+    if not ids_ok(org):
+        return not_found(request)
+    result = await console_of(request).api.call(request, "GET", f"/v1/organizations/{org}")
+    if not result.ok:
+        return failed(request, result, "Organization")
+    organization: dict[str, Any] = result.data.get("organization", {})
+    return organization
+
+
+def is_admin(organization: dict[str, Any]) -> bool:
+    return organization.get("role") in ("OWNER", "ADMIN")
+
+
+async def listing(request: Request, path: str, key: str) -> list[dict[str, Any]]:
+    result = await console_of(request).api.call(request, "GET", path, params={"limit": LIST_LIMIT})
+    items = result.data.get(key, []) if result.ok else []
+    return [item for item in items if isinstance(item, dict)]
+
+
+# --- the vault list ----------------------------------------------------------------------------------
+async def _vaults_page(
+    request: Request,
+    org: str,
+    status: int = 200,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+) -> Response:
+    organization = await load_org(request, org)
+    if isinstance(organization, Response):
+        return organization
+    console = console_of(request)
+    vaults = await console.api.call(request, "GET", f"/v1/organizations/{org}/vaults", params={"limit": LIST_LIMIT})
+    if not vaults.ok:
+        return failed(request, vaults, "Vaults")
+    return console.render(
+        request,
+        "org_vaults.html",
+        status,
+        org=organization,
+        section="vaults",
+        vaults=vaults.data.get("vaults", []),
+        can_create=is_admin(organization),
+        values=values or {},
+        errors=errors or {},
+    )
+
+
+@router.get("/orgs/{org}/vaults")
+async def vaults_page(request: Request, org: str) -> Response:
+    return await _vaults_page(request, org)
+
+
+@router.post("/orgs/{org}/vaults")
+async def create_vault(request: Request, org: str) -> Response:
+    if not ids_ok(org):
+        return not_found(request)
+    console = console_of(request)
+    form = await console.form(request)
+    if isinstance(form, Response):
+        return form
+    values = {"name": form.get("name", ""), "description": form.get("description", "")}
+    body: dict[str, Any] = {"name": values["name"]}
+    if values["description"].strip():
+        body["description"] = values["description"]
+    result = await console.api.call(request, "POST", f"/v1/organizations/{org}/vaults", json=body)
+    if result.status == 401:
+        return console.to_login(f"/orgs/{org}/vaults")
+    if result.ok:
+        vault_id = result.data.get("vault", {}).get("id")
+        return console.redirect(f"/orgs/{org}/vaults/{vault_id}", flash="vault_created")
+    errors = result.details or {"name": result.message}
+    return await _vaults_page(request, org, form_status(result), values, errors)
+
+
+# --- one vault ------------------------------------------------------------------------------------------
+async def _my_vault_role(
+    request: Request, org: str, user_grants: list[dict[str, Any]], team_grants: list[dict[str, Any]]
+) -> str | None:
+    """The caller's effective vault role: the highest of their own grant and their teams' (api.md §5)."""
+    console = console_of(request)
+    me = await console.api.call(request, "GET", "/v1/auth/me")
+    user_id = str(me.data.get("user", {}).get("id", "")) if me.ok else ""
+    ranks = [VAULT_ROLES.index(g["role"]) for g in user_grants if str(g.get("user_id")) == user_id]
+    for grant in team_grants:
+        if grant.get("role") not in VAULT_ROLES or (ranks and VAULT_ROLES.index(grant["role"]) <= max(ranks)):
+            continue
+        members = await listing(request, f"/v1/organizations/{org}/teams/{grant.get('team_id')}/members", "members")
+        if any(str(member.get("user_id")) == user_id for member in members):
+            ranks.append(VAULT_ROLES.index(grant["role"]))
+    return VAULT_ROLES[max(ranks)] if ranks else None
+
+
+async def _vault_page(
+    request: Request,
+    org: str,
+    vault: str,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    token: dict[str, Any] | None = None,
+) -> Response:
+    if not ids_ok(org, vault):
+        return not_found(request)
+    organization = await load_org(request, org)
+    if isinstance(organization, Response):
+        return organization
+    console = console_of(request)
+    base = f"/v1/organizations/{org}/vaults/{vault}"
+    found = await console.api.call(request, "GET", base)
+    if not found.ok:
+        return failed(request, found, "Vault")
+    user_grants = await listing(request, f"{base}/user-grants", "grants")
+    team_grants = await listing(request, f"{base}/team-grants", "grants")
+    members = await listing(request, f"/v1/organizations/{org}/members", "members")
+    teams = await listing(request, f"/v1/organizations/{org}/teams", "teams")
+    my_role = await _my_vault_role(request, org, user_grants, team_grants)
+    people = {str(member.get("user_id")): member for member in members}
+    team_names = {str(team.get("id")): team.get("name", "") for team in teams}
+    granted_users = {str(grant.get("user_id")) for grant in user_grants}
+    granted_teams = {str(grant.get("team_id")) for grant in team_grants}
+    token_roles = TOKEN_ROLES[: VAULT_ROLES.index(my_role) + 1] if my_role else ()
+    return console.render(
+        request,
+        "org_vault.html",
+        status,
+        org=organization,
+        section="vaults",
+        vault=found.data.get("vault", {}),
+        user_grants=[{**grant, "member": people.get(str(grant.get("user_id")))} for grant in user_grants],
+        team_grants=[{**grant, "team_name": team_names.get(str(grant.get("team_id")), "")} for grant in team_grants],
+        ungranted_members=[m for m in members if str(m.get("user_id")) not in granted_users],
+        ungranted_teams=[t for t in teams if str(t.get("id")) not in granted_teams],
+        roles=VAULT_ROLES,
+        my_role=my_role,
+        can_manage=is_admin(organization) or my_role == "ADMIN",
+        token_roles=token_roles,
+        access_ttl_default=ACCESS_TTL_DEFAULT,
+        token=token,
+        errors=errors or {},
+        values=values or {},
+    )
+
+
+@router.get("/orgs/{org}/vaults/{vault}")
+async def vault_page(request: Request, org: str, vault: str) -> Response:
+    return await _vault_page(request, org, vault)
+
+
+@router.post("/orgs/{org}/vaults/{vault}/grants/{kind}")
+async def add_grant(request: Request, org: str, vault: str, kind: str) -> Response:
+    if kind not in GRANT_KINDS or not ids_ok(org, vault):
+        return not_found(request)
+    console = console_of(request)
+    form = await console.form(request)
+    if isinstance(form, Response):
+        return form
+    path, id_field = GRANT_KINDS[kind]
+    here = f"/orgs/{org}/vaults/{vault}"
+    body = {id_field: form.get(id_field, ""), "role": form.get("role", "")}
+    result = await console.api.call(request, "POST", f"/v1/organizations/{org}/vaults/{vault}/{path}", json=body)
+    if result.status == 401:
+        return console.to_login(here)
+    if result.ok:
+        return console.redirect(here, flash="grant_added")
+    return await _vault_page(request, org, vault, form_status(result), errors={f"{kind}_grant": result.message})
+
+
+@router.post("/orgs/{org}/vaults/{vault}/grants/{kind}/{grant}")
+async def change_grant(request: Request, org: str, vault: str, kind: str, grant: str) -> Response:
+    if kind not in GRANT_KINDS or not ids_ok(org, vault, grant):
+        return not_found(request)
+    console = console_of(request)
+    form = await console.form(request)
+    if isinstance(form, Response):
+        return form
+    path = f"/v1/organizations/{org}/vaults/{vault}/{GRANT_KINDS[kind][0]}/{grant}"
+    here = f"/orgs/{org}/vaults/{vault}"
+    if form.get("action") == "remove":
+        result = await console.api.call(request, "DELETE", path)
+        flash = "grant_removed"
+    else:
+        result = await console.api.call(request, "PATCH", path, json={"role": form.get("role", "")})
+        flash = "grant_updated"
+    if result.status == 401:
+        return console.to_login(here)
+    if result.ok:
+        return console.redirect(here, flash=flash)
+    return await _vault_page(request, org, vault, form_status(result), errors={f"{kind}_grants": result.message})
+
+
+@router.get("/orgs/{org}/vaults/{vault}/tokens")
+async def tokens_page(request: Request, org: str, vault: str) -> Response:
+    """Reloading the page that showed a token shows the vault, never the token again."""
+    if not ids_ok(org, vault):
+        return not_found(request)
+    return console_of(request).redirect(f"/orgs/{org}/vaults/{vault}")
+
+
+@router.post("/orgs/{org}/vaults/{vault}/tokens")
+async def create_token(request: Request, org: str, vault: str) -> Response:
+    if not ids_ok(org, vault):
+        return not_found(request)
+    console = console_of(request)
+    form = await console.form(request)
+    if isinstance(form, Response):
+        return form
+    values = {"requested_role": form.get("requested_role", ""), "access_token_ttl": form.get("access_token_ttl", "")}
+    body: dict[str, Any] = {"requested_role": values["requested_role"] or "read"}
+    ttl = values["access_token_ttl"].strip()
+    if ttl:
+        if not ttl.isdigit():
+            errors = {"access_token_ttl": "Enter a whole number of seconds"}
+            return await _vault_page(request, org, vault, 400, errors=errors, values=values)
+        body["access_token_ttl"] = int(ttl)
+    result = await console.api.call(request, "POST", f"/v1/organizations/{org}/vaults/{vault}/tokens", json=body)
+    if result.status == 401:
+        return console.to_login(f"/orgs/{org}/vaults/{vault}")
+    if result.ok:
+        return await _vault_page(request, org, vault, 200, token=result.data, values=values)
+    errors = result.details or {"token": result.message}
+    return await _vault_page(request, org, vault, form_status(result), errors=errors, values=values)
