@@ -33,6 +33,8 @@ def test_old_entries_are_purged_in_batches_of_at_most_5000(
         services=["audit"],
     )
     env = AuditEnv(stack, smtp_sink)
+    # The start-up run may report after readiness: wait for it before seeding, or it purges the seed.
+    eventually(lambda: len(retention_reports(env)) == 1, what="the first start-up run to report")
     now = datetime.now(UTC)
     # 12,000 entries from 31 to 45 days ago, 300 from 1 to 29 days ago (two organizations).
     seed_rows(
