@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck unit migrate bench clean browser
+.PHONY: run test install lint typecheck unit migrate bench clean browser screenshots
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -33,6 +33,10 @@ browser:
 	    echo "tests/web need Chromium at $(CHROMIUM): install the distribution's package (Debian: apt-get install chromium)" >&2; \
 	    exit 1; \
 	  fi; }
+
+## The console's main pages, light and dark, as PNGs in docs/images/ (a throwaway stack and Chromium).
+screenshots: $(STAMP) browser
+	$(BIN)/python scripts/screenshots.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -85,7 +85,11 @@ _templates = Environment(
 
 def safe_next(value: str | None, default: str = "/orgs") -> str:
     """A local path to go back to after signing in; anything that could leave the site is dropped."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value or "\n" in value:
+    # Browsers drop tabs and line breaks from an address ("/\t/evil.example" is "//evil.example") and
+    # read "\\" as "/": a path with any of them, or any other control character, is refused.
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return default
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in value):
         return default
     return value
 

@@ -5,30 +5,21 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from inferadb_web.api import ApiResult
-from inferadb_web.console import Console, safe_next
+from inferadb_web.console import safe_next
+from inferadb_web.pages.common import console_of, form_status
 from inferadb_web.routing import ConsoleRoute
 
 router = APIRouter(route_class=ConsoleRoute)
 
 
-def _console(request: Request) -> Console:
-    console: Console = request.app.state.console
-    return console
-
-
-def _failed_status(result: ApiResult) -> int:
-    return result.status if 400 <= result.status < 500 else 400
-
-
 @router.get("/register")
 async def register_page(request: Request, next: str | None = None) -> Response:
-    return _console(request).render(request, "register.html", next=safe_next(next, ""), values={}, errors={})
+    return console_of(request).render(request, "register.html", next=safe_next(next, ""), values={}, errors={})
 
 
 @router.post("/register")
 async def register(request: Request) -> Response:
-    console = _console(request)
+    console = console_of(request)
     form = await console.form(request)
     if isinstance(form, Response):
         return form
@@ -43,7 +34,7 @@ async def register(request: Request) -> Response:
     return console.render(
         request,
         "register.html",
-        _failed_status(result),
+        form_status(result),
         next=safe_next(form.get("next"), ""),
         values=values,
         errors=errors,
@@ -52,12 +43,12 @@ async def register(request: Request) -> Response:
 
 @router.get("/login")
 async def login_page(request: Request, next: str | None = None) -> Response:
-    return _console(request).render(request, "login.html", next=safe_next(next, ""), values={}, errors={})
+    return console_of(request).render(request, "login.html", next=safe_next(next, ""), values={}, errors={})
 
 
 @router.post("/login")
 async def login(request: Request) -> Response:
-    console = _console(request)
+    console = console_of(request)
     form = await console.form(request)
     if isinstance(form, Response):
         return form
@@ -70,7 +61,7 @@ async def login(request: Request) -> Response:
     return console.render(
         request,
         "login.html",
-        _failed_status(result),
+        form_status(result),
         next=safe_next(form.get("next"), ""),
         values=values,
         errors=errors,
@@ -79,7 +70,7 @@ async def login(request: Request) -> Response:
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
-    console = _console(request)
+    console = console_of(request)
     form = await console.form(request)
     if isinstance(form, Response):
         return form
@@ -90,12 +81,12 @@ async def logout(request: Request) -> Response:
 @router.get("/verify-email")
 async def verify_email_page(request: Request, token: str = "") -> Response:
     # Verified by a button, not on load: mail scanners and link previews fetch links with GET.
-    return _console(request).render(request, "verify_email.html", token=token, errors={})
+    return console_of(request).render(request, "verify_email.html", token=token, errors={})
 
 
 @router.post("/verify-email")
 async def verify_email(request: Request) -> Response:
-    console = _console(request)
+    console = console_of(request)
     form = await console.form(request)
     if isinstance(form, Response):
         return form
@@ -104,17 +95,17 @@ async def verify_email(request: Request) -> Response:
     if result.ok:
         return console.render(request, "email_verified.html", email=result.data.get("email"))
     errors = {"form": result.message}
-    return console.render(request, "verify_email.html", _failed_status(result), token=token, errors=errors)
+    return console.render(request, "verify_email.html", form_status(result), token=token, errors=errors)
 
 
 @router.get("/forgot-password")
 async def forgot_password_page(request: Request) -> Response:
-    return _console(request).render(request, "forgot_password.html", values={}, errors={})
+    return console_of(request).render(request, "forgot_password.html", values={}, errors={})
 
 
 @router.post("/forgot-password")
 async def forgot_password(request: Request) -> Response:
-    console = _console(request)
+    console = console_of(request)
     form = await console.form(request)
     if isinstance(form, Response):
         return form
@@ -123,17 +114,17 @@ async def forgot_password(request: Request) -> Response:
     if result.ok:
         return console.render(request, "check_email.html", purpose="reset", email=values["email"])
     errors = result.details or {"form": result.message}
-    return console.render(request, "forgot_password.html", _failed_status(result), values=values, errors=errors)
+    return console.render(request, "forgot_password.html", form_status(result), values=values, errors=errors)
 
 
 @router.get("/reset-password")
 async def reset_password_page(request: Request, token: str = "") -> Response:
-    return _console(request).render(request, "reset_password.html", token=token, errors={})
+    return console_of(request).render(request, "reset_password.html", token=token, errors={})
 
 
 @router.post("/reset-password")
 async def reset_password(request: Request) -> Response:
-    console = _console(request)
+    console = console_of(request)
     form = await console.form(request)
     if isinstance(form, Response):
         return form
@@ -143,4 +134,4 @@ async def reset_password(request: Request) -> Response:
     if result.ok:
         return console.redirect("/login", flash="password_changed", result=result)
     errors = result.details or {"form": result.message}
-    return console.render(request, "reset_password.html", _failed_status(result), token=token, errors=errors)
+    return console.render(request, "reset_password.html", form_status(result), token=token, errors=errors)

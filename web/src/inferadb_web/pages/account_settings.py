@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from inferadb_web.api import ApiResult
-from inferadb_web.console import Console
+from inferadb_web.pages.common import Rerender, console_of, field_errors, form_status, not_found, posted_form, submit
 from inferadb_web.routing import ConsoleRoute
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -28,15 +28,6 @@ _EMAIL_ACTIONS = {
     "primary": ("PATCH", "", "primary_changed"),
     "remove": ("DELETE", "", "email_removed"),
 }
-
-
-def _console(request: Request) -> Console:
-    console: Console = request.app.state.console
-    return console
-
-
-def _failed_status(result: ApiResult) -> int:
-    return result.status if 400 <= result.status < 500 else 400
 
 
 def _when(value: Any) -> str:
@@ -66,7 +57,7 @@ def _session_view(session: dict[str, Any]) -> dict[str, Any]:
 async def _account_page(
     request: Request, status: int = 200, values: dict[str, str] | None = None, errors: dict[str, str] | None = None
 ) -> Response:
-    console = _console(request)
+    console = console_of(request)
     me, emails, sessions = await asyncio.gather(
         console.api.call(request, "GET", "/v1/users/me"),
         console.api.call(request, "GET", "/v1/users/emails"),
@@ -96,59 +87,63 @@ async def account_page(request: Request) -> Response:
     return await _account_page(request)
 
 
+def _section_error(request: Request, section: str) -> Rerender:
+    """The account page again with the API's message at the top of ``section``."""
+
+    async def refused(result: ApiResult) -> Response:
+        return await _account_page(request, form_status(result), errors={section: result.message})
+
+    return refused
+
+
 @router.post("/account/profile")
 async def update_profile(request: Request) -> Response:
-    console = _console(request)
-    form = await console.form(request)
+    form = await posted_form(request)
     if isinstance(form, Response):
         return form
     values = {"name": form.get("name", "")}
-    result = await console.api.call(request, "PATCH", "/v1/users/me", json=values)
-    if result.status == 401:
-        return console.to_login(HERE)
-    if result.ok:
-        return console.redirect(HERE, flash="profile_updated")
-    errors = result.details or {"name": result.message}
-    return await _account_page(request, _failed_status(result), values, errors)
+
+    async def refused(result: ApiResult) -> Response:
+        return await _account_page(request, form_status(result), values, field_errors(result, "name"))
+
+    return await submit(
+        request, "PATCH", "/v1/users/me", json=values, here=HERE, flash="profile_updated", refused=refused
+    )
 
 
 @router.post("/account/emails")
 async def add_email(request: Request) -> Response:
-    console = _console(request)
-    form = await console.form(request)
+    form = await posted_form(request)
     if isinstance(form, Response):
         return form
     values = {"email": form.get("email", "")}
-    result = await console.api.call(request, "POST", "/v1/users/emails", json=values)
-    if result.status == 401:
-        return console.to_login(HERE)
-    if result.ok:
-        return console.redirect(HERE, flash="email_added")
-    errors = result.details or {"email": result.message}
-    return await _account_page(request, _failed_status(result), values, errors)
+
+    async def refused(result: ApiResult) -> Response:
+        return await _account_page(request, form_status(result), values, field_errors(result, "email"))
+
+    return await submit(
+        request, "POST", "/v1/users/emails", json=values, here=HERE, flash="email_added", refused=refused
+    )
 
 
 @router.post("/account/emails/{email}/{action}")
 async def email_action(request: Request, email: str, action: str) -> Response:
-    console = _console(request)
-    if action not in _EMAIL_ACTIONS or not email.isdigit():
-        return console.error(request, 404, "Page not found", "There is no page at this address.")
-    form = await console.form(request)
+    if action not in _EMAIL_ACTIONS:
+        return not_found(request)
+    form = await posted_form(request, email)
     if isinstance(form, Response):
         return form
     method, suffix, flash = _EMAIL_ACTIONS[action]
     body = {"is_primary": True} if action == "primary" else None
-    result = await console.api.call(request, method, f"/v1/users/emails/{email}{suffix}", json=body)
-    if result.status == 401:
-        return console.to_login(HERE)
-    if result.ok:
-        return console.redirect(HERE, flash=flash)
-    return await _account_page(request, _failed_status(result), errors={"emails": result.message})
+    path = f"/v1/users/emails/{email}{suffix}"
+    return await submit(
+        request, method, path, json=body, here=HERE, flash=flash, refused=_section_error(request, "emails")
+    )
 
 
 @router.post("/account/password")
 async def change_password(request: Request) -> Response:
-    console = _console(request)
+    console = console_of(request)
     form = await console.form(request)
     if isinstance(form, Response):
         return form
@@ -163,42 +158,36 @@ async def change_password(request: Request) -> Response:
         return console.to_login(HERE)
     else:
         errors = result.details or {"password": result.message}
-    return await _account_page(request, _failed_status(result), errors=errors)
+    return await _account_page(request, form_status(result), errors=errors)
 
 
 @router.post("/account/sessions/revoke-all")
 async def sign_out_everywhere(request: Request) -> Response:
-    console = _console(request)
+    console = console_of(request)
     form = await console.form(request)
     if isinstance(form, Response):
         return form
     result = await console.api.call(request, "POST", "/v1/auth/sessions/revoke-all")
     if result.ok or result.status == 401:  # either way this browser is signed out now
         return console.redirect("/login", flash="signed_out_everywhere", result=result)
-    return await _account_page(request, _failed_status(result), errors={"sessions": result.message})
+    return await _section_error(request, "sessions")(result)
 
 
 @router.post("/account/sessions/{session}/revoke")
 async def revoke_session(request: Request, session: str) -> Response:
-    console = _console(request)
-    if not session.isdigit():
-        return console.error(request, 404, "Page not found", "There is no page at this address.")
-    form = await console.form(request)
+    form = await posted_form(request, session)
     if isinstance(form, Response):
         return form
-    result = await console.api.call(request, "DELETE", f"/v1/users/sessions/{session}")
-    if result.status == 401:
-        return console.to_login(HERE)
-    if result.ok:
-        # Had it been this browser's own session, the API's cookie clearing goes along and
-        # /account then sends the browser to sign in.
-        return console.redirect(HERE, flash="session_revoked", result=result)
-    return await _account_page(request, _failed_status(result), errors={"sessions": result.message})
+    # Had it been this browser's own session, the API's cookie clearing goes along (relay) and /account
+    # then sends the browser to sign in.
+    path = f"/v1/users/sessions/{session}"
+    refused = _section_error(request, "sessions")
+    return await submit(request, "DELETE", path, here=HERE, flash="session_revoked", relay=True, refused=refused)
 
 
 @router.post("/account/delete")
 async def delete_account(request: Request) -> Response:
-    console = _console(request)
+    console = console_of(request)
     form = await console.form(request)
     if isinstance(form, Response):
         return form
@@ -207,14 +196,15 @@ async def delete_account(request: Request) -> Response:
     if me.status == 401:
         return console.to_login(HERE)
     if not me.ok:
-        return await _account_page(request, _failed_status(me), errors={"delete": me.message})
+        return await _account_page(request, form_status(me), errors={"delete": me.message})
     email = str((me.data.get("user") or {}).get("email") or "")
     if not email or typed.strip().lower() != email.lower():
         errors = {"confirm_email": "Type your primary email address exactly to confirm"}
         return await _account_page(request, 400, {"confirm_email": typed}, errors)
-    result = await console.api.call(request, "DELETE", "/v1/users/me")
-    if result.status == 401:
-        return console.to_login(HERE)
-    if result.ok:
-        return console.redirect("/login", flash="account_deleted", result=result)
-    return await _account_page(request, _failed_status(result), {"confirm_email": typed}, {"delete": result.message})
+
+    async def refused(result: ApiResult) -> Response:
+        return await _account_page(request, form_status(result), {"confirm_email": typed}, {"delete": result.message})
+
+    return await submit(
+        request, "DELETE", "/v1/users/me", here=HERE, to="/login", flash="account_deleted", relay=True, refused=refused
+    )

@@ -9,7 +9,7 @@ from markupsafe import Markup, escape
 from starlette.responses import Response
 
 from inferadb_web.api import ApiUnavailable
-from inferadb_web.console import Console
+from inferadb_web.pages.common import console_of, not_found
 from inferadb_web.routing import ConsoleRoute
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -25,9 +25,9 @@ def linkify(text: str) -> Markup:
 
 @router.get("/dev/mail")
 async def dev_mail(request: Request) -> Response:
-    console: Console = request.app.state.console
+    console = console_of(request)
     if console.mailer is None:
-        return console.error(request, 404, "Page not found", "There is no page at this address.")
+        return not_found(request)
     try:
         mails = await console.mailer.mails()
     except ApiUnavailable:

@@ -20,7 +20,8 @@ from starlette.responses import Response, StreamingResponse
 from inferadb_common.events import CATALOG
 from inferadb_web.api import ApiUnavailable, api_headers
 from inferadb_web.console import Console, page_path
-from inferadb_web.pages.org_vaults import console_of, failed, ids_ok, listing, load_org, not_found
+from inferadb_web.pages.common import console_of, failed, is_id, listing, not_found
+from inferadb_web.pages.org_context import load_org
 from inferadb_web.routing import ConsoleRoute
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -134,7 +135,7 @@ async def audit_page(request: Request, org: str) -> Response:
 @router.get("/orgs/{org}/audit/export")
 async def export(request: Request, org: str) -> Response:
     """The API's export, passed through as it streams; a refusal is a page with the API's message."""
-    if not ids_ok(org):
+    if not is_id(org):
         return not_found(request)
     console: Console = console_of(request)
     chosen = request.query_params.get("format", "csv")

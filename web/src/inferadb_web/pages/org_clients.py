@@ -15,17 +15,19 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from inferadb_web.pages.org_vaults import (
-    LIST_LIMIT,
+from inferadb_web.api import ApiResult
+from inferadb_web.pages.common import (
     console_of,
     failed,
     form_status,
-    ids_ok,
-    is_admin,
+    is_id,
     listing,
-    load_org,
     not_found,
+    posted_form,
+    submit,
 )
+from inferadb_web.pages.org_collections import create_named, list_page
+from inferadb_web.pages.org_context import is_admin, load_org
 from inferadb_web.routing import ConsoleRoute
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -33,58 +35,21 @@ router = APIRouter(route_class=ConsoleRoute)
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-async def _clients_page(
-    request: Request,
-    org: str,
-    status: int = 200,
-    values: dict[str, str] | None = None,
-    errors: dict[str, str] | None = None,
-) -> Response:
-    organization = await load_org(request, org)
-    if isinstance(organization, Response):
-        return organization
-    console = console_of(request)
-    clients = await console.api.call(request, "GET", f"/v1/organizations/{org}/clients", params={"limit": LIST_LIMIT})
-    if not clients.ok:
-        return failed(request, clients, "Clients")
-    return console.render(
-        request,
-        "org_clients.html",
-        status,
-        org=organization,
-        section="clients",
-        clients=clients.data.get("clients", []),
-        can_create=is_admin(organization),
-        values=values or {},
-        errors=errors or {},
-    )
-
-
 @router.get("/orgs/{org}/clients")
 async def clients_page(request: Request, org: str) -> Response:
-    return await _clients_page(request, org)
+    return await list_page(request, org, "clients", "Clients")
 
 
 @router.post("/orgs/{org}/clients")
 async def create_client(request: Request, org: str) -> Response:
-    if not ids_ok(org):
-        return not_found(request)
-    console = console_of(request)
-    form = await console.form(request)
+    form = await posted_form(request, org)
     if isinstance(form, Response):
         return form
-    values = {"name": form.get("name", ""), "description": form.get("description", "")}
-    body: dict[str, Any] = {"name": values["name"]}
-    if values["description"].strip():
-        body["description"] = values["description"]
-    result = await console.api.call(request, "POST", f"/v1/organizations/{org}/clients", json=body)
-    if result.status == 401:
-        return console.to_login(f"/orgs/{org}/clients")
-    if result.ok:
-        client_id = result.data.get("client", {}).get("id")
-        return console.redirect(f"/orgs/{org}/clients/{client_id}", flash="client_created")
-    errors = result.details or {"name": result.message}
-    return await _clients_page(request, org, form_status(result), values, errors)
+
+    async def page(status: int, values: dict[str, str], errors: dict[str, str]) -> Response:
+        return await list_page(request, org, "clients", "Clients", status, values, errors)
+
+    return await create_named(request, org, "clients", "client_created", form, page)
 
 
 def _download_of(certificate: dict[str, Any], private_key: str) -> dict[str, str]:
@@ -105,7 +70,7 @@ async def _client_page(
     values: dict[str, str] | None = None,
     generated: dict[str, Any] | None = None,
 ) -> Response:
-    if not ids_ok(org, client):
+    if not is_id(org, client):
         return not_found(request)
     organization = await load_org(request, org)
     if isinstance(organization, Response):
@@ -114,7 +79,7 @@ async def _client_page(
     base = f"/v1/organizations/{org}/clients/{client}"
     found = await console.api.call(request, "GET", base)
     if not found.ok:
-        return failed(request, found, "Client")
+        return failed(request, found, "Client", f"/orgs/{org}/clients/{client}")
     certificates = await listing(request, f"{base}/certificates", "certificates")
     private_key = None
     if generated is not None:
@@ -143,19 +108,17 @@ async def client_page(request: Request, org: str, client: str) -> Response:
 @router.get("/orgs/{org}/clients/{client}/certificates")
 async def certificates_page(request: Request, org: str, client: str) -> Response:
     """Reloading the page that showed a private key shows the client, never the key again."""
-    if not ids_ok(org, client):
+    if not is_id(org, client):
         return not_found(request)
     return console_of(request).redirect(f"/orgs/{org}/clients/{client}")
 
 
 @router.post("/orgs/{org}/clients/{client}/certificates")
 async def add_certificate(request: Request, org: str, client: str) -> Response:
-    if not ids_ok(org, client):
-        return not_found(request)
-    console = console_of(request)
-    form = await console.form(request)
+    form = await posted_form(request, org, client)
     if isinstance(form, Response):
         return form
+    console = console_of(request)
     upload = form.get("mode") == "upload"
     prefix = "upload_" if upload else "generate_"
     values = {
@@ -186,43 +149,38 @@ async def add_certificate(request: Request, org: str, client: str) -> Response:
 
 @router.post("/orgs/{org}/clients/{client}/certificates/{certificate}/{action}")
 async def change_certificate(request: Request, org: str, client: str, certificate: str, action: str) -> Response:
-    if action not in ("revoke", "delete") or not ids_ok(org, client, certificate):
+    if action not in ("revoke", "delete"):
         return not_found(request)
-    console = console_of(request)
-    form = await console.form(request)
+    form = await posted_form(request, org, client, certificate)
     if isinstance(form, Response):
         return form
     path = f"/v1/organizations/{org}/clients/{client}/certificates/{certificate}"
     here = f"/orgs/{org}/clients/{client}"
+
+    async def refused(result: ApiResult) -> Response:
+        return await _client_page(request, org, client, form_status(result), {"certificates": result.message})
+
     if action == "revoke":
-        result = await console.api.call(request, "POST", f"{path}/revoke")
-    else:
-        result = await console.api.call(request, "DELETE", path)
-    if result.status == 401:
-        return console.to_login(here)
-    if result.ok:
-        return console.redirect(here, flash="certificate_revoked" if action == "revoke" else "certificate_deleted")
-    return await _client_page(request, org, client, form_status(result), {"certificates": result.message})
+        return await submit(request, "POST", f"{path}/revoke", here=here, flash="certificate_revoked", refused=refused)
+    return await submit(request, "DELETE", path, here=here, flash="certificate_deleted", refused=refused)
 
 
 @router.post("/orgs/{org}/clients/{client}/{action}")
 async def change_client(request: Request, org: str, client: str, action: str) -> Response:
-    if action not in ("deactivate", "delete") or not ids_ok(org, client):
+    if action not in ("deactivate", "delete"):
         return not_found(request)
-    console = console_of(request)
-    form = await console.form(request)
+    form = await posted_form(request, org, client)
     if isinstance(form, Response):
         return form
     path = f"/v1/organizations/{org}/clients/{client}"
     here = f"/orgs/{org}/clients/{client}"
+
+    async def refused(result: ApiResult) -> Response:
+        return await _client_page(request, org, client, form_status(result), {"client": result.message})
+
     if action == "deactivate":
-        result = await console.api.call(request, "POST", f"{path}/deactivate")
-    else:
-        result = await console.api.call(request, "DELETE", path)
-    if result.status == 401:
-        return console.to_login(here)
-    if result.ok and action == "delete":
-        return console.redirect(f"/orgs/{org}/clients", flash="client_deleted")
-    if result.ok:
-        return console.redirect(here, flash="client_deactivated")
-    return await _client_page(request, org, client, form_status(result), {"client": result.message})
+        return await submit(
+            request, "POST", f"{path}/deactivate", here=here, flash="client_deactivated", refused=refused
+        )
+    to = f"/orgs/{org}/clients"
+    return await submit(request, "DELETE", path, here=here, to=to, flash="client_deleted", refused=refused)

@@ -9,18 +9,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from inferadb_web.pages.org_overview import (
-    LIST_LIMIT,
-    ROLES,
-    at_least,
-    console_of,
-    failed_status,
-    is_id,
-    load_org,
-    me,
-    not_found,
-    render_org,
-)
+from inferadb_web.api import ApiResult
+from inferadb_web.pages.common import LIST_LIMIT, console_of, failed, field_errors, form_status, submit
+from inferadb_web.pages.org_context import ROLES, at_least, load_org, me, org_post, render_org
 from inferadb_web.routing import ConsoleRoute
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -48,7 +39,7 @@ async def _members_page(
     base = f"/v1/organizations/{org['id']}"
     members = await console.api.call(request, "GET", f"{base}/members", params={"limit": LIST_LIMIT})
     if not members.ok:
-        return console.error(request, members.status, "Members", members.message)
+        return failed(request, members, "Members", f"/orgs/{org['id']}/members")
     role = org.get("role")
     invitations: list[dict[str, Any]] = []
     if at_least(role, "ADMIN"):
@@ -86,81 +77,60 @@ async def members_page(request: Request, org_id: str) -> Response:
     return await _members_page(request, org)
 
 
-async def _post(request: Request, org_id: str, *ids: str) -> tuple[dict[str, Any], dict[str, str]] | Response:
-    if not all(is_id(value) for value in ids):
-        return not_found(request)
-    form = await console_of(request).form(request)
-    if isinstance(form, Response):
-        return form
-    org = await load_org(request, org_id)
-    if isinstance(org, Response):
-        return org
-    return org, form
+async def _change(
+    request: Request,
+    org: dict[str, Any],
+    method: str,
+    api_path: str,
+    flash: str,
+    error_key: str,
+    json: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+) -> Response:
+    """One change on the members page through the API: back to it with a flash, or the page again with
+    the API's message at ``error_key`` (and, for a form with ``values``, its messages by field)."""
+
+    async def refused(result: ApiResult) -> Response:
+        errors = field_errors(result, error_key) if values else {error_key: result.message}
+        return await _members_page(request, org, form_status(result), errors, values)
+
+    path = f"/v1/organizations/{org['id']}{api_path}"
+    here = f"/orgs/{org['id']}/members"
+    return await submit(request, method, path, json=json, here=here, flash=flash, refused=refused)
 
 
 @router.post("/orgs/{org_id}/members/{member_id}/role")
 async def change_role(request: Request, org_id: str, member_id: str) -> Response:
-    posted = await _post(request, org_id, member_id)
+    posted = await org_post(request, org_id, member_id)
     if isinstance(posted, Response):
         return posted
     org, form = posted
-    console = console_of(request)
-    path = f"/v1/organizations/{org['id']}/members/{member_id}"
-    result = await console.api.call(request, "PATCH", path, json={"role": form.get("role", "")})
-    here = f"/orgs/{org['id']}/members"
-    if result.status == 401:
-        return console.to_login(here)
-    if result.ok:
-        return console.redirect(here, flash="member_role_changed")
-    return await _members_page(request, org, failed_status(result), {"members": result.message})
+    body = {"role": form.get("role", "")}
+    return await _change(request, org, "PATCH", f"/members/{member_id}", "member_role_changed", "members", body)
 
 
 @router.post("/orgs/{org_id}/members/{member_id}/remove")
 async def remove_member(request: Request, org_id: str, member_id: str) -> Response:
-    posted = await _post(request, org_id, member_id)
+    posted = await org_post(request, org_id, member_id)
     if isinstance(posted, Response):
         return posted
-    org, _ = posted
-    console = console_of(request)
-    result = await console.api.call(request, "DELETE", f"/v1/organizations/{org['id']}/members/{member_id}")
-    here = f"/orgs/{org['id']}/members"
-    if result.status == 401:
-        return console.to_login(here)
-    if result.ok:
-        return console.redirect(here, flash="member_removed")
-    return await _members_page(request, org, failed_status(result), {"members": result.message})
+    return await _change(request, posted[0], "DELETE", f"/members/{member_id}", "member_removed", "members")
 
 
 @router.post("/orgs/{org_id}/invitations")
 async def invite(request: Request, org_id: str) -> Response:
-    posted = await _post(request, org_id)
+    posted = await org_post(request, org_id)
     if isinstance(posted, Response):
         return posted
     org, form = posted
-    console = console_of(request)
     values = {"email": form.get("email", ""), "role": form.get("role", "")}
-    result = await console.api.call(request, "POST", f"/v1/organizations/{org['id']}/invitations", json=values)
-    here = f"/orgs/{org['id']}/members"
-    if result.status == 401:
-        return console.to_login(here)
-    if result.ok:
-        return console.redirect(here, flash="invitation_sent")
-    errors = result.details or {"email": result.message}
-    return await _members_page(request, org, failed_status(result), errors, values)
+    return await _change(request, org, "POST", "/invitations", "invitation_sent", "email", values, values)
 
 
 @router.post("/orgs/{org_id}/invitations/{invitation_id}/revoke")
 async def revoke_invitation(request: Request, org_id: str, invitation_id: str) -> Response:
-    posted = await _post(request, org_id, invitation_id)
+    posted = await org_post(request, org_id, invitation_id)
     if isinstance(posted, Response):
         return posted
-    org, _ = posted
-    console = console_of(request)
-    path = f"/v1/organizations/{org['id']}/invitations/{invitation_id}"
-    result = await console.api.call(request, "DELETE", path)
-    here = f"/orgs/{org['id']}/members"
-    if result.status == 401:
-        return console.to_login(here)
-    if result.ok:
-        return console.redirect(here, flash="invitation_revoked")
-    return await _members_page(request, org, failed_status(result), {"invitations": result.message})
+    path = f"/invitations/{invitation_id}"
+    return await _change(request, posted[0], "DELETE", path, "invitation_revoked", "invitations")

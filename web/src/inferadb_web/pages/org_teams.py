@@ -8,17 +8,19 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from inferadb_web.pages.org_overview import (
+from inferadb_web.api import ApiResult
+from inferadb_web.pages.common import (
     LIST_LIMIT,
-    at_least,
     console_of,
-    failed_status,
+    failed,
+    form_status,
     is_id,
-    load_org,
-    me,
+    listing,
     not_found,
-    render_org,
+    submit,
 )
+from inferadb_web.pages.org_collections import create_named
+from inferadb_web.pages.org_context import at_least, load_org, me, org_post, render_org
 from inferadb_web.routing import ConsoleRoute
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -50,7 +52,7 @@ async def _teams_page(
     console = console_of(request)
     teams = await console.api.call(request, "GET", f"/v1/organizations/{org['id']}/teams", params={"limit": LIST_LIMIT})
     if not teams.ok:
-        return console.error(request, teams.status, "Teams", teams.message)
+        return failed(request, teams, "Teams", f"/orgs/{org['id']}/teams")
     return render_org(
         request,
         "org_teams.html",
@@ -72,37 +74,17 @@ async def teams_page(request: Request, org_id: str) -> Response:
     return await _teams_page(request, org)
 
 
-async def _post(request: Request, org_id: str, *ids: str) -> tuple[dict[str, Any], dict[str, str]] | Response:
-    if not all(is_id(value) for value in ids):
-        return not_found(request)
-    form = await console_of(request).form(request)
-    if isinstance(form, Response):
-        return form
-    org = await load_org(request, org_id)
-    if isinstance(org, Response):
-        return org
-    return org, form
-
-
 @router.post("/orgs/{org_id}/teams")
 async def create_team(request: Request, org_id: str) -> Response:
-    posted = await _post(request, org_id)
+    posted = await org_post(request, org_id)
     if isinstance(posted, Response):
         return posted
     org, form = posted
-    console = console_of(request)
-    values = {"name": form.get("name", ""), "description": form.get("description", "")}
-    body: dict[str, str] = {"name": values["name"]}
-    if values["description"].strip():
-        body["description"] = values["description"]
-    result = await console.api.call(request, "POST", f"/v1/organizations/{org['id']}/teams", json=body)
-    if result.status == 401:
-        return console.to_login(f"/orgs/{org['id']}/teams")
-    if result.ok:
-        team = result.data.get("team", {})
-        return console.redirect(f"/orgs/{org['id']}/teams/{team.get('id')}", flash="team_created")
-    errors = result.details or {"name": result.message}
-    return await _teams_page(request, org, failed_status(result), errors, values)
+
+    async def page(status: int, values: dict[str, str], errors: dict[str, str]) -> Response:
+        return await _teams_page(request, org, status, errors, values)
+
+    return await create_named(request, str(org["id"]), "teams", "team_created", form, page)
 
 
 # --- one team --------------------------------------------------------------------------------------------
@@ -115,19 +97,19 @@ async def _team_page(
     base = f"/v1/organizations/{org['id']}"
     team = await console.api.call(request, "GET", f"{base}/teams/{team_id}")
     if not team.ok:
-        title = "Team not found" if team.status == 404 else "Team"
-        return console.error(request, team.status, title, team.message)
-    members = await console.api.call(request, "GET", f"{base}/teams/{team_id}/members", params={"limit": LIST_LIMIT})
-    team_members: list[dict[str, Any]] = members.data.get("members", []) if members.ok else []
+        return failed(
+            request, team, "Team not found" if team.status == 404 else "Team", f"/orgs/{org['id']}/teams/{team_id}"
+        )
+    team_members = await listing(request, f"{base}/teams/{team_id}/members", "members")
     user = await me(request)
     role = org.get("role")
     is_manager = any(str(m.get("user_id")) == str(user.get("id")) and m.get("is_manager") for m in team_members)
     can_manage = at_least(role, "ADMIN") or is_manager
     candidates: list[dict[str, Any]] = []
     if can_manage:
-        org_members = await console.api.call(request, "GET", f"{base}/members", params={"limit": LIST_LIMIT})
         in_team = {str(m.get("user_id")) for m in team_members}
-        candidates = [m for m in org_members.data.get("members", []) if str(m.get("user_id")) not in in_team]
+        org_members = await listing(request, f"{base}/members", "members")
+        candidates = [m for m in org_members if str(m.get("user_id")) not in in_team]
     # The API lists permissions to an ADMIN or a member of the team; to anyone else the section is not shown.
     permissions = await console.api.call(
         request, "GET", f"{base}/teams/{team_id}/permissions", params={"limit": LIST_LIMIT}
@@ -173,22 +155,19 @@ async def _act(
     json: dict[str, Any] | None = None,
 ) -> Response:
     """One change to a team through the API: back to the team's page with a flash, or its message there."""
-    console = console_of(request)
+
+    async def refused(result: ApiResult) -> Response:
+        message = result.details.get(error_key, result.message) if result.details else result.message
+        return await _team_page(request, org, team_id, form_status(result), {error_key: message})
+
     here = f"/orgs/{org['id']}/teams/{team_id}"
-    result = await console.api.call(
-        request, method, f"/v1/organizations/{org['id']}/teams/{team_id}{api_path}", json=json
-    )
-    if result.status == 401:
-        return console.to_login(here)
-    if result.ok:
-        return console.redirect(here, flash=flash)
-    message = result.details.get(error_key, result.message) if result.details else result.message
-    return await _team_page(request, org, team_id, failed_status(result), {error_key: message})
+    path = f"/v1/organizations/{org['id']}/teams/{team_id}{api_path}"
+    return await submit(request, method, path, json=json, here=here, flash=flash, refused=refused)
 
 
 @router.post("/orgs/{org_id}/teams/{team_id}/members")
 async def add_team_member(request: Request, org_id: str, team_id: str) -> Response:
-    posted = await _post(request, org_id, team_id)
+    posted = await org_post(request, org_id, team_id)
     if isinstance(posted, Response):
         return posted
     org, form = posted
@@ -198,7 +177,7 @@ async def add_team_member(request: Request, org_id: str, team_id: str) -> Respon
 
 @router.post("/orgs/{org_id}/teams/{team_id}/members/{member_id}/manager")
 async def set_manager(request: Request, org_id: str, team_id: str, member_id: str) -> Response:
-    posted = await _post(request, org_id, team_id, member_id)
+    posted = await org_post(request, org_id, team_id, member_id)
     if isinstance(posted, Response):
         return posted
     org, form = posted
@@ -208,7 +187,7 @@ async def set_manager(request: Request, org_id: str, team_id: str, member_id: st
 
 @router.post("/orgs/{org_id}/teams/{team_id}/members/{member_id}/remove")
 async def remove_team_member(request: Request, org_id: str, team_id: str, member_id: str) -> Response:
-    posted = await _post(request, org_id, team_id, member_id)
+    posted = await org_post(request, org_id, team_id, member_id)
     if isinstance(posted, Response):
         return posted
     org, _ = posted
@@ -217,7 +196,7 @@ async def remove_team_member(request: Request, org_id: str, team_id: str, member
 
 @router.post("/orgs/{org_id}/teams/{team_id}/permissions")
 async def grant_permission(request: Request, org_id: str, team_id: str) -> Response:
-    posted = await _post(request, org_id, team_id)
+    posted = await org_post(request, org_id, team_id)
     if isinstance(posted, Response):
         return posted
     org, form = posted
@@ -227,7 +206,7 @@ async def grant_permission(request: Request, org_id: str, team_id: str) -> Respo
 
 @router.post("/orgs/{org_id}/teams/{team_id}/permissions/{permission_id}/revoke")
 async def revoke_permission(request: Request, org_id: str, team_id: str, permission_id: str) -> Response:
-    posted = await _post(request, org_id, team_id, permission_id)
+    posted = await org_post(request, org_id, team_id, permission_id)
     if isinstance(posted, Response):
         return posted
     org, _ = posted

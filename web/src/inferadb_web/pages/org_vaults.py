@@ -13,12 +13,22 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from inferadb_web.api import ApiResult
-from inferadb_web.console import Console, page_path
+from inferadb_web.pages.common import (
+    console_of,
+    failed,
+    form_status,
+    is_id,
+    listing,
+    not_found,
+    posted_form,
+    submit,
+)
+from inferadb_web.pages.org_collections import create_named, list_page
+from inferadb_web.pages.org_context import is_admin, load_org
 from inferadb_web.routing import ConsoleRoute
 
 router = APIRouter(route_class=ConsoleRoute)
 
-LIST_LIMIT = "100"
 VAULT_ROLES = ("READER", "WRITER", "MANAGER", "ADMIN")
 # The token role each vault role allows at most (api.md §6: requested_role ≤ the caller's effective role).
 TOKEN_ROLES = ("read", "write", "manage", "admin")
@@ -26,105 +36,22 @@ ACCESS_TTL_DEFAULT = 300
 GRANT_KINDS = {"user": ("user-grants", "user_id"), "team": ("team-grants", "team_id")}
 
 
-def console_of(request: Request) -> Console:
-    console: Console = request.app.state.console
-    return console
-
-
-def not_found(request: Request) -> Response:
-    return console_of(request).error(request, 404, "Page not found", "There is no page at this address.")
-
-
-def ids_ok(*values: str) -> bool:
-    return all(value.isdigit() and len(value) <= 20 for value in values)
-
-
-def failed(request: Request, result: ApiResult, title: str) -> Response:
-    """The page for an API refusal while loading a page: sign in again, or the API's own message."""
-    console = console_of(request)
-    if result.status == 401:
-        return console.to_login(page_path(request))
-    return console.error(request, result.status if result.status >= 400 else 500, title, result.message)
-
-
-def form_status(result: ApiResult) -> int:
-    return result.status if 400 <= result.status < 500 else 400
-
-
-async def load_org(request: Request, org: str) -> dict[str, Any] | Response:
-    """The organization (with the caller's ``role``), or the page that answers instead."""
-    if not ids_ok(org):
-        return not_found(request)
-    result = await console_of(request).api.call(request, "GET", f"/v1/organizations/{org}")
-    if not result.ok:
-        return failed(request, result, "Organization")
-    organization: dict[str, Any] = result.data.get("organization", {})
-    return organization
-
-
-def is_admin(organization: dict[str, Any]) -> bool:
-    return organization.get("role") in ("OWNER", "ADMIN")
-
-
-async def listing(request: Request, path: str, key: str) -> list[dict[str, Any]]:
-    result = await console_of(request).api.call(request, "GET", path, params={"limit": LIST_LIMIT})
-    items = result.data.get(key, []) if result.ok else []
-    return [item for item in items if isinstance(item, dict)]
-
-
 # --- the vault list ----------------------------------------------------------------------------------
-async def _vaults_page(
-    request: Request,
-    org: str,
-    status: int = 200,
-    values: dict[str, str] | None = None,
-    errors: dict[str, str] | None = None,
-) -> Response:
-    organization = await load_org(request, org)
-    if isinstance(organization, Response):
-        return organization
-    console = console_of(request)
-    vaults = await console.api.call(request, "GET", f"/v1/organizations/{org}/vaults", params={"limit": LIST_LIMIT})
-    if not vaults.ok:
-        return failed(request, vaults, "Vaults")
-    return console.render(
-        request,
-        "org_vaults.html",
-        status,
-        org=organization,
-        section="vaults",
-        vaults=vaults.data.get("vaults", []),
-        can_create=is_admin(organization),
-        values=values or {},
-        errors=errors or {},
-    )
-
-
 @router.get("/orgs/{org}/vaults")
 async def vaults_page(request: Request, org: str) -> Response:
-    return await _vaults_page(request, org)
+    return await list_page(request, org, "vaults", "Vaults")
 
 
 @router.post("/orgs/{org}/vaults")
 async def create_vault(request: Request, org: str) -> Response:
-    if not ids_ok(org):
-        return not_found(request)
-    console = console_of(request)
-    form = await console.form(request)
+    form = await posted_form(request, org)
     if isinstance(form, Response):
         return form
-    values = {"name": form.get("name", ""), "description": form.get("description", "")}
-    body: dict[str, Any] = {"name": values["name"]}
-    if values["description"].strip():
-        body["description"] = values["description"]
-    result = await console.api.call(request, "POST", f"/v1/organizations/{org}/vaults", json=body)
-    if result.status == 401:
-        return console.to_login(f"/orgs/{org}/vaults")
-    if result.ok:
-        vault_id = result.data.get("vault", {}).get("id")
-        return console.redirect(f"/orgs/{org}/vaults/{vault_id}", flash="vault_created")
-    errors = result.details or {"name": result.message}
-    return await _vaults_page(request, org, form_status(result), values, errors)
+
+    async def page(status: int, values: dict[str, str], errors: dict[str, str]) -> Response:
+        return await list_page(request, org, "vaults", "Vaults", status, values, errors)
+
+    return await create_named(request, org, "vaults", "vault_created", form, page)
 
 
 # --- one vault ------------------------------------------------------------------------------------------
@@ -154,7 +81,7 @@ async def _vault_page(
     values: dict[str, str] | None = None,
     token: dict[str, Any] | None = None,
 ) -> Response:
-    if not ids_ok(org, vault):
+    if not is_id(org, vault):
         return not_found(request)
     organization = await load_org(request, org)
     if isinstance(organization, Response):
@@ -163,7 +90,7 @@ async def _vault_page(
     base = f"/v1/organizations/{org}/vaults/{vault}"
     found = await console.api.call(request, "GET", base)
     if not found.ok:
-        return failed(request, found, "Vault")
+        return failed(request, found, "Vault", f"/orgs/{org}/vaults/{vault}")
     user_grants = await listing(request, f"{base}/user-grants", "grants")
     team_grants = await listing(request, f"{base}/team-grants", "grants")
     members = await listing(request, f"/v1/organizations/{org}/members", "members")
@@ -203,67 +130,60 @@ async def vault_page(request: Request, org: str, vault: str) -> Response:
 
 @router.post("/orgs/{org}/vaults/{vault}/grants/{kind}")
 async def add_grant(request: Request, org: str, vault: str, kind: str) -> Response:
-    if kind not in GRANT_KINDS or not ids_ok(org, vault):
+    if kind not in GRANT_KINDS:
         return not_found(request)
-    console = console_of(request)
-    form = await console.form(request)
+    form = await posted_form(request, org, vault)
     if isinstance(form, Response):
         return form
     path, id_field = GRANT_KINDS[kind]
     here = f"/orgs/{org}/vaults/{vault}"
     body = {id_field: form.get(id_field, ""), "role": form.get("role", "")}
-    result = await console.api.call(request, "POST", f"/v1/organizations/{org}/vaults/{vault}/{path}", json=body)
-    if result.status == 401:
-        return console.to_login(here)
-    if result.ok:
-        return console.redirect(here, flash="grant_added")
-    return await _vault_page(request, org, vault, form_status(result), errors={f"{kind}_grant": result.message})
+
+    async def refused(result: ApiResult) -> Response:
+        return await _vault_page(request, org, vault, form_status(result), errors={f"{kind}_grant": result.message})
+
+    api_path = f"/v1/organizations/{org}/vaults/{vault}/{path}"
+    return await submit(request, "POST", api_path, json=body, here=here, flash="grant_added", refused=refused)
 
 
 @router.post("/orgs/{org}/vaults/{vault}/grants/{kind}/{grant}")
 async def change_grant(request: Request, org: str, vault: str, kind: str, grant: str) -> Response:
-    if kind not in GRANT_KINDS or not ids_ok(org, vault, grant):
+    if kind not in GRANT_KINDS:
         return not_found(request)
-    console = console_of(request)
-    form = await console.form(request)
+    form = await posted_form(request, org, vault, grant)
     if isinstance(form, Response):
         return form
     path = f"/v1/organizations/{org}/vaults/{vault}/{GRANT_KINDS[kind][0]}/{grant}"
     here = f"/orgs/{org}/vaults/{vault}"
+
+    async def refused(result: ApiResult) -> Response:
+        return await _vault_page(request, org, vault, form_status(result), errors={f"{kind}_grants": result.message})
+
     if form.get("action") == "remove":
-        result = await console.api.call(request, "DELETE", path)
-        flash = "grant_removed"
-    else:
-        result = await console.api.call(request, "PATCH", path, json={"role": form.get("role", "")})
-        flash = "grant_updated"
-    if result.status == 401:
-        return console.to_login(here)
-    if result.ok:
-        return console.redirect(here, flash=flash)
-    return await _vault_page(request, org, vault, form_status(result), errors={f"{kind}_grants": result.message})
+        return await submit(request, "DELETE", path, here=here, flash="grant_removed", refused=refused)
+    body = {"role": form.get("role", "")}
+    return await submit(request, "PATCH", path, json=body, here=here, flash="grant_updated", refused=refused)
 
 
 @router.get("/orgs/{org}/vaults/{vault}/tokens")
 async def tokens_page(request: Request, org: str, vault: str) -> Response:
     """Reloading the page that showed a token shows the vault, never the token again."""
-    if not ids_ok(org, vault):
+    if not is_id(org, vault):
         return not_found(request)
     return console_of(request).redirect(f"/orgs/{org}/vaults/{vault}")
 
 
 @router.post("/orgs/{org}/vaults/{vault}/tokens")
 async def create_token(request: Request, org: str, vault: str) -> Response:
-    if not ids_ok(org, vault):
-        return not_found(request)
-    console = console_of(request)
-    form = await console.form(request)
+    form = await posted_form(request, org, vault)
     if isinstance(form, Response):
         return form
+    console = console_of(request)
     values = {"requested_role": form.get("requested_role", ""), "access_token_ttl": form.get("access_token_ttl", "")}
     body: dict[str, Any] = {"requested_role": values["requested_role"] or "read"}
     ttl = values["access_token_ttl"].strip()
     if ttl:
-        if not ttl.isdigit():
+        if not (ttl.isascii() and ttl.isdigit()):
             errors = {"access_token_ttl": "Enter a whole number of seconds"}
             return await _vault_page(request, org, vault, 400, errors=errors, values=values)
         body["access_token_ttl"] = int(ttl)

@@ -8,24 +8,18 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from inferadb_web.api import SESSION_COOKIE
-from inferadb_web.console import Console, login_url, page_path
-from inferadb_web.pages.org_overview import home_path
+from inferadb_web.api import SESSION_COOKIE, ApiResult
+from inferadb_web.console import login_url, page_path
+from inferadb_web.pages.common import LIST_LIMIT, console_of, field_errors, form_status, not_found, posted_form, submit
+from inferadb_web.pages.org_context import home_path
 from inferadb_web.routing import ConsoleRoute
 
 router = APIRouter(route_class=ConsoleRoute)
 
-_LIST_LIMIT = "100"
-
-
-def _console(request: Request) -> Console:
-    console: Console = request.app.state.console
-    return console
-
 
 @router.get("/")
 async def home(request: Request) -> Response:
-    console = _console(request)
+    console = console_of(request)
     if not request.cookies.get(SESSION_COOKIE):
         return console.redirect("/login")
     # The current organization's overview: the one looked at last, else the first (pages/org_overview.py).
@@ -35,8 +29,8 @@ async def home(request: Request) -> Response:
 async def _orgs_page(
     request: Request, status: int = 200, values: dict[str, str] | None = None, errors: dict[str, str] | None = None
 ) -> Response:
-    console = _console(request)
-    orgs = await console.api.call(request, "GET", "/v1/organizations", params={"limit": _LIST_LIMIT})
+    console = console_of(request)
+    orgs = await console.api.call(request, "GET", "/v1/organizations", params={"limit": LIST_LIMIT})
     if orgs.status == 401:
         return console.to_login("/orgs")
     if not orgs.ok:
@@ -61,78 +55,85 @@ async def orgs_page(request: Request) -> Response:
 
 @router.post("/orgs")
 async def create_org(request: Request) -> Response:
-    console = _console(request)
-    form = await console.form(request)
+    form = await posted_form(request)
     if isinstance(form, Response):
         return form
     values = {"name": form.get("name", "")}
-    result = await console.api.call(request, "POST", "/v1/organizations", json=values)
-    if result.status == 401:
-        return console.to_login("/orgs")
-    if result.ok:
-        return console.redirect("/orgs", flash="org_created")
-    errors = result.details or {"name": result.message}
-    return await _orgs_page(request, result.status if result.status < 500 else 400, values, errors)
+
+    async def refused(result: ApiResult) -> Response:
+        return await _orgs_page(request, form_status(result), values, field_errors(result, "name"))
+
+    return await submit(
+        request, "POST", "/v1/organizations", json=values, here="/orgs", flash="org_created", refused=refused
+    )
 
 
 @router.post("/orgs/invitations/{invitation}/{action}")
 async def answer_invitation(request: Request, invitation: str, action: str) -> Response:
-    console = _console(request)
-    if action not in ("accept", "decline") or not invitation.isdigit():
-        return console.error(request, 404, "Page not found", "There is no page at this address.")
-    form = await console.form(request)
+    if action not in ("accept", "decline"):
+        return not_found(request)
+    form = await posted_form(request, invitation)
     if isinstance(form, Response):
         return form
+
+    async def refused(result: ApiResult) -> Response:
+        return await _orgs_page(request, form_status(result), errors={"invitations": result.message})
+
     path = f"/v1/users/me/invitations/{invitation}/{action}"
-    result = await console.api.call(request, "POST", path)
-    if result.status == 401:
-        return console.to_login("/orgs")
-    if result.ok:
-        return console.redirect("/orgs", flash="invitation_accepted" if action == "accept" else "invitation_declined")
-    return await _orgs_page(
-        request, result.status if result.status < 500 else 400, errors={"invitations": result.message}
+    flash = "invitation_accepted" if action == "accept" else "invitation_declined"
+    return await submit(request, "POST", path, here="/orgs", flash=flash, refused=refused)
+
+
+def _invitation_page(
+    request: Request,
+    token: str,
+    here: str,
+    status: int = 200,
+    user: dict[str, Any] | None = None,
+    signed_out: bool = False,
+    errors: dict[str, str] | None = None,
+) -> Response:
+    """The page of an invitation link: who is signed in, or links to sign in or register and come back."""
+    return console_of(request).render(
+        request,
+        "accept_invitation.html",
+        status,
+        token=token,
+        user=user,
+        signed_out=signed_out,
+        login_link=login_url(here),
+        register_link="/register?next=" + quote(here, safe="/"),
+        errors=errors or {},
     )
 
 
 @router.get("/accept-invitation")
 async def accept_invitation_page(request: Request, token: str = "") -> Response:
-    console = _console(request)
+    console = console_of(request)
     me = await console.api.call(request, "GET", "/v1/auth/me") if request.cookies.get(SESSION_COOKIE) else None
-    signed_in = me is not None and me.ok
-    here = page_path(request)
-    return console.render(
-        request,
-        "accept_invitation.html",
-        token=token,
-        user=(me.data.get("user") if me is not None and me.ok else None),
-        signed_out=not signed_in,
-        login_link=login_url(here),
-        register_link="/register?next=" + quote(here, safe="/"),
-        errors={},
-    )
+    user = me.data.get("user") if me is not None and me.ok else None
+    return _invitation_page(request, token, page_path(request), user=user, signed_out=me is None or not me.ok)
 
 
 @router.post("/accept-invitation")
 async def accept_invitation(request: Request) -> Response:
-    console = _console(request)
-    form = await console.form(request)
+    form = await posted_form(request)
     if isinstance(form, Response):
         return form
     token = form.get("token", "")
     here = "/accept-invitation?token=" + quote(token, safe="")
-    result = await console.api.call(request, "POST", "/v1/organizations/invitations/accept", json={"token": token})
-    if result.status == 401:
-        return console.to_login(here)
-    if result.ok:
-        return console.redirect("/orgs", flash="invitation_accepted")
-    return console.render(
+
+    async def refused(result: ApiResult) -> Response:
+        return _invitation_page(request, token, here, form_status(result), errors={"form": result.message})
+
+    body = {"token": token}
+    return await submit(
         request,
-        "accept_invitation.html",
-        result.status if result.status < 500 else 400,
-        token=token,
-        user=None,
-        signed_out=False,
-        login_link=login_url(here),
-        register_link="/register?next=" + quote(here, safe="/"),
-        errors={"form": result.message},
+        "POST",
+        "/v1/organizations/invitations/accept",
+        json=body,
+        here=here,
+        to="/orgs",
+        flash="invitation_accepted",
+        refused=refused,
     )
