@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Start NATS (if none answers at nats.url), the four services and the gateway in the foreground.
+## Start NATS (if none answers at nats.url), the four services, the console and the gateway in the foreground.
 run: $(STAMP)
 	$(BIN)/python scripts/run.py $(if $(CONFIG),--config $(CONFIG),)
 
