@@ -18,7 +18,6 @@ from starlette.responses import Response
 from inferadb_web.api import ApiResult
 from inferadb_web.pages.common import (
     console_of,
-    failed,
     form_status,
     is_id,
     listing,
@@ -27,7 +26,7 @@ from inferadb_web.pages.common import (
     submit,
 )
 from inferadb_web.pages.org_collections import create_named, list_page
-from inferadb_web.pages.org_context import is_admin, load_org
+from inferadb_web.pages.org_context import is_admin, load_org_item
 from inferadb_web.routing import ConsoleRoute
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -70,16 +69,12 @@ async def _client_page(
     values: dict[str, str] | None = None,
     generated: dict[str, Any] | None = None,
 ) -> Response:
-    if not is_id(org, client):
-        return not_found(request)
-    organization = await load_org(request, org)
-    if isinstance(organization, Response):
-        return organization
+    loaded = await load_org_item(request, org, client, "clients", "client", "Client")
+    if isinstance(loaded, Response):
+        return loaded
+    organization, found_client = loaded
     console = console_of(request)
     base = f"/v1/organizations/{org}/clients/{client}"
-    found = await console.api.call(request, "GET", base)
-    if not found.ok:
-        return failed(request, found, "Client", f"/orgs/{org}/clients/{client}")
     certificates = await listing(request, f"{base}/certificates", "certificates")
     private_key = None
     if generated is not None:
@@ -90,7 +85,7 @@ async def _client_page(
         status,
         org=organization,
         section="clients",
-        client=found.data.get("client", {}),
+        client=found_client,
         certificates=certificates,
         can_manage=is_admin(organization),
         generated=generated.get("certificate") if generated else None,

@@ -42,6 +42,24 @@ async def load_org(request: Request, org_id: str) -> dict[str, Any] | Response:
     return org
 
 
+async def load_org_item(
+    request: Request, org_id: str, item_id: str, collection: str, key: str, title: str
+) -> tuple[dict[str, Any], dict[str, Any]] | Response:
+    """The organization and one of its resources (``/v1/organizations/{org}/{collection}/{item}``, the
+    object under ``key``), or the page to answer with instead (404 for ids that are not ids, sign-in
+    when the session has ended, the API's refusal titled ``title``)."""
+    if not is_id(org_id, item_id):
+        return not_found(request)
+    org = await load_org(request, org_id)
+    if isinstance(org, Response):
+        return org
+    found = await console_of(request).api.call(request, "GET", f"/v1/organizations/{org_id}/{collection}/{item_id}")
+    if not found.ok:
+        return failed(request, found, title, f"/orgs/{org_id}/{collection}/{item_id}")
+    item: dict[str, Any] = found.data.get(key, {})
+    return org, item
+
+
 async def org_post(request: Request, org_id: str, *ids: str) -> tuple[dict[str, Any], dict[str, str]] | Response:
     """The organization and the checked form of a post to one of its pages (or the page to answer with):
     the path's other ``ids`` first, then the CSRF check, then the organization."""

@@ -15,7 +15,6 @@ from starlette.responses import Response
 from inferadb_web.api import ApiResult
 from inferadb_web.pages.common import (
     console_of,
-    failed,
     form_status,
     is_id,
     listing,
@@ -24,7 +23,7 @@ from inferadb_web.pages.common import (
     submit,
 )
 from inferadb_web.pages.org_collections import create_named, list_page
-from inferadb_web.pages.org_context import is_admin, load_org
+from inferadb_web.pages.org_context import is_admin, load_org_item
 from inferadb_web.routing import ConsoleRoute
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -81,16 +80,12 @@ async def _vault_page(
     values: dict[str, str] | None = None,
     token: dict[str, Any] | None = None,
 ) -> Response:
-    if not is_id(org, vault):
-        return not_found(request)
-    organization = await load_org(request, org)
-    if isinstance(organization, Response):
-        return organization
+    loaded = await load_org_item(request, org, vault, "vaults", "vault", "Vault")
+    if isinstance(loaded, Response):
+        return loaded
+    organization, found_vault = loaded
     console = console_of(request)
     base = f"/v1/organizations/{org}/vaults/{vault}"
-    found = await console.api.call(request, "GET", base)
-    if not found.ok:
-        return failed(request, found, "Vault", f"/orgs/{org}/vaults/{vault}")
     user_grants = await listing(request, f"{base}/user-grants", "grants")
     team_grants = await listing(request, f"{base}/team-grants", "grants")
     members = await listing(request, f"/v1/organizations/{org}/members", "members")
@@ -107,7 +102,7 @@ async def _vault_page(
         status,
         org=organization,
         section="vaults",
-        vault=found.data.get("vault", {}),
+        vault=found_vault,
         user_grants=[{**grant, "member": people.get(str(grant.get("user_id")))} for grant in user_grants],
         team_grants=[{**grant, "team_name": team_names.get(str(grant.get("team_id")), "")} for grant in team_grants],
         ungranted_members=[m for m in members if str(m.get("user_id")) not in granted_users],
