@@ -31,25 +31,47 @@ async def _gateway(url: str, dropped: list[str], answer: bool = True) -> tuple[B
 
 
 def test_every_replica_has_dropped_the_session_when_announce_returns(isolated_nats_server: NatsServer) -> None:
-    async def scenario() -> None:
+    async def scenario(opened: list[tuple[Bus, GatewayPresence | None]]) -> None:
         first: list[str] = []
         second: list[str] = []
-        gateways = [await _gateway(isolated_nats_server.url, first), await _gateway(isolated_nats_server.url, second)]
+        for dropped in (first, second):
+            opened.append(await _gateway(isolated_nats_server.url, dropped))
         auth = Bus(NatsConfig(url=isolated_nats_server.url), "auth-test")
         await auth.connect()
+        opened.append((auth, None))
         await RevocationAnnouncer(auth).announce(["a" * 64])
         assert first == ["a" * 64] and second == ["a" * 64]
         # A registered replica that never confirms makes the revocation fail instead of lying.
         silent = await _gateway(isolated_nats_server.url, [], answer=False)
+        opened.append(silent)
         with pytest.raises(RevocationNotConfirmed):
             await RevocationAnnouncer(auth).announce(["b" * 64])
         # Once it stops (deregisters), revocations go through again.
         await silent[1].stop()
         await RevocationAnnouncer(auth).announce(["c" * 64])
         assert first[-1] == "c" * 64
-        for bus, presence in [*gateways, silent]:
-            await presence.stop()
-            await bus.close()
-        await auth.close()
+
+    async def run() -> None:
+        opened: list[tuple[Bus, GatewayPresence | None]] = []
+        try:
+            await asyncio.wait_for(scenario(opened), timeout=60)
+        finally:
+            for bus, presence in opened:
+                if presence is not None:
+                    await presence.stop()
+                await bus.close()
+
+    asyncio.run(run())
+
+
+def test_a_stopped_presence_ends_its_renewal_even_when_the_bus_is_gone(isolated_nats_server: NatsServer) -> None:
+    """Stopping never hangs: the renewal loop ends on its stop flag, whatever NATS is doing."""
+
+    async def scenario() -> None:
+        bus, presence = await _gateway(isolated_nats_server.url, [])
+        isolated_nats_server.kill()
+        await asyncio.wait_for(presence.stop(), timeout=10)
+        assert presence._task is not None and presence._task.done()
+        await bus.close()
 
     asyncio.run(scenario())

@@ -54,6 +54,7 @@ class GatewayPresence:
         self.replica_id = secrets.token_hex(8)
         self._kv: Any = None
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     async def start(self) -> None:
         self._kv = await key_value_bucket(
@@ -63,18 +64,25 @@ class GatewayPresence:
         self._task = asyncio.create_task(self._renew(), name="gateway-presence")
 
     async def _renew(self) -> None:
-        while True:
-            await asyncio.sleep(PRESENCE_TTL_SECONDS / 5)
+        # The loop ends on the stop flag, not on cancellation alone: a cancel that lands while
+        # nats-py's request is timing out comes back as a TimeoutError (asyncio.wait_for in 3.11),
+        # which the handler below would otherwise swallow and renew forever.
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), PRESENCE_TTL_SECONDS / 5)
+            if self._stopping.is_set():
+                return
             try:
                 await self._kv.put(self.replica_id, b"gateway")
             except Exception as exc:  # NATS away: the cache is bypassed meanwhile, nothing to do
                 logger.debug("presence renewal failed: %s", exc)
 
     async def stop(self) -> None:
+        self._stopping.set()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+                await asyncio.wait_for(asyncio.shield(self._task), PRESENCE_TTL_SECONDS / 5)
         if self._kv is not None:
             with contextlib.suppress(Exception):
                 await self._kv.delete(self.replica_id)
