@@ -45,10 +45,10 @@ from inferadb_common.db import Database
 from inferadb_common.events.catalog import spec_for
 from inferadb_common.events.envelope import Actor, EventEnvelope, ResourceRef
 from inferadb_common.identity import HEADER, Identity, IdentitySigner
-from inferadb_common.testing.nats import NatsServer
-from inferadb_common.testing.postgres import fresh_database
-from inferadb_common.testing.smtp import SmtpSink
-from inferadb_common.testing.stack import Stack
+from inferadb_testing.nats import NatsServer
+from inferadb_testing.postgres import fresh_database
+from inferadb_testing.smtp import SmtpSink
+from inferadb_testing.stack import Stack
 
 ENTRIES = 1_000_000
 ORGANIZATIONS = 1_000

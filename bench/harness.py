@@ -20,10 +20,10 @@ from urllib.parse import urlsplit
 import httpx
 import psutil
 
-from inferadb_common.testing.nats import NatsServer
-from inferadb_common.testing.postgres import fresh_database
-from inferadb_common.testing.smtp import SmtpSink
-from inferadb_common.testing.stack import Stack
+from inferadb_testing.nats import NatsServer
+from inferadb_testing.postgres import fresh_database
+from inferadb_testing.smtp import SmtpSink
+from inferadb_testing.stack import Stack
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -35,10 +35,10 @@ from pathlib import Path
 import httpx
 
 from bench.harness import RESULTS, Latencies, Row, measure_cpu, write_table
-from inferadb_common.testing.nats import NatsServer
-from inferadb_common.testing.postgres import fresh_database
-from inferadb_common.testing.smtp import ReceivedMail, SmtpSink, extract_link, token_from_link
-from inferadb_common.testing.stack import ALL_PROCESSES, WEB, Stack
+from inferadb_testing.nats import NatsServer
+from inferadb_testing.postgres import fresh_database
+from inferadb_testing.smtp import ReceivedMail, SmtpSink, extract_link, token_from_link
+from inferadb_testing.stack import ALL_PROCESSES, WEB, Stack
 
 MEMBERS = 50
 CONCURRENCY = 10

@@ -37,8 +37,8 @@ from bench.harness import (
     raw_closed_loop,
     write_table,
 )
-from inferadb_common.testing.free_port import free_port
-from inferadb_common.testing.stack import Stack
+from inferadb_testing.free_port import free_port
+from inferadb_testing.stack import Stack
 
 CONCURRENCY = 50
 DURATION = float(os.environ.get("BENCH_DURATION", "20")) / 2  # per round; two rounds each

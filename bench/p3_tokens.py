@@ -36,7 +36,7 @@ from bench.harness import (
     write_table,
 )
 from inferadb_common.identity import Identity, IdentitySigner
-from inferadb_common.testing.stack import Stack
+from inferadb_testing.stack import Stack
 
 CONCURRENCY = 32
 DURATION = float(os.environ.get("BENCH_DURATION", "20")) / 2  # per measurement; two backends

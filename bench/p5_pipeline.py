@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 
 from bench.harness import RESULTS, Latencies, Row, write_table
-from inferadb_common.testing.nats import NatsServer
-from inferadb_common.testing.smtp import ReceivedMail, SmtpSink
-from inferadb_common.testing.stack import Stack
+from inferadb_testing.nats import NatsServer
+from inferadb_testing.smtp import ReceivedMail, SmtpSink
+from inferadb_testing.stack import Stack
 
 SAMPLES = int(os.environ.get("BENCH_P5_SAMPLES", "100"))
 PASSWORD = "pipeline passphrase 2026"

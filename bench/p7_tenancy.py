@@ -49,7 +49,7 @@ from bench.harness import (
     running_stack,
     write_table,
 )
-from inferadb_common.testing.postgres import fresh_database
+from inferadb_testing.postgres import fresh_database
 
 SMALL_ORGS = 1_000
 LARGE_ORGS = 100_000

@@ -32,7 +32,7 @@ import psutil
 import yaml
 
 from bench.harness import RESULTS, Row, write_table
-from inferadb_common.testing.free_port import free_port
+from inferadb_testing.free_port import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 LAUNCHES = int(os.environ.get("BENCH_P8_LAUNCHES", "3"))

@@ -25,9 +25,9 @@ from typing import Literal
 import httpx
 from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 
-from inferadb_common.testing.nats import NatsServer
-from inferadb_common.testing.smtp import SmtpSink
-from inferadb_common.testing.stack import ALL_PROCESSES, WEB, Stack
+from inferadb_testing.nats import NatsServer
+from inferadb_testing.smtp import SmtpSink
+from inferadb_testing.stack import ALL_PROCESSES, WEB, Stack
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "docs" / "images"

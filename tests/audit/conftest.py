@@ -33,7 +33,7 @@ from inferadb_common.config import NatsConfig
 from inferadb_common.events.catalog import spec_for
 from inferadb_common.events.envelope import Actor, EventEnvelope, ResourceRef
 from inferadb_common.ids import SnowflakeGenerator, WorkerIdLease
-from inferadb_common.testing import NatsServer, SmtpSink, Stack, extract_link, token_from_link
+from inferadb_testing import NatsServer, SmtpSink, Stack, extract_link, token_from_link
 
 FAST_ENV = {
     "INFERADB_MGMT__FEATURES__REQUIRE_EMAIL_VERIFICATION": "false",

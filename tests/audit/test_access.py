@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from inferadb_common.testing import NatsServer, SmtpSink
-from inferadb_common.testing.pytest_plugin import StackFactory
+from inferadb_testing import NatsServer, SmtpSink
+from inferadb_testing.pytest_plugin import StackFactory
 
 from .conftest import FAST_ENV, AuditEnv, User, error_of, eventually
 

@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 import psutil
 import pytest
 
-from inferadb_common.testing import NatsServer, SmtpSink
-from inferadb_common.testing.pytest_plugin import StackFactory
+from inferadb_testing import NatsServer, SmtpSink
+from inferadb_testing.pytest_plugin import StackFactory
 from tests.fuzz.conformance import assert_documented, openapi_document
 
 from .conftest import FAST_ENV, AuditEnv, User, make_events, page_through, seed_rows

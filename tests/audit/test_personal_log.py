@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from inferadb_common.testing import extract_link, token_from_link
+from inferadb_testing import extract_link, token_from_link
 
 from .conftest import PASSWORD, AuditEnv, User, eventually, make_events, page_through
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from inferadb_common.testing import NatsServer, SmtpSink
-from inferadb_common.testing.pytest_plugin import StackFactory
+from inferadb_testing import NatsServer, SmtpSink
+from inferadb_testing.pytest_plugin import StackFactory
 
 from .conftest import FAST_ENV, AuditEnv, eventually, seed_rows
 

@@ -9,8 +9,8 @@ import time
 import pytest
 
 from inferadb_common.events.catalog import CATALOG
-from inferadb_common.testing import NatsServer, SmtpSink
-from inferadb_common.testing.pytest_plugin import StackFactory
+from inferadb_testing import NatsServer, SmtpSink
+from inferadb_testing.pytest_plugin import StackFactory
 
 from .conftest import FAST_ENV, PASSWORD, AuditEnv, eventually, make_events, query
 

@@ -24,9 +24,9 @@ from typing import Any
 import httpx
 import pytest
 
-from inferadb_common.testing.nats import NatsServer
-from inferadb_common.testing.smtp import ReceivedMail, SmtpSink, extract_link, token_from_link
-from inferadb_common.testing.stack import Stack
+from inferadb_testing.nats import NatsServer
+from inferadb_testing.smtp import ReceivedMail, SmtpSink, extract_link, token_from_link
+from inferadb_testing.stack import Stack
 
 COOKIE = "infera_session"
 FRONTEND = "http://frontend.test"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from inferadb_common.testing.smtp import extract_link, token_from_link
+from inferadb_testing.smtp import extract_link, token_from_link
 
 from .conftest import FRONTEND, Api, AuthEnv, User, cookie_clears, error_of, wait_until
 

@@ -21,10 +21,10 @@ import asyncpg
 import pytest
 
 from inferadb_common.migrations import head_revision
-from inferadb_common.testing.free_port import free_port
-from inferadb_common.testing.nats import NatsServer
-from inferadb_common.testing.postgres import fresh_database
-from inferadb_common.testing.service_process import ServiceProcess
+from inferadb_testing.free_port import free_port
+from inferadb_testing.nats import NatsServer
+from inferadb_testing.postgres import fresh_database
+from inferadb_testing.service_process import ServiceProcess
 
 from .conftest import CONSOLE, PROCESSES, REPO, SERVICES, console_scripts, definition, listen_port, settings_for
 from .dockerfile_model import DockerIgnore, copy_sources, parse_dockerfile, shell_words
@@ -207,6 +207,8 @@ def test_builder_inputs_from_the_context_build_a_wheel_with_every_package_and_sc
         }
         assert shipped, package
         assert shipped <= names, sorted(shipped - names)
+    # The test-only package (process harness, SMTP sink, pytest plugin) never ships.
+    assert not any(name.startswith("inferadb_testing/") for name in names)
 
 
 # -------------------------------------------------------------------------------- entry points, for real

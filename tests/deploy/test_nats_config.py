@@ -7,7 +7,7 @@ import os
 import subprocess
 
 from inferadb_common.nats_permissions import PROCESSES, password_variable, shipped_authorization
-from inferadb_common.testing.nats import find_nats_server
+from inferadb_testing.nats import find_nats_server
 
 from .conftest import REPO
 

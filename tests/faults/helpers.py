@@ -21,8 +21,8 @@ from typing import Any, Self
 
 import httpx
 
-from inferadb_common.testing.smtp import SmtpSink
-from inferadb_common.testing.stack import Stack
+from inferadb_testing.smtp import SmtpSink
+from inferadb_testing.stack import Stack
 
 __all__ = [
     "ENV",

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from inferadb_common.testing.nats import NatsServer
-from inferadb_common.testing.pytest_plugin import StackFactory
-from inferadb_common.testing.smtp import SmtpSink
+from inferadb_testing.nats import NatsServer
+from inferadb_testing.pytest_plugin import StackFactory
+from inferadb_testing.smtp import SmtpSink
 
 from .helpers import (
     ENV,

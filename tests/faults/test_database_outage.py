@@ -9,10 +9,10 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from inferadb_common.testing.nats import NatsServer
-from inferadb_common.testing.postgres import fresh_database
-from inferadb_common.testing.pytest_plugin import StackFactory
-from inferadb_common.testing.tcp_proxy import TcpProxy
+from inferadb_testing.nats import NatsServer
+from inferadb_testing.postgres import fresh_database
+from inferadb_testing.pytest_plugin import StackFactory
+from inferadb_testing.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.postgres
 

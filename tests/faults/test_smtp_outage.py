@@ -19,9 +19,9 @@ import time
 import httpx
 import pytest
 
-from inferadb_common.testing.nats import NatsServer
-from inferadb_common.testing.pytest_plugin import StackFactory
-from inferadb_common.testing.smtp import ReceivedMail, SmtpSink, extract_link, token_from_link
+from inferadb_testing.nats import NatsServer
+from inferadb_testing.pytest_plugin import StackFactory
+from inferadb_testing.smtp import ReceivedMail, SmtpSink, extract_link, token_from_link
 
 from .helpers import (
     ENV,

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from inferadb_common.testing.nats import NatsServer
-from inferadb_common.testing.pytest_plugin import StackFactory
-from inferadb_common.testing.stack import Stack
+from inferadb_testing.nats import NatsServer
+from inferadb_testing.pytest_plugin import StackFactory
+from inferadb_testing.stack import Stack
 
 FAST_HASHING = {
     "INFERADB_MGMT__AUTH__ARGON2_MEMORY_COST_KIB": "1024",

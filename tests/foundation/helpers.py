@@ -8,7 +8,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from inferadb_common.testing.stack import SERVICE_MODULES
+from inferadb_testing.stack import SERVICE_MODULES
 
 SECRET = "s" * 48
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import httpx
 
-from inferadb_common.testing.nats import NatsServer
-from inferadb_common.testing.pytest_plugin import StackFactory
+from inferadb_testing.nats import NatsServer
+from inferadb_testing.pytest_plugin import StackFactory
 
 from .conftest import FAST_HASHING, register
 

@@ -23,8 +23,8 @@ from inferadb_common.events.streams import EVENTS_STREAM
 from inferadb_common.events.tables import consumed_messages_table, outbox_table
 from inferadb_common.identity import Identity, IdentitySigner
 from inferadb_common.ids import SnowflakeGenerator, install_generator
-from inferadb_common.testing.nats import NatsServer
-from inferadb_common.testing.stack import Stack
+from inferadb_testing.nats import NatsServer
+from inferadb_testing.stack import Stack
 
 from .conftest import query, register, wait_until
 

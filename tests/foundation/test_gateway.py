@@ -6,9 +6,9 @@ import json
 
 import httpx
 
-from inferadb_common.testing.nats import NatsServer
-from inferadb_common.testing.pytest_plugin import StackFactory
-from inferadb_common.testing.stack import Stack
+from inferadb_testing.nats import NatsServer
+from inferadb_testing.pytest_plugin import StackFactory
+from inferadb_testing.stack import Stack
 
 from .conftest import FAST_HASHING, register, wait_until
 

@@ -8,8 +8,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from inferadb_common.testing.nats import NatsServer
-from inferadb_common.testing.pytest_plugin import StackFactory
+from inferadb_testing.nats import NatsServer
+from inferadb_testing.pytest_plugin import StackFactory
 
 from .conftest import FAST_HASHING
 

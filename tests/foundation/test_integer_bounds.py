@@ -9,10 +9,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from inferadb_common.testing.nats import NatsServer
-from inferadb_common.testing.postgres import fresh_database
-from inferadb_common.testing.pytest_plugin import StackFactory
-from inferadb_common.testing.stack import Stack
+from inferadb_testing.nats import NatsServer
+from inferadb_testing.postgres import fresh_database
+from inferadb_testing.pytest_plugin import StackFactory
+from inferadb_testing.stack import Stack
 
 from .conftest import FAST_HASHING, register, wait_until
 

@@ -18,7 +18,7 @@ import psutil
 import yaml
 from nats.errors import Error as NatsError
 
-from inferadb_common.testing.free_port import free_port
+from inferadb_testing.free_port import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -13,9 +13,9 @@ import nats
 import pytest
 from nats.errors import Error as NatsError
 
-from inferadb_common.testing.nats import NatsServer
-from inferadb_common.testing.pytest_plugin import StackFactory
-from inferadb_common.testing.smtp import SmtpSink
+from inferadb_testing.nats import NatsServer
+from inferadb_testing.pytest_plugin import StackFactory
+from inferadb_testing.smtp import SmtpSink
 
 from .conftest import FAST_HASHING, query, register, wait_until
 from .helpers import base_env, run_service

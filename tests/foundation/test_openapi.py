@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import httpx
 
-from inferadb_common.testing.stack import Stack
 from inferadb_gateway.routes import ROUTES
+from inferadb_testing.stack import Stack
 
 
 def test_openapi_lists_exactly_the_served_routes(stack: Stack) -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from inferadb_common.testing.nats import NatsServer
-from inferadb_common.testing.postgres import fresh_database
-from inferadb_common.testing.pytest_plugin import StackFactory
+from inferadb_testing.nats import NatsServer
+from inferadb_testing.postgres import fresh_database
+from inferadb_testing.pytest_plugin import StackFactory
 
 from .conftest import FAST_HASHING, register, wait_until
 from .helpers import base_env, run_service

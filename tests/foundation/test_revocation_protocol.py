@@ -15,7 +15,7 @@ from inferadb_common.revocation import (
     RevocationNotConfirmed,
     confirmation_handler,
 )
-from inferadb_common.testing.nats import NatsServer
+from inferadb_testing.nats import NatsServer
 
 
 async def _gateway(url: str, dropped: list[str], answer: bool = True) -> tuple[Bus, GatewayPresence]:

@@ -13,9 +13,9 @@ import httpx
 import pytest
 
 from inferadb_common.migrations import head_revision
-from inferadb_common.testing.free_port import free_port
-from inferadb_common.testing.nats import NatsServer
-from inferadb_common.testing.stack import SERVICE_MODULES
+from inferadb_testing.free_port import free_port
+from inferadb_testing.nats import NatsServer
+from inferadb_testing.stack import SERVICE_MODULES
 
 from .helpers import base_env, run_service
 

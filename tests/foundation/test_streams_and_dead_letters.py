@@ -10,8 +10,8 @@ import nats
 
 from inferadb_common.events.envelope import EventEnvelope
 from inferadb_common.events.streams import DEADLETTER_STREAM, EVENTS_STREAM, MAIL_STREAM
-from inferadb_common.testing.nats import NatsServer
-from inferadb_common.testing.stack import Stack
+from inferadb_testing.nats import NatsServer
+from inferadb_testing.stack import Stack
 
 from .conftest import query, register, wait_until
 

@@ -8,7 +8,7 @@ import nats
 import pytest
 
 from inferadb_common.ids import IdGenerationError, WorkerIdLease
-from inferadb_common.testing.nats import NatsServer
+from inferadb_testing.nats import NatsServer
 
 
 def test_leases_are_exclusive_and_released(isolated_nats_server: NatsServer) -> None:

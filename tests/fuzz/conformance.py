@@ -14,9 +14,9 @@ from jsonschema import Draft202012Validator
 
 from inferadb_common.app import SERVICE_OPENAPI_PATH
 from inferadb_common.identity import HEADER, Identity, IdentitySigner
-from inferadb_common.testing.stack import ENV_PREFIX, Stack
 from inferadb_gateway.openapi import merge
 from inferadb_gateway.routes import ROUTES, RouteTable
+from inferadb_testing.stack import ENV_PREFIX, Stack
 
 
 def openapi_document(base_url: str) -> dict[str, Any]:

@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from inferadb_common.testing.pytest_plugin import StackFactory
-from inferadb_common.testing.smtp import SmtpSink
+from inferadb_testing.pytest_plugin import StackFactory
+from inferadb_testing.smtp import SmtpSink
 from tests.fuzz.world import Account, World
 
 FUZZ_ENV = {

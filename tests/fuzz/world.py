@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from inferadb_common.testing import SmtpSink, extract_link, token_from_link
+from inferadb_testing import SmtpSink, extract_link, token_from_link
 
 COOKIE = "infera_session"
 PASSWORD = "fuzzing-suite Passphrase 42"

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
-from inferadb_common.testing import NatsServer, SmtpSink, Stack, extract_link, token_from_link
+from inferadb_testing import NatsServer, SmtpSink, Stack, extract_link, token_from_link
 
 FAST_ENV = {
     "INFERADB_MGMT__FEATURES__REQUIRE_EMAIL_VERIFICATION": "false",

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from inferadb_common.testing.postgres import fresh_database
+from inferadb_testing.postgres import fresh_database
 from tests.orgs.conftest import ROOMY_ENV, OrgsEnv, User, start_env
 
 N = 50

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import httpx
 
-from inferadb_common.testing import extract_link, token_from_link
+from inferadb_testing import extract_link, token_from_link
 from tests.orgs.conftest import VERIFY_PREFIX, OrgsEnv, User, eventually
 from tests.orgs.directory_pause import directory_paused
 

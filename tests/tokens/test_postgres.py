@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from inferadb_common.testing.postgres import fresh_database
+from inferadb_testing.postgres import fresh_database
 from tests.orgs.conftest import ROOMY_ENV, start_env
 from tests.tokens.conftest import CLIENT_ASSERTION_TYPE, TokensEnv
 

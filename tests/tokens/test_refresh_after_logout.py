@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from inferadb_common.testing import extract_link, token_from_link
+from inferadb_testing import extract_link, token_from_link
 from tests.orgs.conftest import PASSWORD, User, eventually
 from tests.orgs.directory_pause import directory_paused
 from tests.tokens.conftest import TokensEnv

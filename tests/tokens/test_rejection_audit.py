@@ -15,7 +15,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from inferadb_common.testing import NatsServer, SmtpSink, Stack
+from inferadb_testing import NatsServer, SmtpSink, Stack
 from tests.orgs.conftest import ROOMY_ENV, eventually
 from tests.tokens.conftest import CLIENT_ASSERTION_TYPE, TokensEnv
 

@@ -9,7 +9,7 @@ import sys
 
 import jwt
 
-from inferadb_common.testing.free_port import free_port
+from inferadb_testing.free_port import free_port
 from tests.orgs.conftest import eventually
 from tests.tokens.conftest import TokensEnv
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from inferadb_common.testing.nats import NatsServer
-from inferadb_common.testing.smtp import SmtpSink
-from inferadb_common.testing.stack import ALL_PROCESSES, WEB, Stack
+from inferadb_testing.nats import NatsServer
+from inferadb_testing.smtp import SmtpSink
+from inferadb_testing.stack import ALL_PROCESSES, WEB, Stack
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

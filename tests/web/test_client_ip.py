@@ -15,10 +15,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from inferadb_common.testing.nats import NatsServer
-from inferadb_common.testing.smtp import SmtpSink
-from inferadb_common.testing.stack import ALL_PROCESSES, WEB, Stack
 from inferadb_gateway.client_ip import CONSOLE_CLIENT_IP_HEADER, ConsoleClientIp
+from inferadb_testing.nats import NatsServer
+from inferadb_testing.smtp import SmtpSink
+from inferadb_testing.stack import ALL_PROCESSES, WEB, Stack
 
 from .conftest import CSRF_INPUT, FAST_HASHING, PASSWORD, Console
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from inferadb_common.identity import HEADER, Identity, IdentitySigner
-from inferadb_common.testing.free_port import free_port
+from inferadb_testing.free_port import free_port
 
 from .conftest import CSRF_INPUT, PASSWORD, Console, unique_email
 
@@ -106,7 +106,7 @@ def test_the_dev_inbox_keeps_mails_that_could_not_be_sent(console: Console) -> N
 @pytest.fixture
 def bare_console(tmp_path, nats_server):
     """The mailer and the console alone, dev inbox off, the console's API address unreachable."""
-    from inferadb_common.testing.stack import WEB, Stack
+    from inferadb_testing.stack import WEB, Stack
 
     stack = Stack(
         tmp_path / "stack",

@@ -16,7 +16,7 @@ from cryptography.x509.oid import NameOID
 
 from inferadb_common.bus import Bus, BusConnectError, safe_url
 from inferadb_common.config import ConfigError, NatsConfig, load_settings
-from inferadb_common.testing.nats import NatsServer, write_user_nkey
+from inferadb_testing.nats import NatsServer, write_user_nkey
 
 
 def _name(common_name: str) -> x509.Name:

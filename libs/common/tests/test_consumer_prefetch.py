@@ -20,7 +20,7 @@ from inferadb_common.db import Database
 from inferadb_common.events.consumer import IdempotentConsumer
 from inferadb_common.events.envelope import Actor, EventEnvelope
 from inferadb_common.events.streams import EVENTS_STREAM
-from inferadb_common.testing.nats import NatsServer
+from inferadb_testing.nats import NatsServer
 
 BATCH = 5
 

@@ -22,7 +22,7 @@ from inferadb_common.events.consumer import IdempotentConsumer
 from inferadb_common.events.envelope import EventEnvelope
 from inferadb_common.events.streams import DEADLETTER_STREAM, EVENTS_STREAM
 from inferadb_common.events.tables import consumed_messages_table
-from inferadb_common.testing.nats import NatsServer
+from inferadb_testing.nats import NatsServer
 
 DURABLE = "producer-check"
 

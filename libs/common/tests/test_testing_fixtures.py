@@ -19,7 +19,7 @@ from nats.js.api import StorageType, StreamConfig
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from inferadb_common.testing import (
+from inferadb_testing import (
     NatsServer,
     ServiceProcess,
     SmtpSink,
@@ -31,8 +31,8 @@ from inferadb_common.testing import (
     text_body,
     token_from_link,
 )
-from inferadb_common.testing.postgres import postgres_server, sqlalchemy_url
-from inferadb_common.testing.pytest_plugin import isolated_nats_server, nats_server, smtp_sink  # noqa: F401 - fixtures used below
+from inferadb_testing.postgres import postgres_server, sqlalchemy_url
+from inferadb_testing.pytest_plugin import isolated_nats_server, nats_server, smtp_sink  # noqa: F401 - fixtures used below
 
 VERIFY_PREFIX = "http://frontend.test/verify-email?token="
 

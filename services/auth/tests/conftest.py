@@ -11,7 +11,7 @@ import inferadb_auth
 from inferadb_common.config import StorageConfig
 from inferadb_common.db import Database
 from inferadb_common.ids import SnowflakeGenerator, install_generator
-from inferadb_common.testing.postgres import fresh_database
+from inferadb_testing.postgres import fresh_database
 
 MIGRATIONS = Path(inferadb_auth.__file__).parent / "migrations"
 

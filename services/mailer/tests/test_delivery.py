@@ -34,11 +34,11 @@ from inferadb_common.db import Database
 from inferadb_common.events.envelope import MailRequest
 from inferadb_common.events.streams import DEADLETTER_STREAM, MAIL_SUBJECT
 from inferadb_common.migrations import upgrade
-from inferadb_common.testing import NatsServer, ReceivedMail, ServiceProcess, SmtpSink, free_port
 from inferadb_mailer.__main__ import DEFINITION
 from inferadb_mailer.redaction import recipient_hash
 from inferadb_mailer.tables import mail_deliveries
 from inferadb_mailer.worker import DURABLE, MailWorker
+from inferadb_testing import NatsServer, ReceivedMail, ServiceProcess, SmtpSink, free_port
 
 FRONT = "http://front.test"
 TOKEN_PREFIX = "tok_"  # every test token starts so, to scan logs and dead letters for leaks

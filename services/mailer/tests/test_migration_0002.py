@@ -16,7 +16,7 @@ from sqlalchemy import inspect, text
 import inferadb_mailer
 from inferadb_common.config import StorageConfig
 from inferadb_common.db import Database
-from inferadb_common.testing.postgres import fresh_database
+from inferadb_testing.postgres import fresh_database
 
 MIGRATIONS = Path(inferadb_mailer.__file__).parent / "migrations"
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)

@@ -12,11 +12,11 @@ import pytest
 
 from inferadb_common.config import ConfigError, EmailConfig
 from inferadb_common.events.envelope import MailRequest
-from inferadb_common.testing import html_body, text_body
 from inferadb_mailer.message import InvalidMessage, compose, sender_address
 from inferadb_mailer.redaction import recipient_hash, redact_mail_request
 from inferadb_mailer.smtp import PermanentSmtpError, TransientSmtpError, classify
 from inferadb_mailer.templates import TEMPLATES, TemplateError, render
+from inferadb_testing import html_body, text_body
 
 LINK = "http://front.test/verify-email?token=tok_SECRET123&x=1"
 SUBJECTS = {

@@ -26,10 +26,10 @@ from inferadb_common.events.outbox import Outbox
 from inferadb_common.ids import SnowflakeGenerator, install_generator
 from inferadb_common.migrations import upgrade
 from inferadb_common.ratelimit import BatchedRateLimiter
-from inferadb_common.testing.postgres import fresh_database
 from inferadb_orgs.tables import client_assertion_rejections, outbox, rate_limit_counters
 from inferadb_orgs.tokens import rejections
 from inferadb_orgs.tokens.rejections import GRACE_SECONDS, WINDOW_SECONDS, Rejection
+from inferadb_testing.postgres import fresh_database
 
 from .conftest import MIGRATIONS
 

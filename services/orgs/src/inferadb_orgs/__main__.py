@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from inferadb_common.events.outbox import utcnow
+from inferadb_common.clock import utcnow
 from inferadb_common.runtime import ServiceContext
 from inferadb_common.service import ServiceCommand, ServiceDefinition
 from inferadb_common.service import main as run

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inferadb_common.events.outbox import utcnow
+from inferadb_common.clock import utcnow
 from inferadb_orgs.certificates import repository as certificates_repo
 from inferadb_orgs.clients import repository as clients_repo
 from inferadb_orgs.invitations import repository as invitations_repo

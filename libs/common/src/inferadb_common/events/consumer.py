@@ -32,10 +32,10 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.bus import Bus
+from inferadb_common.clock import utcnow
 from inferadb_common.db import Database, is_unavailable_error
 from inferadb_common.events.catalog import CATALOG, EVENTS_SUBJECT_PREFIX
 from inferadb_common.events.envelope import EventEnvelope
-from inferadb_common.events.outbox import utcnow
 from inferadb_common.events.streams import DEADLETTER_PREFIX
 from inferadb_common.metrics import DEAD_LETTERS, EVENTS_CONSUMED
 

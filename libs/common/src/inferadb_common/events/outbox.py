@@ -14,7 +14,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -22,6 +22,7 @@ from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.bus import Bus
+from inferadb_common.clock import utcnow
 from inferadb_common.db import Database
 from inferadb_common.events.catalog import spec_for
 from inferadb_common.events.envelope import Actor, EventEnvelope, MailRequest, ResourceRef
@@ -35,10 +36,6 @@ logger = logging.getLogger("inferadb.outbox")
 KIND_EVENT = "event"
 KIND_MAIL = "mail"
 PENDING_FLAG = "outbox_pending"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,9 +18,9 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_audit.retention import repository as repo
+from inferadb_common.clock import utcnow
 from inferadb_common.config import Settings
 from inferadb_common.db import Database
-from inferadb_common.events.outbox import utcnow
 
 logger = logging.getLogger("inferadb.audit.retention")
 

@@ -17,8 +17,8 @@ from pydantic import Field
 
 from inferadb_auth import repository as repo
 from inferadb_auth.state import AuthDep
+from inferadb_common.clock import utcnow
 from inferadb_common.errors import Unauthorized
-from inferadb_common.events.outbox import utcnow
 from inferadb_common.internal_auth import IdentityDep
 from inferadb_common.wire import IdIn, RequestModel, ResponseModel
 

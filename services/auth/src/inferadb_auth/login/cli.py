@@ -15,8 +15,8 @@ from inferadb_auth.schemas import SessionOut
 from inferadb_auth.security.tokens import digest, new_token, same
 from inferadb_auth.sessions.service import create_session, session_view
 from inferadb_auth.state import AuthDep, actor_of
+from inferadb_common.clock import utcnow
 from inferadb_common.errors import Unauthorized
-from inferadb_common.events.outbox import utcnow
 from inferadb_common.ids import new_id
 from inferadb_common.internal_auth import AuthenticatedDep, IdentityDep
 from inferadb_common.wire import RequestModel, ResponseModel

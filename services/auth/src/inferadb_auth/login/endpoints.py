@@ -13,9 +13,9 @@ from inferadb_auth.schemas import MessageOut, SessionOut, UserOut
 from inferadb_auth.sessions.service import create_session, revoke, session_view
 from inferadb_auth.state import AuthDep, actor_of
 from inferadb_auth.users.service import user_out
+from inferadb_common.clock import utcnow
 from inferadb_common.errors import Forbidden, Unauthorized
 from inferadb_common.events.envelope import Actor
-from inferadb_common.events.outbox import utcnow
 from inferadb_common.internal_auth import IdentityDep
 from inferadb_common.metrics import AUTH_ATTEMPTS
 from inferadb_common.wire import RequestModel, ResponseModel

@@ -15,8 +15,8 @@ from inferadb_auth.security.tokens import digest, new_token
 from inferadb_auth.sessions.service import revoke
 from inferadb_auth.state import AuthDep, AuthState, actor_of
 from inferadb_auth.users.service import RESET_TTL
+from inferadb_common.clock import utcnow
 from inferadb_common.errors import BadRequest, Unauthorized, ValidationFailed
-from inferadb_common.events.outbox import utcnow
 from inferadb_common.identity import Identity
 from inferadb_common.ids import new_id
 from inferadb_common.internal_auth import AuthenticatedDep, IdentityDep

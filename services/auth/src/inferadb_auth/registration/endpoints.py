@@ -15,8 +15,8 @@ from inferadb_auth.sessions.service import create_session, session_view
 from inferadb_auth.state import AuthDep, actor_of
 from inferadb_auth.tables import user_emails, users
 from inferadb_auth.users.service import issue_verification, user_out
+from inferadb_common.clock import utcnow
 from inferadb_common.errors import Conflict, ValidationFailed
-from inferadb_common.events.outbox import utcnow
 from inferadb_common.ids import new_id
 from inferadb_common.internal_auth import IdentityDep
 from inferadb_common.wire import EmailAddress, IdOut, PersonName, RequestModel, ResponseModel

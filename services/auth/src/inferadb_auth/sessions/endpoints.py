@@ -8,8 +8,8 @@ from inferadb_auth import repository as repo
 from inferadb_auth.schemas import MessageOut, SessionOut
 from inferadb_auth.sessions.service import revoke, session_view
 from inferadb_auth.state import AuthDep, actor_of
+from inferadb_common.clock import utcnow
 from inferadb_common.errors import NotFound
-from inferadb_common.events.outbox import utcnow
 from inferadb_common.internal_auth import AuthenticatedDep
 from inferadb_common.wire import IdIn, ResponseModel
 

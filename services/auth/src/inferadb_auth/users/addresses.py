@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_auth import repository as repo
 from inferadb_auth.state import AuthState
+from inferadb_common.clock import utcnow
 from inferadb_common.events.envelope import Actor
-from inferadb_common.events.outbox import utcnow
 
 logger = logging.getLogger("inferadb.auth.addresses")
 

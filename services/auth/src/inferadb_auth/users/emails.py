@@ -12,8 +12,8 @@ from inferadb_auth.state import AuthDep, actor_of
 from inferadb_auth.tables import user_emails
 from inferadb_auth.users.addresses import purge_expired
 from inferadb_auth.users.service import issue_verification
+from inferadb_common.clock import utcnow
 from inferadb_common.errors import Conflict, NotFound, ValidationFailed
-from inferadb_common.events.outbox import utcnow
 from inferadb_common.ids import new_id
 from inferadb_common.internal_auth import AuthenticatedDep
 from inferadb_common.wire import EmailAddress, IdIn, RequestModel, ResponseModel

@@ -10,8 +10,8 @@ from inferadb_auth.schemas import MessageOut, UserOut
 from inferadb_auth.sessions.service import revoke
 from inferadb_auth.state import AuthDep, AuthState, actor_of
 from inferadb_auth.users.service import user_out
+from inferadb_common.clock import utcnow
 from inferadb_common.errors import Conflict, Unavailable
-from inferadb_common.events.outbox import utcnow
 from inferadb_common.identity import Identity
 from inferadb_common.internal_auth import AuthenticatedDep
 from inferadb_common.wire import PersonName, RequestModel, ResponseModel

@@ -13,8 +13,8 @@ from inferadb_auth.security.tokens import digest
 from inferadb_auth.state import AuthDep, AuthState, actor_of
 from inferadb_auth.users.addresses import AddressTaken, claim
 from inferadb_auth.users.service import issue_verification
+from inferadb_common.clock import utcnow
 from inferadb_common.errors import BadRequest
-from inferadb_common.events.outbox import utcnow
 from inferadb_common.internal_auth import IdentityDep
 from inferadb_common.wire import RequestModel, ResponseModel
 

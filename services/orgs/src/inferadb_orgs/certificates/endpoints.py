@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inferadb_common.events.outbox import utcnow
+from inferadb_common.clock import utcnow
 from inferadb_common.internal_auth import AuthenticatedDep
 from inferadb_common.pagination import PageDep
 from inferadb_common.wire import IdIn

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from inferadb_common.events.outbox import utcnow
+from inferadb_common.clock import utcnow
 from inferadb_orgs.signing.schemas import JwksOut
 from inferadb_orgs.state import OrgsDep
 

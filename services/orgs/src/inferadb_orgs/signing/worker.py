@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from inferadb_common.bus import Bus
-from inferadb_common.events.outbox import utcnow
+from inferadb_common.clock import utcnow
 from inferadb_common.runtime import ServiceContext
 from inferadb_orgs.signing.keys import KeyCipher
 from inferadb_orgs.signing.service import CHECK_INTERVAL_SECONDS, ROTATED_SUBJECT, SigningKeyring

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
+from inferadb_common.clock import utcnow
 from inferadb_common.errors import ValidationFailed
-from inferadb_common.events.outbox import utcnow
 from inferadb_common.internal_auth import AuthenticatedDep
 from inferadb_common.pagination import PageDep
 from inferadb_common.wire import IdIn, parse_id

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from inferadb_common.clock import utcnow
 from inferadb_common.events.envelope import Actor
-from inferadb_common.events.outbox import utcnow
 from inferadb_common.internal_auth import AuthenticatedDep, IdentityDep
 from inferadb_common.wire import IdIn
 from inferadb_orgs import policy

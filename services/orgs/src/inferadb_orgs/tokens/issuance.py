@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from inferadb_common.clock import utcnow
 from inferadb_common.events.envelope import Actor
-from inferadb_common.events.outbox import PendingEvent, utcnow
+from inferadb_common.events.outbox import PendingEvent
 from inferadb_common.ids import new_id
 from inferadb_orgs.certificates import repository as certificates_repo
 from inferadb_orgs.tokens import rejections

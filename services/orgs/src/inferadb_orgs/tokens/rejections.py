@@ -24,9 +24,10 @@ from typing import Any
 from sqlalchemy import Row, delete, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inferadb_common.clock import utcnow
 from inferadb_common.db import Database, dialect_insert
 from inferadb_common.events.envelope import Actor
-from inferadb_common.events.outbox import Outbox, PendingEvent, utcnow
+from inferadb_common.events.outbox import Outbox, PendingEvent
 from inferadb_orgs.tables import client_assertion_rejections as table
 
 logger = logging.getLogger("inferadb.orgs.tokens")

@@ -9,8 +9,8 @@ import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from inferadb_common.clock import utcnow
 from inferadb_common.events.envelope import Actor
-from inferadb_common.events.outbox import utcnow
 from inferadb_common.internal_auth import get_identity
 from inferadb_common.request_context import current_request_id
 from inferadb_orgs.state import get_orgs_state

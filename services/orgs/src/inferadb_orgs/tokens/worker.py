@@ -11,8 +11,8 @@ import asyncio
 import contextlib
 import logging
 
+from inferadb_common.clock import utcnow
 from inferadb_common.db import Database
-from inferadb_common.events.outbox import utcnow
 from inferadb_orgs.tokens import repository as repo
 
 logger = logging.getLogger("inferadb.orgs.tokens")

@@ -16,8 +16,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from inferadb_common.testing.free_port import free_port
-from inferadb_common.testing.service_process import ServiceProcess
+from inferadb_testing.free_port import free_port
+from inferadb_testing.service_process import ServiceProcess
 
 __all__ = ["ALL_PROCESSES", "BACKEND_SERVICES", "SERVICE_MODULES", "WEB", "ServiceProcess", "Stack"]
 
@@ -96,7 +96,7 @@ class Stack:
         self.ports: dict[str, int] = {name: free_port() for name in (*ALL_PROCESSES, WEB)}
         self.config_path = self.tmp_dir / "config.yaml"
         self.config_path.write_text(
-            "# Written by inferadb_common.testing.Stack: everything comes from INFERADB_MGMT__* variables.\n",
+            "# Written by inferadb_testing.Stack: everything comes from INFERADB_MGMT__* variables.\n",
             encoding="utf-8",
         )
         self.log_dir = self.tmp_dir / "logs"

@@ -2,13 +2,13 @@
 
 Everything here starts the real thing on free loopback ports and fails loudly (``RuntimeError``)
 when a dependency is missing; nothing is mocked and nothing is skipped. Enable the fixtures with
-``pytest_plugins = ["inferadb_common.testing.pytest_plugin"]``.
+``pytest_plugins = ["inferadb_testing.pytest_plugin"]``.
 """
 
-from inferadb_common.testing.free_port import free_port
-from inferadb_common.testing.nats import NatsServer, find_nats_server
-from inferadb_common.testing.postgres import fresh_database, postgres_server
-from inferadb_common.testing.smtp import (
+from inferadb_testing.free_port import free_port
+from inferadb_testing.nats import NatsServer, find_nats_server
+from inferadb_testing.postgres import fresh_database, postgres_server
+from inferadb_testing.smtp import (
     ReceivedMail,
     SmtpSink,
     extract_link,
@@ -16,7 +16,7 @@ from inferadb_common.testing.smtp import (
     text_body,
     token_from_link,
 )
-from inferadb_common.testing.stack import SERVICE_MODULES, ServiceProcess, Stack
+from inferadb_testing.stack import SERVICE_MODULES, ServiceProcess, Stack
 
 __all__ = [
     "SERVICE_MODULES",

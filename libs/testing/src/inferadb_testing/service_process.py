@@ -15,7 +15,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from inferadb_common.testing._process import kill_group, log_tail, spawn, terminate, wait_http_ok
+from inferadb_testing._process import kill_group, log_tail, spawn, terminate, wait_http_ok
 
 __all__ = ["READY_PATH", "ServiceProcess"]
 

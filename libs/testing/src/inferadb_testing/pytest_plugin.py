@@ -1,6 +1,6 @@
 """Pytest fixtures over the real test infrastructure: NATS, SMTP sink, PostgreSQL and service stacks.
 
-Enable in a ``conftest.py`` with ``pytest_plugins = ["inferadb_common.testing.pytest_plugin"]``.
+Enable in a ``conftest.py`` with ``pytest_plugins = ["inferadb_testing.pytest_plugin"]``.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from typing import Protocol
 
 import pytest
 
-from inferadb_common.testing.nats import NatsServer
-from inferadb_common.testing.postgres import fresh_database
-from inferadb_common.testing.smtp import SmtpSink
-from inferadb_common.testing.stack import ALL_PROCESSES, Stack
+from inferadb_testing.nats import NatsServer
+from inferadb_testing.postgres import fresh_database
+from inferadb_testing.smtp import SmtpSink
+from inferadb_testing.stack import ALL_PROCESSES, Stack
 
 __all__ = [
     "StackFactory",

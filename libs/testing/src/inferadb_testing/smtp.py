@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from inferadb_common.testing.free_port import free_port
+from inferadb_testing.free_port import free_port
 
 __all__ = [
     "ReceivedMail",

@@ -8,7 +8,7 @@ import threading
 from types import TracebackType
 from typing import Self
 
-from inferadb_common.testing.free_port import free_port
+from inferadb_testing.free_port import free_port
 
 
 class TcpProxy:

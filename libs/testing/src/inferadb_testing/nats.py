@@ -24,8 +24,8 @@ from typing import Self
 import nkeys
 
 from inferadb_common.nats_permissions import PROCESSES, authorization_block
-from inferadb_common.testing._process import kill_group, log_tail, spawn, terminate, wait_http_ok
-from inferadb_common.testing.free_port import free_port
+from inferadb_testing._process import kill_group, log_tail, spawn, terminate, wait_http_ok
+from inferadb_testing.free_port import free_port
 
 __all__ = ["NatsServer", "find_nats_server", "write_user_nkey"]
 
