@@ -21,6 +21,7 @@ from inferadb_auth.state import AuthState
 from inferadb_auth.tables import sessions
 from inferadb_common.errors import RateLimited, Unavailable
 from inferadb_common.events.envelope import Actor
+from inferadb_common.events.payloads.auth import SessionRevoked
 from inferadb_common.ids import new_id
 
 SESSION_TYPES = ("web", "cli", "sdk")
@@ -92,10 +93,9 @@ async def revoke(
     for session_id, _ in revoked:
         await state.outbox.record(
             db,
-            "session.revoked",
+            SessionRevoked(user_id=user_id, reason=reason),
             actor=actor,
             resource_id=session_id,
-            data={"user_id": str(user_id), "reason": reason},
         )
     await announce_revocation(state, [token_hash for _, token_hash in revoked])
     return len(revoked)

@@ -12,6 +12,7 @@ from inferadb_auth.state import AuthDep, AuthState, actor_of
 from inferadb_auth.users.service import user_out
 from inferadb_common.clock import utcnow
 from inferadb_common.errors import Conflict, Unavailable
+from inferadb_common.events.payloads.auth import UserDeleted, UserUpdated
 from inferadb_common.identity import Identity
 from inferadb_common.internal_auth import AuthenticatedDep
 from inferadb_common.wire import PersonName, RequestModel, ResponseModel
@@ -48,12 +49,8 @@ async def update_me(body: UpdateMeIn, state: AuthDep, identity: AuthenticatedDep
     async with state.db.transaction() as db:
         if changes:
             await repo.update_user(db, identity.user_id, updated_at=now, **changes)
-            data = {"name": body.name} if body.name is not None else {}
-            if body.accept_tos:
-                data["tos_accepted"] = "true"
-            await state.outbox.record(
-                db, "user.updated", actor=actor_of(identity), resource_id=identity.user_id, data=data
-            )
+            updated = UserUpdated(name=body.name, tos_accepted="true" if body.accept_tos else None)
+            await state.outbox.record(db, updated, actor=actor_of(identity), resource_id=identity.user_id)
         return UserEnvelope(user=await user_out(db, identity.user_id))
 
 
@@ -82,6 +79,6 @@ async def delete_me(state: AuthDep, identity: AuthenticatedDep, response: Respon
         actor = actor_of(identity)
         await revoke(state, db, identity.user_id, now, actor, reason="account_deleted")
         await repo.delete_user(db, identity.user_id)
-        await state.outbox.record(db, "user.deleted", actor=actor, resource_id=identity.user_id, data={})
+        await state.outbox.record(db, UserDeleted(), actor=actor, resource_id=identity.user_id)
     state.clear_session_cookie(response)
     return MessageOut(message="Account deleted successfully")
