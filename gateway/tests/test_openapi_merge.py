@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from inferadb_common.routes import AuthMode, Route, Service
+from inferadb_common.routes import AuthMode, RateLimit, Route, Service
 from inferadb_gateway.openapi import merge
 
 ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
@@ -48,3 +48,12 @@ def test_a_state_changing_route_that_reads_the_cookie_documents_403() -> None:
     document = {"paths": {path: {"post": {"responses": {"200": {"description": "OK"}}}}}}
     merged = merge({"orgs": document}, table)
     assert merged["paths"][path]["post"]["responses"]["403"]["content"] == ERROR_CONTENT
+
+
+def test_a_rate_limited_route_without_a_session_documents_429() -> None:
+    path = "/v1/organizations/things"
+    limited = (Route("GET", path, Service.ORGS, AuthMode.NONE, rate_limits=(RateLimit.TOKEN,)),)
+    unlimited = (Route("GET", path, Service.ORGS, AuthMode.NONE),)
+    document = {"orgs": _service_document(path, {})}
+    assert merge(document, limited)["paths"][path]["get"]["responses"]["429"]["content"] == ERROR_CONTENT
+    assert "429" not in merge(document, unlimited)["paths"][path]["get"]["responses"]

@@ -82,6 +82,8 @@ def _error_codes(route: Route) -> list[str]:
         codes += ["401", "403", "429"]
     if route.auth is not AuthMode.NONE and route.method in ("POST", "PUT", "PATCH", "DELETE"):
         codes.append("403")  # CSRF_REJECTED: sent cross-site with the session cookie
+    if route.rate_limits:
+        codes.append("429")  # the manifest's limits (api.md §1.4), with or without a session
     if "{" in route.path:
         codes.append("404")  # an id in the path may name nothing (e.g. the JWKS of an unknown organization)
     return sorted(set(codes))
