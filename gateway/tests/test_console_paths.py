@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from inferadb_common.routes import ROUTES
 from inferadb_gateway.console import is_console_path
-from inferadb_gateway.routes import ROUTES
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from inferadb_common.routes import AuthMode, RateLimit, Route, Service
 from inferadb_gateway.openapi import merge
-from inferadb_gateway.routes import AuthMode, Route, RouteTable
 
 ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
 
@@ -21,20 +21,20 @@ def _service_document(path: str, responses: dict[str, Any]) -> dict[str, Any]:
 
 def test_a_route_with_an_id_in_its_path_documents_404_even_without_a_session() -> None:
     path = "/v1/organizations/{org}/jwks.json"
-    table = RouteTable((Route("GET", path, "orgs", AuthMode.NONE, org_scoped=True),))
+    table = (Route("GET", path, Service.ORGS, AuthMode.NONE),)
     merged = merge({"orgs": _service_document(path, {})}, table)
     assert merged["paths"][path]["get"]["responses"]["404"]["content"] == ERROR_CONTENT
 
 
 def test_a_route_without_parameters_or_session_documents_no_404() -> None:
-    table = RouteTable((Route("GET", "/.well-known/jwks.json", "orgs", AuthMode.NONE),))
+    table = (Route("GET", "/.well-known/jwks.json", Service.ORGS, AuthMode.NONE),)
     merged = merge({"orgs": _service_document("/.well-known/jwks.json", {})}, table)
     assert "404" not in merged["paths"]["/.well-known/jwks.json"]["get"]["responses"]
 
 
 def test_an_error_status_declared_by_the_service_gets_the_error_body() -> None:
     path = "/v1/organizations"
-    table = RouteTable((Route("GET", path, "orgs", AuthMode.SESSION),))
+    table = (Route("GET", path, Service.ORGS, AuthMode.SESSION),)
     declared = {"402": {"description": "Tier limit exceeded"}}
     merged = merge({"orgs": _service_document(path, declared)}, table)
     answer = merged["paths"][path]["get"]["responses"]["402"]
@@ -44,7 +44,16 @@ def test_an_error_status_declared_by_the_service_gets_the_error_body() -> None:
 def test_a_state_changing_route_that_reads_the_cookie_documents_403() -> None:
     """A cross-site request carrying the session cookie is refused with 403 CSRF_REJECTED."""
     path = "/v1/organizations/{org}/things"
-    table = RouteTable((Route("POST", path, "orgs", AuthMode.OPTIONAL, org_scoped=True),))
+    table = (Route("POST", path, Service.ORGS, AuthMode.OPTIONAL),)
     document = {"paths": {path: {"post": {"responses": {"200": {"description": "OK"}}}}}}
     merged = merge({"orgs": document}, table)
     assert merged["paths"][path]["post"]["responses"]["403"]["content"] == ERROR_CONTENT
+
+
+def test_a_rate_limited_route_without_a_session_documents_429() -> None:
+    path = "/v1/organizations/things"
+    limited = (Route("GET", path, Service.ORGS, AuthMode.NONE, rate_limits=(RateLimit.TOKEN,)),)
+    unlimited = (Route("GET", path, Service.ORGS, AuthMode.NONE),)
+    document = {"orgs": _service_document(path, {})}
+    assert merge(document, limited)["paths"][path]["get"]["responses"]["429"]["content"] == ERROR_CONTENT
+    assert "429" not in merge(document, unlimited)["paths"][path]["get"]["responses"]

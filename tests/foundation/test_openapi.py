@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from inferadb_gateway.routes import ROUTES
+from inferadb_common.routes import ROUTES
 from inferadb_testing.stack import Stack
 
 

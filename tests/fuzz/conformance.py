@@ -14,8 +14,8 @@ from jsonschema import Draft202012Validator
 
 from inferadb_common.app import SERVICE_OPENAPI_PATH
 from inferadb_common.identity import HEADER, Identity, IdentitySigner
+from inferadb_common.routes import ROUTES
 from inferadb_gateway.openapi import merge
-from inferadb_gateway.routes import ROUTES, RouteTable
 from inferadb_testing.stack import ENV_PREFIX, Stack
 
 
@@ -40,7 +40,7 @@ def merged_document(stack: Stack, services: Iterable[str]) -> dict[str, Any]:
         )
         assert response.status_code == 200, response.text
         documents[service] = response.json()
-    return merge(documents, RouteTable(tuple(route for route in ROUTES if route.service in documents)))
+    return merge(documents, [route for route in ROUTES if route.service in documents])
 
 
 def assert_documented(document: dict[str, Any], path: str, response: httpx.Response) -> None:

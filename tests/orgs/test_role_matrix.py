@@ -1,10 +1,10 @@
-"""Role matrix and tenant isolation, generated over the gateway's route table (api.md §3-§6).
+"""Role matrix and tenant isolation, generated over the route manifest (api.md §3-§6).
 
-Every org-scoped route the orgs service owns that needs a session (the organization JWKS routes are
-public and tested in tests/tokens) is called by each kind of caller: OWNER, ADMIN, MEMBER, a MEMBER
-whose team holds the route's ``ORG_PERM_*`` permission, a MEMBER whose team holds
-``ORG_PERM_OWNER_ACTIONS`` (counts as ADMIN, never as OWNER) and an outsider (a member of another
-organization only). Allowed callers get 2xx, the others 403 ``INSUFFICIENT_PERMISSIONS``, the
+Every org-scoped route of the manifest that names an orgs policy action (all the orgs service's but
+the organization JWKS routes, which are public and tested in tests/tokens) is called by each kind of
+caller: OWNER, ADMIN, MEMBER, a MEMBER whose team holds the route's ``ORG_PERM_*`` permission, a
+MEMBER whose team holds ``ORG_PERM_OWNER_ACTIONS`` (counts as ADMIN, never as OWNER) and an outsider
+(a member of another organization only). Allowed callers get 2xx, the others 403 ``INSUFFICIENT_PERMISSIONS``, the
 outsider always 404, whatever the organization's state. Destructive routes run on a fresh
 organization of their own.
 
@@ -24,13 +24,11 @@ from typing import Any
 
 import pytest
 
-from inferadb_gateway.routes import ROUTES, Route
+from inferadb_common.routes import ROUTES, Route
 from tests.orgs.conftest import ROOMY_ENV, start_env
 from tests.orgs.matrix_world import World, build_world, unique_name
 
-ORG_ROUTES = [
-    route for route in ROUTES if route.org_scoped and route.service == "orgs" and not route.path.endswith("jwks.json")
-]
+ORG_ROUTES = [route for route in ROUTES if route.org_scoped and route.action is not None]
 RANK = {"MEMBER": 1, "ADMIN": 2, "OWNER": 3}
 
 
@@ -276,10 +274,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         yield build_world(env)
 
 
-def test_every_org_scoped_route_of_the_table_has_a_case() -> None:
+def test_every_org_scoped_route_of_the_manifest_has_a_case_and_nothing_else() -> None:
     missing = [(r.method, r.path) for r in ORG_ROUTES if (r.method, r.path) not in CASES]
-    assert not missing
-    assert len(ORG_ROUTES) == len(CASES) == 50
+    assert not missing, "a route of the manifest without its expected outcomes in CASES"
+    assert set(CASES) == {(r.method, r.path) for r in ORG_ROUTES}, "CASES for a route the manifest does not have"
+    assert len(ORG_ROUTES) == 50
 
 
 def _path(route: Route, params: dict[str, str]) -> str:

@@ -15,6 +15,7 @@ from inferadb_common.edge import client_host, fastapi_route_label
 from inferadb_common.errors import error_response
 from inferadb_common.identity import Identity
 from inferadb_common.request_context import current_request_id
+from inferadb_common.routes import ROUTES, AuthMode
 from inferadb_common.runtime import ServiceContext
 from inferadb_gateway.client_ip import CONSOLE_CLIENT_IP_HEADER, ConsoleClientIp, client_ip, parse_networks
 from inferadb_gateway.console import CONSOLE_SERVICE, console_headers, docs_router, is_console_path
@@ -24,7 +25,7 @@ from inferadb_gateway.csrf import CrossSiteCheck
 from inferadb_gateway.health import gateway_health_router
 from inferadb_gateway.openapi import OpenApiDocument
 from inferadb_gateway.proxy import forward
-from inferadb_gateway.routes import AuthMode, RouteTable
+from inferadb_gateway.routes import RouteTable
 from inferadb_gateway.sessions import COOKIE_NAME, AuthUnavailable, SessionAuthenticator
 from inferadb_gateway.upstream import Upstreams
 
@@ -47,8 +48,8 @@ def build_app(ctx: ServiceContext) -> FastAPI:
     app = create_service_app(
         ctx,
         title="InferaDB Management API",
-        form_paths=[route.path for route in table.routes if route.form],
-        oauth_paths=[route.path for route in table.routes if route.oauth],
+        form_paths=[route.path for route in ROUTES if route.form],
+        oauth_paths=[route.path for route in ROUTES if route.oauth],
         route_label=_route_label,
         internal=False,
         form_path=is_console_path,  # the console's forms post application/x-www-form-urlencoded
@@ -59,7 +60,7 @@ def build_app(ctx: ServiceContext) -> FastAPI:
     console_ips = ConsoleClientIp(settings.key_encryption_secret)
     cross_site = CrossSiteCheck.from_settings(settings)
     app.include_router(gateway_health_router(ctx, upstreams))
-    document = OpenApiDocument(upstreams, ctx.signer, table)
+    document = OpenApiDocument(upstreams, ctx.signer)
 
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi() -> Response:

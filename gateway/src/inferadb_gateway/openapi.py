@@ -1,21 +1,22 @@
-"""The public OpenAPI document: the services' own descriptions, merged and cut to the route table.
+"""The public OpenAPI document: the services' own descriptions, merged and cut to the route manifest.
 
 Each service describes its routes at ``/internal/openapi.json`` (FastAPI generates it from the
-real request and response models). The gateway keeps only the operations of its public route
-table, prefixes component names with the service (two services may both have a ``MessageOut``),
-and adds what only the gateway knows: the session cookie scheme and the JSON error responses
-(``ErrorBody``; ``OAuthError`` on the RFC 6749 routes).
+real request and response models). The gateway keeps only the operations of the public route
+manifest (``inferadb_common.routes``), prefixes component names with the service (two services may
+both have a ``MessageOut``), and adds what only the gateway knows: the session cookie scheme and the
+JSON error responses (``ErrorBody``; ``OAuthError`` on the RFC 6749 routes).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from typing import Any
 
 from inferadb_common import __version__
 from inferadb_common.app import SERVICE_OPENAPI_PATH
 from inferadb_common.identity import HEADER, Identity, IdentitySigner
-from inferadb_gateway.routes import AuthMode, Route, RouteTable
+from inferadb_common.routes import ROUTES, AuthMode, Route, Service
 from inferadb_gateway.upstream import Upstreams
 
 ERROR_SCHEMA: dict[str, Any] = {
@@ -77,22 +78,24 @@ def _error_codes(route: Route) -> list[str]:
         codes += ["413", "415"]
     if route.auth is AuthMode.SESSION:
         codes += ["401", "403", "404", "409", "429"]
-    elif route.service == "auth":
+    elif route.service is Service.AUTH:
         codes += ["401", "403", "429"]
     if route.auth is not AuthMode.NONE and route.method in ("POST", "PUT", "PATCH", "DELETE"):
         codes.append("403")  # CSRF_REJECTED: sent cross-site with the session cookie
+    if route.rate_limits:
+        codes.append("429")  # the manifest's limits (api.md §1.4), with or without a session
     if "{" in route.path:
         codes.append("404")  # an id in the path may name nothing (e.g. the JWKS of an unknown organization)
     return sorted(set(codes))
 
 
-def merge(service_documents: dict[str, dict[str, Any]], table: RouteTable) -> dict[str, Any]:
+def merge(service_documents: dict[str, dict[str, Any]], routes: Iterable[Route] = ROUTES) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     schemas: dict[str, Any] = {"ErrorBody": ERROR_SCHEMA, "OAuthError": OAUTH_ERROR_SCHEMA}
     for service, document in service_documents.items():
         for name, schema in document.get("components", {}).get("schemas", {}).items():
             schemas[f"{service}__{name}"] = _rewrite_refs(schema, service)
-    for route in table.routes:
+    for route in routes:
         operation = (
             service_documents.get(route.service, {}).get("paths", {}).get(route.path, {}).get(route.method.lower())
         )
@@ -135,10 +138,10 @@ def merge(service_documents: dict[str, dict[str, Any]], table: RouteTable) -> di
 class OpenApiDocument:
     """Built on first request from the services' documents, then cached for the process's life."""
 
-    def __init__(self, upstreams: Upstreams, signer: IdentitySigner, table: RouteTable) -> None:
+    def __init__(self, upstreams: Upstreams, signer: IdentitySigner, routes: tuple[Route, ...] = ROUTES) -> None:
         self.upstreams = upstreams
         self.signer = signer
-        self.table = table
+        self.routes = routes
         self._document: dict[str, Any] | None = None
         self._lock = asyncio.Lock()
 
@@ -156,7 +159,7 @@ class OpenApiDocument:
             return self._document
         async with self._lock:
             if self._document is None:
-                services = sorted({route.service for route in self.table.routes})
+                services = sorted({str(route.service) for route in self.routes})
                 documents = await asyncio.gather(*(self._fetch(service) for service in services))
-                self._document = merge(dict(zip(services, documents, strict=True)), self.table)
+                self._document = merge(dict(zip(services, documents, strict=True)), self.routes)
         return self._document

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.routing import APIRoute
 
 from inferadb_auth.app import ROUTERS
-from inferadb_gateway.routes import ROUTES
+from inferadb_common.routes import ROUTES
 
 
 def _served() -> set[tuple[str, str]]:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from inferadb_audit.logs.endpoints import router as logs_router
 from inferadb_audit.state import AuditState
 from inferadb_common.app import create_service_app
 from inferadb_common.runtime import ServiceContext
 
+ROUTERS: tuple[APIRouter, ...] = (logs_router,)
+
 
 def build_app(ctx: ServiceContext) -> FastAPI:
     app = create_service_app(ctx, title="InferaDB audit service")
     state: AuditState = ctx.extras["audit"]
     app.state.audit = state
-    app.include_router(logs_router)
+    for router in ROUTERS:
+        app.include_router(router)
     return app

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from inferadb_common.app import create_service_app
+from inferadb_common.routes import Service, routes_of
 from inferadb_common.runtime import ServiceContext
 from inferadb_orgs.certificates.endpoints import router as certificates_router
 from inferadb_orgs.clients.endpoints import router as clients_router
@@ -23,10 +24,28 @@ from inferadb_orgs.tokens.token_endpoint import router as token_endpoint_router
 from inferadb_orgs.vaults.endpoints import router as vaults_router
 from inferadb_orgs.vaults.grant_endpoints import router as grants_router
 
-FORM_PATHS = ("/v1/token",)
+FORM_PATHS = tuple(route.path for route in routes_of(Service.ORGS) if route.form)
 """Routes that also accept ``application/x-www-form-urlencoded`` (RFC 6749)."""
-OAUTH_PATHS = ("/v1/token", "/v1/tokens/refresh")
+OAUTH_PATHS = tuple(route.path for route in routes_of(Service.ORGS) if route.oauth)
 """Routes whose every error is in RFC 6749's form (api.md §6), from this service's own handlers or not."""
+ROUTERS: tuple[APIRouter, ...] = (
+    # The hot path first: routes are matched in order (quality.md P3).
+    token_endpoint_router,
+    # '/v1/organizations/invitations/accept' before the '/v1/organizations/{org}/…' routes.
+    invitations_router,
+    organizations_router,
+    members_router,
+    teams_router,
+    team_members_router,
+    team_permissions_router,
+    vaults_router,
+    grants_router,
+    clients_router,
+    certificates_router,
+    tokens_router,
+    signing_router,
+    internal_router,
+)
 
 
 def build_app(ctx: ServiceContext) -> FastAPI:
@@ -34,23 +53,6 @@ def build_app(ctx: ServiceContext) -> FastAPI:
     state: OrgsState = ctx.extras["orgs"]
     app.state.orgs = state
     app.add_exception_handler(OAuthError, handle_oauth_error)
-    for router in (
-        # The hot path first: routes are matched in order (quality.md P3).
-        token_endpoint_router,
-        # '/v1/organizations/invitations/accept' before the '/v1/organizations/{org}/…' routes.
-        invitations_router,
-        organizations_router,
-        members_router,
-        teams_router,
-        team_members_router,
-        team_permissions_router,
-        vaults_router,
-        grants_router,
-        clients_router,
-        certificates_router,
-        tokens_router,
-        signing_router,
-        internal_router,
-    ):
+    for router in ROUTERS:
         app.include_router(router)
     return app

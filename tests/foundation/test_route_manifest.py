@@ -1,0 +1,204 @@
+"""The route manifest is the contract's route list, and each service serves exactly its part of it.
+
+The spec side is read from the tables of api.md §2-§7 (``../shared/spec/api.md``, where the README
+says the contract lives); the served side from the routers each service's app includes. §10 (second
+factors) is not served yet: it joins ``SERVED_SECTIONS`` with its routes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from fastapi import APIRouter
+from fastapi.routing import APIRoute
+
+from inferadb_audit.app import ROUTERS as AUDIT_ROUTERS
+from inferadb_auth.app import ROUTERS as AUTH_ROUTERS
+from inferadb_common.routes import ORGANIZATION_PATH, ROUTES, AuthMode, Body, Route, Service, routes_of
+from inferadb_orgs.app import FORM_PATHS, OAUTH_PATHS
+from inferadb_orgs.app import ROUTERS as ORGS_ROUTERS
+from inferadb_orgs.policy import RULES, Action
+
+API_MD = Path(__file__).resolve().parents[2].parent / "shared" / "spec" / "api.md"
+SERVED_SECTIONS = {2, 3, 4, 5, 6, 7}
+ROUTERS: dict[Service, tuple[APIRouter, ...]] = {
+    Service.AUTH: AUTH_ROUTERS,
+    Service.ORGS: ORGS_ROUTERS,
+    Service.AUDIT: AUDIT_ROUTERS,
+}
+
+_SECTION = re.compile(r"^## (\d+)\. .*\(service: (\w+)\)")
+_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
+_ITEM_METHODS = {"PUT", "PATCH", "DELETE"}  # in ``…/grants[/{grant}]`` they name the item, the others the collection
+_NO_SESSION = {"–", "-", "client assertion", "refresh token"}  # the Auth / Who column of a route without a session
+_PARAM = re.compile(r"\{[a-z_]+\}")
+_MENTION = re.compile(r"`((?:GET|POST|PUT|PATCH|DELETE) [^`]+)`")  # a route named in a row's notes
+
+SpecRoute = tuple[str, str, Service, AuthMode]
+
+
+def _shape(path: str) -> str:
+    """Parameter names differ between api.md ({id}, {cert}) and the services ({email}, {certificate})."""
+    return _PARAM.sub("{}", path)
+
+
+def _expand_ellipsis(path: str, known: list[str]) -> str:
+    """``…/rest``: the longest prefix under which an earlier route has ``rest``'s first segment, else an org's."""
+    if not path.startswith("…"):
+        return path
+    rest = path.removeprefix("…").strip("/").split("/")
+    prefix = ORGANIZATION_PATH
+    for earlier in known:
+        segments = earlier.split("/")
+        for index, segment in enumerate(segments):
+            candidate = "/".join(segments[:index])
+            if segment == rest[0] and len(candidate) > len(prefix):
+                prefix = candidate
+    return "/".join([prefix, *rest])
+
+
+def _cell_routes(cell: str, known: list[str]) -> list[tuple[str, str]]:
+    """``GET …/teams, GET …/teams/{team}``, ``POST /v1/organizations/{org}/suspend, /resume``,
+    ``DELETE /v1/users/sessions/{id} and POST …``, ``POST / GET …/vaults/{vault}/team-grants[/{grant}]``."""
+    routes: list[tuple[str, str]] = []
+    methods: list[str] = []
+    for part in re.split(r",\s*|\s+and\s+", cell.strip()):
+        tokens = part.split()
+        named = [token for token in tokens[:-1] if token in _METHODS]
+        path = tokens[-1]
+        if named:
+            methods, path = named, _expand_ellipsis(path, known)
+        else:  # ", /resume": a sibling of the previous path, same methods
+            path = routes[-1][1].rsplit("/", 1)[0] + path
+        for method in methods:
+            collection, _, item = path.partition("[")
+            full = collection + item.removesuffix("]") if method in _ITEM_METHODS else collection
+            routes.append((method, full))
+            known.append(full)
+    return routes
+
+
+def spec_routes(text: str) -> list[SpecRoute]:
+    routes: list[SpecRoute] = []
+    known: list[str] = []
+    section: tuple[int, Service] | None = None
+    for line in text.splitlines():
+        if line.startswith("## "):
+            heading = _SECTION.match(line)
+            section = (int(heading.group(1)), Service(heading.group(2))) if heading else None
+            continue
+        if section is None or section[0] not in SERVED_SECTIONS or not line.startswith("| "):
+            continue
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if not cells[0].split() or cells[0].split()[0] not in _METHODS:
+            continue  # a table's header
+        who = cells[1]
+        auth = AuthMode.NONE if who in _NO_SESSION else AuthMode.OPTIONAL if "optional" in who else AuthMode.SESSION
+        named = _cell_routes(cells[0], known)
+        for mention in _MENTION.findall(" ".join(cells[2:])):
+            named += [route for route in _cell_routes(mention, known) if route not in named]
+        routes += [(method, path, section[1], auth) for method, path in named]
+    return routes
+
+
+@pytest.fixture(scope="module")
+def spec() -> list[SpecRoute]:
+    if not API_MD.is_file():
+        pytest.skip(f"the contract is not checked out next to the repository ({API_MD})")
+    return spec_routes(API_MD.read_text(encoding="utf-8"))
+
+
+def _manifest_shapes() -> set[SpecRoute]:
+    return {(route.method, _shape(route.path), route.service, route.auth) for route in ROUTES}
+
+
+# -- the contract ---------------------------------------------------------------------------------
+
+
+def test_the_reader_finds_every_route_of_the_contract_once(spec: list[SpecRoute]) -> None:
+    counts = Counter((method, _shape(path)) for method, path, _, _ in spec)
+    assert [route for route, count in counts.items() if count > 1] == []
+    assert len(spec) == 90
+    for method, path in [
+        ("POST", "/v1/organizations/{org}/resume"),  # ", /resume"
+        ("DELETE", "/v1/organizations/{org}/vaults/{vault}/team-grants/{grant}"),  # "[/{grant}]"
+        ("GET", "/v1/organizations/{org}/clients/{client}/certificates/{cert}"),  # "…/certificates/{cert}"
+        ("POST", "/v1/organizations/{org}/clients/{client}/deactivate"),  # named in a row's notes
+    ]:
+        assert (method, path, Service.ORGS, AuthMode.SESSION) in spec
+    assert ("POST", "/v1/tokens/refresh", Service.ORGS, AuthMode.NONE) in spec
+    assert ("POST", "/v1/auth/logout", Service.AUTH, AuthMode.OPTIONAL) in spec
+
+
+def test_every_route_of_the_contract_is_in_the_manifest_and_nothing_else(spec: list[SpecRoute]) -> None:
+    """Method, path, owning service and whether a session is needed, as api.md's tables say."""
+    contract = {(method, _shape(path), service, auth) for method, path, service, auth in spec}
+    manifest = _manifest_shapes()
+    assert contract - manifest == set(), "routes of api.md missing from the manifest (or with another service/auth)"
+    assert manifest - contract == set(), "routes in the manifest that api.md does not list (so)"
+
+
+# -- the services ---------------------------------------------------------------------------------
+
+
+def _declared_body(route: APIRoute) -> Body:
+    if route.body_field is not None:
+        return Body.JSON
+    content = (route.openapi_extra or {}).get("requestBody", {}).get("content", {})
+    if "application/x-www-form-urlencoded" in content:
+        return Body.FORM
+    return Body.JSON if "application/json" in content else Body.NONE
+
+
+def _served(service: Service) -> dict[tuple[str, str], APIRoute]:
+    served: dict[tuple[str, str], APIRoute] = {}
+    for router in ROUTERS[service]:
+        for route in router.routes:
+            if isinstance(route, APIRoute) and not route.path.startswith("/internal/"):
+                served.update({(method, route.path): route for method in route.methods or ()})
+    return served
+
+
+@pytest.mark.parametrize("service", list(Service))
+def test_each_service_serves_exactly_its_routes_of_the_manifest(service: Service) -> None:
+    """Same method, same path template (parameter names included: the OpenAPI merge looks them up)."""
+    served = set(_served(service))
+    wanted = {(route.method, route.path) for route in routes_of(service)}
+    assert wanted - served == set(), f"manifest routes {service} does not serve"
+    assert served - wanted == set(), f"public routes of {service} missing from the manifest"
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")
+def test_each_route_reads_the_body_the_manifest_declares(route: Route) -> None:
+    assert _declared_body(_served(route.service)[(route.method, route.path)]) is route.body
+
+
+def test_the_orgs_service_takes_forms_and_answers_rfc_6749_where_the_manifest_says() -> None:
+    assert FORM_PATHS == ("/v1/token",)
+    assert OAUTH_PATHS == ("/v1/token", "/v1/tokens/refresh")
+
+
+# -- the orgs policy ------------------------------------------------------------------------------
+
+
+def test_every_policy_action_of_the_manifest_is_one_the_orgs_policy_knows() -> None:
+    named = {route.action for route in ROUTES if route.action is not None}
+    assert named <= {action.value for action in Action}
+    assert {action.value for action in RULES} <= named, "policy actions that no route authorizes"
+    assert all(route.service is Service.ORGS for route in ROUTES if route.action is not None)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), sorted(_served(Service.ORGS)), ids=lambda v: v if v in _METHODS else v.removeprefix("/v1")
+)
+def test_an_orgs_handler_authorizes_the_action_the_manifest_names(method: str, path: str) -> None:
+    """Read from the handler's code: the ``Action`` members it names (none when it leaves it to a helper)."""
+    handler = _served(Service.ORGS)[(method, path)].endpoint
+    names = {name for name in handler.__code__.co_names if name in Action.__members__}
+    route = next(route for route in ROUTES if (route.method, route.path) == (method, path))
+    assert {Action[name].value for name in names} <= {route.action}
+    if route.org_scoped and route.action is None:
+        assert path.endswith("jwks.json"), "an org-scoped route without a policy action"
