@@ -1,7 +1,8 @@
 """The route manifest is the contract's route list, and each service serves exactly its part of it.
 
-The spec side is read from the tables of api.md §2-§7 (``../shared/spec/api.md``, where the README
-says the contract lives); the served side from the routers each service's app includes. §10 (second
+The spec side is read from the tables of api.md §2-§7: the copy in tests/contract (so a clean clone
+checks it too), which must equal ``../shared/spec/api.md`` wherever the contract is checked out next to
+the repository (a changed contract is copied in with the routes it brings); the served side from the routers each service's app includes. §10 (second
 factors) is not served yet: it joins ``SERVED_SECTIONS`` with its routes.
 """
 
@@ -22,7 +23,9 @@ from inferadb_orgs.app import FORM_PATHS, OAUTH_PATHS
 from inferadb_orgs.app import ROUTERS as ORGS_ROUTERS
 from inferadb_orgs.policy import RULES, Action
 
-API_MD = Path(__file__).resolve().parents[2].parent / "shared" / "spec" / "api.md"
+REPOSITORY = Path(__file__).resolve().parents[2]
+API_MD = REPOSITORY / "tests" / "contract" / "api.md"
+SHARED_API_MD = REPOSITORY.parent / "shared" / "spec" / "api.md"
 SERVED_SECTIONS = {2, 3, 4, 5, 6, 7}
 ROUTERS: dict[Service, tuple[APIRouter, ...]] = {
     Service.AUTH: AUTH_ROUTERS,
@@ -106,9 +109,13 @@ def spec_routes(text: str) -> list[SpecRoute]:
 
 @pytest.fixture(scope="module")
 def spec() -> list[SpecRoute]:
-    if not API_MD.is_file():
-        pytest.skip(f"the contract is not checked out next to the repository ({API_MD})")
     return spec_routes(API_MD.read_text(encoding="utf-8"))
+
+
+def test_the_copied_contract_is_the_shared_one() -> None:
+    if not SHARED_API_MD.is_file():
+        pytest.skip(f"the shared contract is not checked out next to the repository ({SHARED_API_MD})")
+    assert API_MD.read_bytes() == SHARED_API_MD.read_bytes(), f"copy {SHARED_API_MD} to {API_MD}"
 
 
 def _manifest_shapes() -> set[SpecRoute]:
