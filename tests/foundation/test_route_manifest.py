@@ -2,8 +2,9 @@
 
 The spec side is read from the tables of api.md §2-§7: the copy in tests/contract (so a clean clone
 checks it too), which must equal ``../shared/spec/api.md`` wherever the contract is checked out next to
-the repository (a changed contract is copied in with the routes it brings); the served side from the routers each service's app includes. §10 (second
-factors) is not served yet: it joins ``SERVED_SECTIONS`` with its routes.
+the repository (a changed contract is copied in with the routes it brings); the served side from the
+routers each service's app includes. §10 (second factors) is not served yet: it joins
+``SERVED_SECTIONS`` with its routes.
 """
 
 from __future__ import annotations
