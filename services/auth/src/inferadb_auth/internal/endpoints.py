@@ -15,7 +15,8 @@ from datetime import timedelta
 from fastapi import APIRouter
 from pydantic import Field
 
-from inferadb_auth import repository as repo
+from inferadb_auth.emails import repository as emails_repo
+from inferadb_auth.sessions import repository as sessions_repo
 from inferadb_auth.state import AuthDep
 from inferadb_common.clock import utcnow
 from inferadb_common.errors import Unauthorized
@@ -41,12 +42,12 @@ class IntrospectOut(ResponseModel):
 async def introspect(body: IntrospectIn, state: AuthDep, _: IdentityDep) -> IntrospectOut:
     now = utcnow()
     async with state.db.read() as db:
-        row = await repo.session_by_hash(db, body.token_hash)
+        row = await sessions_repo.session_by_hash(db, body.token_hash)
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         raise Unauthorized()
     if now - row.last_activity_at >= ACTIVITY_GRANULARITY:
         async with state.db.transaction() as db:
-            await repo.touch_session(db, row.id, now)
+            await sessions_repo.touch_session(db, row.id, now)
     return IntrospectOut(
         user_id=str(row.user_id),
         session_id=str(row.id),
@@ -68,7 +69,7 @@ async def session_status(body: SessionStatusIn, state: AuthDep, _: IdentityDep) 
     """Live = exists, not revoked, not past its end (read only: no activity is recorded)."""
     now = utcnow()
     async with state.db.read() as db:
-        row = await repo.session_by_id(db, body.session_id)
+        row = await sessions_repo.session_by_id(db, body.session_id)
     return SessionStatusOut(active=row is not None and row.revoked_at is None and row.expires_at > now)
 
 
@@ -84,4 +85,4 @@ class VerifiedEmailsOut(ResponseModel):
 async def verified_emails(body: UserIn, state: AuthDep, _: IdentityDep) -> VerifiedEmailsOut:
     """The user's verified addresses (none for an unknown user)."""
     async with state.db.read() as db:
-        return VerifiedEmailsOut(emails=await repo.verified_addresses(db, body.user_id))
+        return VerifiedEmailsOut(emails=await emails_repo.verified_addresses(db, body.user_id))

@@ -10,7 +10,7 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import Field
 
-from inferadb_auth import repository as repo
+from inferadb_auth.cli_login import repository as cli_repo
 from inferadb_auth.schemas import SessionOut
 from inferadb_auth.security.tokens import digest, new_token, same
 from inferadb_auth.sessions.service import create_session, session_view
@@ -61,16 +61,14 @@ async def authorize(body: AuthorizeIn, state: AuthDep, identity: AuthenticatedDe
     code = new_token()
     now = utcnow()
     async with state.db.transaction() as db:
-        await repo.insert_row(
+        await cli_repo.insert_code(
             db,
-            repo.CLI_CODES,
-            id=new_id(),
+            code_id=new_id(),
             user_id=identity.user_id,
             code_hash=digest(code),
             code_challenge=body.code_challenge,
-            created_at=now,
+            now=now,
             expires_at=now + CODE_TTL,
-            used_at=None,
         )
     return AuthorizeOut(code=code, expires_in=int(CODE_TTL.total_seconds()))
 
@@ -79,10 +77,10 @@ async def authorize(body: AuthorizeIn, state: AuthDep, identity: AuthenticatedDe
 async def token(body: TokenIn, state: AuthDep, identity: IdentityDep) -> TokenOut:
     now = utcnow()
     async with state.db.transaction() as db:
-        row = await repo.live_token(db, repo.CLI_CODES, "code_hash", digest(body.code), now)
+        row = await cli_repo.live_code(db, digest(body.code), now)
         if row is None or not same(s256(body.code_verifier), row.code_challenge):
             raise InvalidCode()
-        if not await repo.spend_token(db, repo.CLI_CODES, row.id, now):
+        if not await cli_repo.spend_code(db, row.id, now):
             raise InvalidCode()
         session_token, session_row = await create_session(
             state, db, row.user_id, "cli", now, ip_address=identity.ip_address, user_agent=identity.user_agent

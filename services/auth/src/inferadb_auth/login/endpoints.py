@@ -7,11 +7,12 @@ from typing import Literal
 from fastapi import APIRouter, Response
 from pydantic import Field
 
-from inferadb_auth import repository as repo
+from inferadb_auth.emails import repository as emails_repo
 from inferadb_auth.limits import LOGIN_LIMIT
 from inferadb_auth.schemas import MessageOut, SessionOut, UserOut
 from inferadb_auth.sessions.service import create_session, revoke, session_view
 from inferadb_auth.state import AuthDep, actor_of
+from inferadb_auth.users import repository as users_repo
 from inferadb_auth.users.service import user_out
 from inferadb_common.clock import utcnow
 from inferadb_common.errors import Forbidden, Unauthorized
@@ -47,8 +48,8 @@ async def login(body: LoginIn, state: AuthDep, identity: IdentityDep, response: 
     address = body.email.strip().lower()
     async with state.db.read() as db:
         # The address's owner, else its earliest unverified holder: one query whatever the case.
-        email = await repo.sign_in_address(db, address, utcnow())
-        user = await repo.get_user(db, email.user_id) if email is not None else None
+        email = await emails_repo.sign_in_address(db, address, utcnow())
+        user = await users_repo.get_user(db, email.user_id) if email is not None else None
     # The same Argon2 work whether or not the address exists: no enumeration by timing.
     valid = await state.passwords.verify(user.password_hash if user is not None else None, body.password)
     if user is None or not valid:
@@ -69,11 +70,11 @@ async def login(body: LoginIn, state: AuthDep, identity: IdentityDep, response: 
     new_hash = await state.passwords.hash(body.password) if state.passwords.needs_rehash(user.password_hash) else None
     now = utcnow()
     async with state.db.transaction() as db:
-        if state.settings.features.require_email_verification and not await repo.has_verified_email(db, user.id):
+        if state.settings.features.require_email_verification and not await emails_repo.has_verified_email(db, user.id):
             AUTH_ATTEMPTS.labels(result="unverified").inc()
             raise EmailNotVerified()
         if new_hash is not None:
-            await repo.update_user(db, user.id, password_hash=new_hash)
+            await users_repo.upgrade_password_hash(db, user.id, new_hash)
         token, session_row = await create_session(
             state,
             db,

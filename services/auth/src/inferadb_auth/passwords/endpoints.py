@@ -6,14 +6,16 @@ from fastapi import APIRouter, BackgroundTasks
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inferadb_auth import repository as repo
 from inferadb_auth.after_answer import after_answer
+from inferadb_auth.emails import repository as emails_repo
 from inferadb_auth.limits import PASSWORD_CHANGE_LIMIT, address_allowed
+from inferadb_auth.passwords import repository as passwords_repo
 from inferadb_auth.schemas import MessageOut
 from inferadb_auth.security.passwords import password_problem
 from inferadb_auth.security.tokens import digest, new_token
 from inferadb_auth.sessions.service import revoke
 from inferadb_auth.state import AuthDep, AuthState, actor_of
+from inferadb_auth.users import repository as users_repo
 from inferadb_auth.users.service import RESET_TTL
 from inferadb_common.clock import utcnow
 from inferadb_common.errors import BadRequest, Unauthorized, ValidationFailed
@@ -73,20 +75,13 @@ async def request_reset(
 async def _issue_reset(state: AuthState, identity: Identity, address: str) -> None:
     now = utcnow()
     async with state.db.transaction() as db:
-        email = await repo.verified_holder(db, address)  # only the address's owner gets a link
-        user = await repo.get_user(db, email.user_id) if email is not None else None
+        email = await emails_repo.verified_holder(db, address)  # only the address's owner gets a link
+        user = await users_repo.get_user(db, email.user_id) if email is not None else None
         if email is None or user is None:
             return
         token = new_token()
-        await repo.insert_row(
-            db,
-            repo.RESET,
-            id=new_id(),
-            user_id=user.id,
-            token_hash=digest(token),
-            created_at=now,
-            expires_at=now + RESET_TTL,
-            used_at=None,
+        await passwords_repo.insert_token(
+            db, token_id=new_id(), user_id=user.id, token_hash=digest(token), now=now, expires_at=now + RESET_TTL
         )
         await state.outbox.request_mail(
             db, "reset_password", email.email, {"name": user.name, "link": state.link("/reset-password", token)}
@@ -101,18 +96,18 @@ async def confirm_reset(body: ResetConfirmIn, state: AuthDep, identity: Identity
     _check_password(state, body.new_password)
     now = utcnow()
     async with state.db.read() as db:
-        token = await repo.live_token(db, repo.RESET, "token_hash", digest(body.token), now)
+        token = await passwords_repo.live_token(db, digest(body.token), now)
     if token is None:
         raise InvalidResetToken()
     password_hash = await state.passwords.hash(body.new_password)
     async with state.db.transaction() as db:
-        if not await repo.spend_token(db, repo.RESET, token.id, now):
+        if not await passwords_repo.spend_token(db, token.id, now):
             raise InvalidResetToken()
-        user = await repo.get_user(db, token.user_id)
+        user = await users_repo.get_user(db, token.user_id)
         if user is None:
             raise InvalidResetToken()
-        await repo.update_user(db, user.id, password_hash=password_hash, updated_at=now)
-        await repo.spend_reset_tokens_of_user(db, user.id, now)
+        await users_repo.set_password_hash(db, user.id, password_hash, now=now)
+        await passwords_repo.spend_tokens_of_user(db, user.id, now)
         actor = actor_of(identity, user.id)
         await revoke(state, db, user.id, now, actor, reason="password_reset")
         await _notify_password_changed(state, db, user.id, user.name)
@@ -125,13 +120,13 @@ async def change_password(body: ChangePasswordIn, state: AuthDep, identity: Auth
     assert identity.user_id is not None
     _check_password(state, body.new_password)
     async with state.db.read() as db:
-        user = await repo.get_user(db, identity.user_id)
+        user = await users_repo.get_user(db, identity.user_id)
     if user is None or not await state.passwords.verify(user.password_hash, body.current_password):
         raise WrongCurrentPassword()
     password_hash = await state.passwords.hash(body.new_password)
     now = utcnow()
     async with state.db.transaction() as db:
-        await repo.update_user(db, user.id, password_hash=password_hash, updated_at=now)
+        await users_repo.set_password_hash(db, user.id, password_hash, now=now)
         actor = actor_of(identity)
         await revoke(state, db, user.id, now, actor, keep=identity.session_id, reason="password_changed")
         await _notify_password_changed(state, db, user.id, user.name)
@@ -140,6 +135,6 @@ async def change_password(body: ChangePasswordIn, state: AuthDep, identity: Auth
 
 
 async def _notify_password_changed(state: AuthState, db: AsyncSession, user_id: int, name: str) -> None:
-    primary = await repo.primary_email(db, user_id)
+    primary = await emails_repo.primary_email(db, user_id)
     if primary is not None:
         await state.outbox.request_mail(db, "password_changed", primary.email, {"name": name})

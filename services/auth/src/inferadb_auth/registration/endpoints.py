@@ -7,13 +7,13 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import Field
 
-from inferadb_auth import repository as repo
+from inferadb_auth.emails import repository as emails_repo
 from inferadb_auth.limits import REGISTRATION_LIMIT, address_allowed
 from inferadb_auth.schemas import SessionOut, UserOut
 from inferadb_auth.security.passwords import password_problem
 from inferadb_auth.sessions.service import create_session, session_view
 from inferadb_auth.state import AuthDep, actor_of
-from inferadb_auth.tables import user_emails, users
+from inferadb_auth.users import repository as users_repo
 from inferadb_auth.users.service import issue_verification, user_out
 from inferadb_common.clock import utcnow
 from inferadb_common.errors import Conflict, ValidationFailed
@@ -70,27 +70,11 @@ async def register(
     session_out: SessionOut | None = None
     async with state.db.transaction() as db:
         # Only an owner (a verified copy) blocks: an unverified copy elsewhere is nobody's yet.
-        if await repo.verified_holder(db, body.email) is not None:
+        if await emails_repo.verified_holder(db, body.email) is not None:
             raise EmailTaken()
-        await repo.insert_row(
-            db,
-            users,
-            id=user_id,
-            name=body.name,
-            password_hash=password_hash,
-            created_at=now,
-            updated_at=now,
-            tos_accepted_at=None,
-        )
-        await repo.insert_row(
-            db,
-            user_emails,
-            id=email_id,
-            user_id=user_id,
-            email=body.email,
-            is_primary=True,
-            verified_at=None,
-            created_at=now,
+        await users_repo.insert_user(db, user_id=user_id, name=body.name, password_hash=password_hash, now=now)
+        await emails_repo.insert_email(
+            db, email_id=email_id, user_id=user_id, address=body.email, is_primary=True, now=now
         )
         actor = actor_of(identity, user_id)
         event_data: dict[str, Any] = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from inferadb_auth import repository as repo
 from inferadb_auth.schemas import MessageOut, SessionOut
+from inferadb_auth.sessions import repository as sessions_repo
 from inferadb_auth.sessions.service import revoke, session_view
 from inferadb_auth.state import AuthDep, actor_of
 from inferadb_common.clock import utcnow
@@ -32,7 +32,7 @@ class SessionNotFound(NotFound):
 async def list_sessions(state: AuthDep, identity: AuthenticatedDep) -> SessionsOut:
     assert identity.user_id is not None
     async with state.db.read() as db:
-        rows = await repo.active_sessions(db, identity.user_id, utcnow())
+        rows = await sessions_repo.active_sessions(db, identity.user_id, utcnow())
     return SessionsOut(sessions=[session_view(row, current=row.id == identity.session_id) for row in rows])
 
 

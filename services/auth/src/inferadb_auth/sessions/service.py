@@ -14,11 +14,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inferadb_auth import repository as repo
 from inferadb_auth.schemas import SessionOut
 from inferadb_auth.security.tokens import SESSION_PREFIX, digest, new_token
+from inferadb_auth.sessions import repository as sessions_repo
+from inferadb_auth.sessions.repository import SessionRecord
 from inferadb_auth.state import AuthState
-from inferadb_auth.tables import sessions
+from inferadb_auth.users import repository as users_repo
 from inferadb_common.errors import RateLimited, Unavailable
 from inferadb_common.events.envelope import Actor
 from inferadb_common.ids import new_id
@@ -39,19 +40,16 @@ async def create_session(
     *,
     ip_address: str | None,
     user_agent: str | None,
-) -> tuple[str, repo.UserRow]:
+) -> tuple[str, SessionRecord]:
     """A new session with a fresh token (never reuse one: no session fixation)."""
     # Count under the user's row lock so concurrent logins cannot both squeeze past the cap
     # (PostgreSQL; SQLite runs one write transaction at a time anyway).
-    await repo.lock_user(db, user_id)
-    if await repo.count_active_sessions(db, user_id, now) >= state.settings.auth.max_sessions_per_user:
+    await users_repo.lock_user(db, user_id)
+    if await sessions_repo.count_active_sessions(db, user_id, now) >= state.settings.auth.max_sessions_per_user:
         raise MaxSessionsExceeded()
     token = new_token(SESSION_PREFIX)
-    session_id = new_id()
-    await repo.insert_row(
-        db,
-        sessions,
-        id=session_id,
+    session = SessionRecord(
+        id=new_id(),
         user_id=user_id,
         token_hash=digest(token),
         session_type=session_type,
@@ -62,9 +60,8 @@ async def create_session(
         user_agent=user_agent,
         revoked_at=None,
     )
-    row = await repo.active_session_of_user(db, user_id, session_id, now)
-    assert row is not None
-    return token, row
+    await sessions_repo.insert_session(db, session)
+    return token, session
 
 
 async def announce_revocation(state: AuthState, token_hashes: list[str]) -> None:
@@ -88,18 +85,27 @@ async def revoke(
     keep: int | None = None,
     reason: str,
 ) -> int:
-    revoked = await repo.revoke_sessions(db, user_id, now, only=only, keep=keep)
-    for session_id, _ in revoked:
+    revoked = await sessions_repo.revoke_sessions(db, user_id, now, only=only, keep=keep)
+    for session in revoked:
         await state.outbox.record(
             db,
             "session.revoked",
             actor=actor,
-            resource_id=session_id,
+            resource_id=session.id,
             data={"user_id": str(user_id), "reason": reason},
         )
-    await announce_revocation(state, [token_hash for _, token_hash in revoked])
+    await announce_revocation(state, [session.token_hash for session in revoked])
     return len(revoked)
 
 
-def session_view(row: repo.UserRow, *, current: bool) -> SessionOut:
-    return SessionOut.model_validate(row._mapping).model_copy(update={"current": current})
+def session_view(session: SessionRecord, *, current: bool) -> SessionOut:
+    return SessionOut(
+        id=session.id,
+        session_type=session.session_type,
+        created_at=session.created_at,
+        expires_at=session.expires_at,
+        last_activity_at=session.last_activity_at,
+        ip_address=session.ip_address,
+        user_agent=session.user_agent,
+        current=current,
+    )

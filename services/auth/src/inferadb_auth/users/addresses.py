@@ -19,7 +19,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inferadb_auth import repository as repo
+from inferadb_auth.emails import repository as emails_repo
+from inferadb_auth.emails.repository import EmailRecord
 from inferadb_auth.state import AuthState
 from inferadb_common.clock import utcnow
 from inferadb_common.events.envelope import Actor
@@ -35,9 +36,9 @@ class AddressTaken(Exception):
     """Someone else verified the address first."""
 
 
-async def remove_copy(state: AuthState, db: AsyncSession, row: repo.UserRow, now: datetime, reason: str) -> None:
+async def remove_copy(state: AuthState, db: AsyncSession, row: EmailRecord, now: datetime, reason: str) -> None:
     """Delete one user's copy of an address (and its links); keep the user with a primary if it can."""
-    if not await repo.delete_email(db, row.id):
+    if not await emails_repo.delete_email(db, row.id):
         return
     holder = Actor(user_id=row.user_id)  # done to the holder, not by the request that caused it
     await state.outbox.record(
@@ -49,10 +50,10 @@ async def remove_copy(state: AuthState, db: AsyncSession, row: repo.UserRow, now
     )
     if not row.is_primary:
         return
-    successor = await repo.next_primary_candidate(db, row.user_id, now)
+    successor = await emails_repo.next_primary_candidate(db, row.user_id, now)
     if successor is None:
         return
-    await repo.update_email(db, successor.id, is_primary=True)
+    await emails_repo.set_primary(db, successor.id, True)
     await state.outbox.record(
         db,
         "email.primary_changed",
@@ -62,22 +63,22 @@ async def remove_copy(state: AuthState, db: AsyncSession, row: repo.UserRow, now
     )
 
 
-async def claim(state: AuthState, db: AsyncSession, email: repo.UserRow, now: datetime, actor: Actor) -> None:
+async def claim(state: AuthState, db: AsyncSession, email: EmailRecord, now: datetime, actor: Actor) -> None:
     """Verify ``email`` for its holder, making them the address's owner.
 
     Raises :class:`AddressTaken` when another user owns it already, or IntegrityError at the update
     when one did so concurrently.
     """
-    owner = await repo.verified_holder(db, email.email)
+    owner = await emails_repo.verified_holder(db, email.email)
     if owner is not None and owner.id != email.id:
         raise AddressTaken()
     # Verifiers of one address take turns (the caller locks its copies); should two still meet, the
     # partial unique index refuses the second (IntegrityError: the caller answers the same 400).
-    await repo.update_email(db, email.id, verified_at=now)
+    await emails_repo.mark_verified(db, email.id, now)
     primary = email.is_primary
-    if not primary and await repo.primary_email(db, email.user_id) is None:
+    if not primary and await emails_repo.primary_email(db, email.user_id) is None:
         # A holder left without an address (its primary was claimed) gets this one as primary.
-        await repo.update_email(db, email.id, is_primary=True)
+        await emails_repo.set_primary(db, email.id, True)
         primary = True
     await state.outbox.record(
         db,
@@ -86,13 +87,13 @@ async def claim(state: AuthState, db: AsyncSession, email: repo.UserRow, now: da
         resource_id=email.id,
         data={"email": email.email, "user_id": str(email.user_id), "primary": primary},
     )
-    for other in await repo.other_unverified_copies(db, email.email, email.id):
+    for other in await emails_repo.other_unverified_copies(db, email.email, email.id):
         await remove_copy(state, db, other, now, CLAIMED)
 
 
 async def purge_expired(state: AuthState, db: AsyncSession, now: datetime, *, user_id: int | None = None) -> int:
     """Delete unverified secondary addresses past their verification token (one batch)."""
-    rows = await repo.expired_emails(db, now, user_id=user_id)
+    rows = await emails_repo.expired_emails(db, now, user_id=user_id)
     for row in rows:
         await remove_copy(state, db, row, now, EXPIRED)
     return len(rows)
@@ -121,7 +122,7 @@ class AddressExpiryWorker:
             async with self.state.db.transaction() as db:
                 removed = await purge_expired(self.state, db, now)
             total += removed
-            if removed < repo.EXPIRY_BATCH:
+            if removed < emails_repo.EXPIRY_BATCH:
                 return total
 
     async def _run(self) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy.exc import IntegrityError
 
-from inferadb_auth import repository as repo
+from inferadb_auth.emails import repository as emails_repo
+from inferadb_auth.emails.repository import EmailRecord
 from inferadb_auth.limits import address_allowed
 from inferadb_auth.schemas import EmailOut, MessageOut
 from inferadb_auth.state import AuthDep, actor_of
-from inferadb_auth.tables import user_emails
+from inferadb_auth.users import repository as users_repo
 from inferadb_auth.users.addresses import purge_expired
 from inferadb_auth.users.service import issue_verification
 from inferadb_common.clock import utcnow
@@ -46,7 +47,7 @@ class UpdateEmailIn(RequestModel):
     is_primary: bool
 
 
-def _view(row: repo.UserRow) -> EmailOut:
+def _view(row: EmailRecord) -> EmailOut:
     return EmailOut(
         id=row.id,
         email=row.email,
@@ -61,7 +62,7 @@ def _view(row: repo.UserRow) -> EmailOut:
 async def list_emails(state: AuthDep, identity: AuthenticatedDep) -> EmailsOut:
     assert identity.user_id is not None
     async with state.db.read() as db:
-        rows = await repo.emails_of_user(db, identity.user_id, utcnow())
+        rows = await emails_repo.emails_of_user(db, identity.user_id, utcnow())
     return EmailsOut(emails=[_view(row) for row in rows])
 
 
@@ -77,30 +78,23 @@ async def add_email(body: AddEmailIn, state: AuthDep, identity: AuthenticatedDep
             await purge_expired(state, db, now, user_id=identity.user_id)  # an expired copy may be re-added
             # Taken: owned (verified) by anyone, or already held by the caller; another user's
             # unverified copy is nobody's yet and does not block.
-            if await repo.verified_holder(db, body.email) is not None:
+            if await emails_repo.verified_holder(db, body.email) is not None:
                 raise EmailTaken()
-            if await repo.copy_of_user(db, identity.user_id, body.email) is not None:
+            if await emails_repo.copy_of_user(db, identity.user_id, body.email) is not None:
                 raise EmailTaken()
-            if await repo.count_emails(db, identity.user_id, now) >= MAX_EMAILS_PER_USER:
+            if await emails_repo.count_emails(db, identity.user_id, now) >= MAX_EMAILS_PER_USER:
                 raise ValidationFailed(details={"email": f"At most {MAX_EMAILS_PER_USER} addresses per account"})
-            await repo.insert_row(
-                db,
-                user_emails,
-                id=email_id,
-                user_id=identity.user_id,
-                email=body.email,
-                is_primary=False,
-                verified_at=None,
-                created_at=now,
+            await emails_repo.insert_email(
+                db, email_id=email_id, user_id=identity.user_id, address=body.email, is_primary=False, now=now
             )
-            user = await repo.get_user(db, identity.user_id)
+            user = await users_repo.get_user(db, identity.user_id)
             assert user is not None
             if send_mail:
                 await issue_verification(state, db, email_id, body.email, user.name, now)
             await state.outbox.record(
                 db, "email.added", actor=actor_of(identity), resource_id=email_id, data={"email": body.email}
             )
-            row = await repo.get_email(db, email_id)
+            row = await emails_repo.get_email(db, email_id)
     except IntegrityError as exc:  # the same address added twice at once by the caller
         raise EmailTaken() from exc
     assert row is not None
@@ -113,16 +107,16 @@ async def update_email(email: IdIn, body: UpdateEmailIn, state: AuthDep, identit
     if not body.is_primary:
         raise ValidationFailed(details={"is_primary": "Make another address primary instead"})
     async with state.db.transaction() as db:
-        row = await repo.email_of_user(db, identity.user_id, email, utcnow())
+        row = await emails_repo.email_of_user(db, identity.user_id, email, utcnow())
         if row is None:
             raise EmailNotFound()
         if row.verified_at is None:
             raise Conflict("Only a verified email address can become primary")
         if not row.is_primary:
-            old = await repo.primary_email(db, identity.user_id)
+            old = await emails_repo.primary_email(db, identity.user_id)
             if old is not None:  # demote first: the database allows one primary per user
-                await repo.update_email(db, old.id, is_primary=False)
-            await repo.update_email(db, row.id, is_primary=True)
+                await emails_repo.set_primary(db, old.id, False)
+            await emails_repo.set_primary(db, row.id, True)
             await state.outbox.record(
                 db,
                 "email.primary_changed",
@@ -130,7 +124,7 @@ async def update_email(email: IdIn, body: UpdateEmailIn, state: AuthDep, identit
                 resource_id=row.id,
                 data={"email": row.email, "user_id": str(identity.user_id)},
             )
-        updated = await repo.get_email(db, row.id)
+        updated = await emails_repo.get_email(db, row.id)
     assert updated is not None
     return EmailEnvelope(email=_view(updated))
 
@@ -139,12 +133,12 @@ async def update_email(email: IdIn, body: UpdateEmailIn, state: AuthDep, identit
 async def delete_email(email: IdIn, state: AuthDep, identity: AuthenticatedDep) -> MessageOut:
     assert identity.user_id is not None
     async with state.db.transaction() as db:
-        row = await repo.email_of_user(db, identity.user_id, email, utcnow())
+        row = await emails_repo.email_of_user(db, identity.user_id, email, utcnow())
         if row is None:
             raise EmailNotFound()
         if row.is_primary:
             raise Conflict("Cannot delete the primary email address")
-        await repo.delete_email(db, row.id)
+        await emails_repo.delete_email(db, row.id)
         await state.outbox.record(
             db,
             "email.removed",
@@ -159,7 +153,7 @@ async def delete_email(email: IdIn, state: AuthDep, identity: AuthenticatedDep) 
 async def resend(email: IdIn, state: AuthDep, identity: AuthenticatedDep) -> MessageOut:
     assert identity.user_id is not None
     async with state.db.read() as db:
-        row = await repo.email_of_user(db, identity.user_id, email, utcnow())
+        row = await emails_repo.email_of_user(db, identity.user_id, email, utcnow())
     if row is None:  # an expired copy too: a new token would revive it
         raise EmailNotFound()
     if row.verified_at is not None:
@@ -167,7 +161,7 @@ async def resend(email: IdIn, state: AuthDep, identity: AuthenticatedDep) -> Mes
     limit = state.settings.rate_limiting.email_verification_tokens_per_hour
     if await address_allowed(state, "email_verification", limit, row.email, identity):
         async with state.db.transaction() as db:
-            user = await repo.get_user(db, identity.user_id)
+            user = await users_repo.get_user(db, identity.user_id)
             assert user is not None
             await issue_verification(state, db, row.id, row.email, user.name, utcnow())
     return MessageOut(message="Verification email sent")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import httpx
 from fastapi import APIRouter, Response
 
-from inferadb_auth import repository as repo
 from inferadb_auth.schemas import MessageOut, UserOut
 from inferadb_auth.sessions.service import revoke
 from inferadb_auth.state import AuthDep, AuthState, actor_of
+from inferadb_auth.users import repository as users_repo
 from inferadb_auth.users.service import user_out
 from inferadb_common.clock import utcnow
 from inferadb_common.errors import Conflict, Unavailable
@@ -40,14 +40,12 @@ async def me(state: AuthDep, identity: AuthenticatedDep) -> UserEnvelope:
 async def update_me(body: UpdateMeIn, state: AuthDep, identity: AuthenticatedDep) -> UserEnvelope:
     assert identity.user_id is not None
     now = utcnow()
-    changes: dict[str, object] = {}
-    if body.name is not None:
-        changes["name"] = body.name
-    if body.accept_tos:
-        changes["tos_accepted_at"] = now
+    tos_accepted_at = now if body.accept_tos else None
     async with state.db.transaction() as db:
-        if changes:
-            await repo.update_user(db, identity.user_id, updated_at=now, **changes)
+        if body.name is not None or tos_accepted_at is not None:
+            await users_repo.update_profile(
+                db, identity.user_id, now=now, name=body.name, tos_accepted_at=tos_accepted_at
+            )
             data = {"name": body.name} if body.name is not None else {}
             if body.accept_tos:
                 data["tos_accepted"] = "true"
@@ -81,7 +79,7 @@ async def delete_me(state: AuthDep, identity: AuthenticatedDep, response: Respon
     async with state.db.transaction() as db:
         actor = actor_of(identity)
         await revoke(state, db, identity.user_id, now, actor, reason="account_deleted")
-        await repo.delete_user(db, identity.user_id)
+        await users_repo.delete_user(db, identity.user_id)
         await state.outbox.record(db, "user.deleted", actor=actor, resource_id=identity.user_id, data={})
     state.clear_session_cookie(response)
     return MessageOut(message="Account deleted successfully")

@@ -6,13 +6,15 @@ from fastapi import APIRouter, BackgroundTasks
 from pydantic import Field
 from sqlalchemy.exc import IntegrityError
 
-from inferadb_auth import repository as repo
 from inferadb_auth.after_answer import after_answer
+from inferadb_auth.emails import repository as emails_repo
 from inferadb_auth.limits import address_allowed
 from inferadb_auth.security.tokens import digest
 from inferadb_auth.state import AuthDep, AuthState, actor_of
+from inferadb_auth.users import repository as users_repo
 from inferadb_auth.users.addresses import AddressTaken, claim
 from inferadb_auth.users.service import issue_verification
+from inferadb_auth.verification import repository as verification_repo
 from inferadb_common.clock import utcnow
 from inferadb_common.errors import BadRequest
 from inferadb_common.internal_auth import IdentityDep
@@ -54,16 +56,16 @@ async def verify_email(body: TokenIn, state: AuthDep, identity: IdentityDep) -> 
     now = utcnow()
     try:
         async with state.db.transaction() as db:
-            token = await repo.live_token(db, repo.VERIFICATION, "token_hash", digest(body.token), now)
-            email = await repo.get_email(db, token.email_id) if token is not None else None
+            token = await verification_repo.live_token(db, digest(body.token), now)
+            email = await emails_repo.get_email(db, token.email_id) if token is not None else None
             if token is None or email is None:
                 raise InvalidVerificationToken()
             # Verifications of one address take turns (PostgreSQL row locks in id order, before any
             # write): the later one finds its copy and token deleted, rather than deadlocking.
-            await repo.lock_address(db, email.email)
-            if not await repo.spend_token(db, repo.VERIFICATION, token.id, now):
+            await emails_repo.lock_address(db, email.email)
+            if not await verification_repo.spend_token(db, token.id, now):
                 raise InvalidVerificationToken()
-            email = await repo.get_email(db, token.email_id)
+            email = await emails_repo.get_email(db, token.email_id)
             if email is None:
                 raise InvalidVerificationToken()
             if email.verified_at is None:
@@ -93,9 +95,9 @@ async def _reissue_verification(state: AuthState, address: str) -> None:
     never once the address has an owner or for a copy that has expired."""
     now = utcnow()
     async with state.db.transaction() as db:
-        if await repo.verified_holder(db, address) is not None:
+        if await emails_repo.verified_holder(db, address) is not None:
             return
-        email = await repo.newest_unverified_copy(db, address, now)
-        user = await repo.get_user(db, email.user_id) if email is not None else None
+        email = await emails_repo.newest_unverified_copy(db, address, now)
+        user = await users_repo.get_user(db, email.user_id) if email is not None else None
         if email is not None and user is not None:
             await issue_verification(state, db, email.id, email.email, user.name, now)
