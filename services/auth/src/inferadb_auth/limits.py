@@ -14,6 +14,7 @@ from fastapi import Depends, Request
 from inferadb_auth.state import AuthDep, AuthState
 from inferadb_common.edge import add_response_headers
 from inferadb_common.events.envelope import Actor
+from inferadb_common.events.payloads.auth import RateLimitExceeded
 from inferadb_common.identity import Identity
 from inferadb_common.internal_auth import AuthenticatedDep, IdentityDep
 from inferadb_common.metrics import RATE_LIMITS_EXCEEDED
@@ -27,9 +28,8 @@ async def _record_hit(state: AuthState, category: str, identity: Identity, *, us
     async with state.db.transaction() as db:
         await state.outbox.record(
             db,
-            "rate_limit.exceeded",
+            RateLimitExceeded(category=category),
             actor=Actor(user_id=user_id, ip_address=identity.ip_address, user_agent=identity.user_agent),
-            data={"category": category},
         )
 
 

@@ -26,6 +26,7 @@ from inferadb_common.clock import utcnow
 from inferadb_common.db import Database
 from inferadb_common.events.catalog import spec_for
 from inferadb_common.events.envelope import Actor, EventEnvelope, MailRequest, ResourceRef
+from inferadb_common.events.payload import EventPayload
 from inferadb_common.events.streams import MAIL_SUBJECT
 from inferadb_common.ids import new_id
 from inferadb_common.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING
@@ -61,17 +62,21 @@ class Outbox:
     async def record(
         self,
         session: AsyncSession,
-        event_type: str,
+        event: EventPayload | str,
         *,
         actor: Actor | None = None,
         resource_id: str | int | None = None,
         organization_id: int | None = None,
         data: dict[str, Any] | None = None,
     ) -> EventEnvelope:
-        event = PendingEvent(
+        if isinstance(event, EventPayload):
+            event_type, data = event.event_type, event.to_data()
+        else:
+            event_type = event
+        pending = PendingEvent(
             event_type, actor or Actor(), organization_id, resource_id, data or {}, current_request_id()
         )
-        envelope, row = self._event_row(event, utcnow())
+        envelope, row = self._event_row(pending, utcnow())
         await self._insert(session, [row])
         return envelope
 

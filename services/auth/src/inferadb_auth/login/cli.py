@@ -17,6 +17,7 @@ from inferadb_auth.sessions.service import create_session, session_view
 from inferadb_auth.state import AuthDep, actor_of
 from inferadb_common.clock import utcnow
 from inferadb_common.errors import Unauthorized
+from inferadb_common.events.payloads.auth import UserLogin
 from inferadb_common.ids import new_id
 from inferadb_common.internal_auth import AuthenticatedDep, IdentityDep
 from inferadb_common.wire import RequestModel, ResponseModel
@@ -87,9 +88,8 @@ async def token(body: TokenIn, state: AuthDep, identity: IdentityDep) -> TokenOu
         )
         await state.outbox.record(
             db,
-            "user.login",
+            UserLogin(session_type="cli", method="pkce"),
             actor=actor_of(identity, row.user_id),
             resource_id=session_row.id,
-            data={"session_type": "cli", "method": "pkce"},
         )
     return TokenOut(session_token=session_token, session=session_view(session_row, current=False))

@@ -17,6 +17,7 @@ from inferadb_auth.users.service import user_out
 from inferadb_common.clock import utcnow
 from inferadb_common.errors import Forbidden, Unauthorized
 from inferadb_common.events.envelope import Actor
+from inferadb_common.events.payloads.auth import UserLogin, UserLoginFailed, UserLogout
 from inferadb_common.internal_auth import IdentityDep
 from inferadb_common.metrics import AUTH_ATTEMPTS
 from inferadb_common.wire import RequestModel, ResponseModel
@@ -57,14 +58,13 @@ async def login(body: LoginIn, state: AuthDep, identity: IdentityDep, response: 
         async with state.db.transaction() as db:
             await state.outbox.record(
                 db,
-                "user.login_failed",
+                UserLoginFailed(reason="invalid_credentials"),
                 actor=Actor(
                     user_id=user.id if user else None,
                     ip_address=identity.ip_address,
                     user_agent=identity.user_agent,
                 ),
                 resource_id=user.id if user else None,
-                data={"reason": "invalid_credentials"},
             )
         raise InvalidCredentials()
     new_hash = await state.passwords.hash(body.password) if state.passwords.needs_rehash(user.password_hash) else None
@@ -86,10 +86,9 @@ async def login(body: LoginIn, state: AuthDep, identity: IdentityDep, response: 
         )
         await state.outbox.record(
             db,
-            "user.login",
+            UserLogin(session_type=body.session_type),
             actor=actor_of(identity, user.id),
             resource_id=session_row.id,
-            data={"session_type": body.session_type},
         )
         user_view = await user_out(db, user.id)
     AUTH_ATTEMPTS.labels(result="success").inc()
@@ -111,8 +110,6 @@ async def logout(state: AuthDep, identity: IdentityDep, response: Response) -> M
                 reason="logout",
             )
             if revoked:
-                await state.outbox.record(
-                    db, "user.logout", actor=actor_of(identity), resource_id=identity.session_id, data={}
-                )
+                await state.outbox.record(db, UserLogout(), actor=actor_of(identity), resource_id=identity.session_id)
     state.clear_session_cookie(response)
     return MessageOut(message="Logged out successfully")

@@ -19,6 +19,7 @@ from inferadb_auth.users import repository as users_repo
 from inferadb_auth.users.service import RESET_TTL
 from inferadb_common.clock import utcnow
 from inferadb_common.errors import BadRequest, Unauthorized, ValidationFailed
+from inferadb_common.events.payloads.auth import PasswordChanged, PasswordResetCompleted, PasswordResetRequested
 from inferadb_common.identity import Identity
 from inferadb_common.ids import new_id
 from inferadb_common.internal_auth import AuthenticatedDep, IdentityDep
@@ -86,9 +87,7 @@ async def _issue_reset(state: AuthState, identity: Identity, address: str) -> No
         await state.outbox.request_mail(
             db, "reset_password", email.email, {"name": user.name, "link": state.link("/reset-password", token)}
         )
-        await state.outbox.record(
-            db, "password.reset_requested", actor=actor_of(identity, user.id), resource_id=user.id, data={}
-        )
+        await state.outbox.record(db, PasswordResetRequested(), actor=actor_of(identity, user.id), resource_id=user.id)
 
 
 @router.post("/v1/auth/password-reset/confirm")
@@ -111,7 +110,7 @@ async def confirm_reset(body: ResetConfirmIn, state: AuthDep, identity: Identity
         actor = actor_of(identity, user.id)
         await revoke(state, db, user.id, now, actor, reason="password_reset")
         await _notify_password_changed(state, db, user.id, user.name)
-        await state.outbox.record(db, "password.reset_completed", actor=actor, resource_id=user.id, data={})
+        await state.outbox.record(db, PasswordResetCompleted(), actor=actor, resource_id=user.id)
     return MessageOut(message="Password reset successfully")
 
 
@@ -130,7 +129,7 @@ async def change_password(body: ChangePasswordIn, state: AuthDep, identity: Auth
         actor = actor_of(identity)
         await revoke(state, db, user.id, now, actor, keep=identity.session_id, reason="password_changed")
         await _notify_password_changed(state, db, user.id, user.name)
-        await state.outbox.record(db, "password.changed", actor=actor, resource_id=user.id, data={})
+        await state.outbox.record(db, PasswordChanged(), actor=actor, resource_id=user.id)
     return MessageOut(message="Password changed successfully")
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Response
 from pydantic import Field
 
@@ -17,6 +15,7 @@ from inferadb_auth.users import repository as users_repo
 from inferadb_auth.users.service import issue_verification, user_out
 from inferadb_common.clock import utcnow
 from inferadb_common.errors import Conflict, ValidationFailed
+from inferadb_common.events.payloads.auth import EmailAdded, UserLogin, UserRegistered
 from inferadb_common.ids import new_id
 from inferadb_common.internal_auth import IdentityDep
 from inferadb_common.wire import EmailAddress, IdOut, PersonName, RequestModel, ResponseModel
@@ -77,19 +76,9 @@ async def register(
             db, email_id=email_id, user_id=user_id, address=body.email, is_primary=True, now=now
         )
         actor = actor_of(identity, user_id)
-        event_data: dict[str, Any] = {
-            "name": body.name,
-            "email": body.email,
-            "default_organization_id": str(organization_id),
-        }
-        await state.outbox.record(db, "user.registered", actor=actor, resource_id=user_id, data=event_data)
-        await state.outbox.record(
-            db,
-            "email.added",
-            actor=actor,
-            resource_id=email_id,
-            data={"email": body.email, "primary": True},
-        )
+        registered = UserRegistered(name=body.name, email=body.email, default_organization_id=organization_id)
+        await state.outbox.record(db, registered, actor=actor, resource_id=user_id)
+        await state.outbox.record(db, EmailAdded(email=body.email, primary=True), actor=actor, resource_id=email_id)
         if send_mail:
             await issue_verification(state, db, email_id, body.email, body.name, now)
         if not verification_required:
@@ -103,9 +92,7 @@ async def register(
                 user_agent=identity.user_agent,
             )
             session_out = session_view(session_row, current=True)
-            await state.outbox.record(
-                db, "user.login", actor=actor, resource_id=session_row.id, data={"session_type": "web"}
-            )
+            await state.outbox.record(db, UserLogin(session_type="web"), actor=actor, resource_id=session_row.id)
         user = await user_out(db, user_id)
     if token is None or session_out is None:
         return RegisterOut(

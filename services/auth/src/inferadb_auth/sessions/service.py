@@ -22,6 +22,7 @@ from inferadb_auth.state import AuthState
 from inferadb_auth.users import repository as users_repo
 from inferadb_common.errors import RateLimited, Unavailable
 from inferadb_common.events.envelope import Actor
+from inferadb_common.events.payloads.auth import SessionRevoked
 from inferadb_common.ids import new_id
 
 SESSION_TYPES = ("web", "cli", "sdk")
@@ -89,10 +90,9 @@ async def revoke(
     for session in revoked:
         await state.outbox.record(
             db,
-            "session.revoked",
+            SessionRevoked(user_id=user_id, reason=reason),
             actor=actor,
             resource_id=session.id,
-            data={"user_id": str(user_id), "reason": reason},
         )
     await announce_revocation(state, [session.token_hash for session in revoked])
     return len(revoked)

@@ -24,6 +24,7 @@ from inferadb_auth.emails.repository import EmailRecord
 from inferadb_auth.state import AuthState
 from inferadb_common.clock import utcnow
 from inferadb_common.events.envelope import Actor
+from inferadb_common.events.payloads.auth import EmailPrimaryChanged, EmailRemoved, EmailVerified
 
 logger = logging.getLogger("inferadb.auth.addresses")
 
@@ -43,10 +44,9 @@ async def remove_copy(state: AuthState, db: AsyncSession, row: EmailRecord, now:
     holder = Actor(user_id=row.user_id)  # done to the holder, not by the request that caused it
     await state.outbox.record(
         db,
-        "email.removed",
+        EmailRemoved(email=row.email, user_id=row.user_id, primary=row.is_primary, reason=reason),
         actor=holder,
         resource_id=row.id,
-        data={"email": row.email, "user_id": str(row.user_id), "primary": row.is_primary, "reason": reason},
     )
     if not row.is_primary:
         return
@@ -56,10 +56,9 @@ async def remove_copy(state: AuthState, db: AsyncSession, row: EmailRecord, now:
     await emails_repo.set_primary(db, successor.id, True)
     await state.outbox.record(
         db,
-        "email.primary_changed",
+        EmailPrimaryChanged(email=successor.email, user_id=row.user_id),
         actor=holder,
         resource_id=successor.id,
-        data={"email": successor.email, "user_id": str(row.user_id)},
     )
 
 
@@ -82,10 +81,9 @@ async def claim(state: AuthState, db: AsyncSession, email: EmailRecord, now: dat
         primary = True
     await state.outbox.record(
         db,
-        "email.verified",
+        EmailVerified(email=email.email, user_id=email.user_id, primary=primary),
         actor=actor,
         resource_id=email.id,
-        data={"email": email.email, "user_id": str(email.user_id), "primary": primary},
     )
     for other in await emails_repo.other_unverified_copies(db, email.email, email.id):
         await remove_copy(state, db, other, now, CLAIMED)

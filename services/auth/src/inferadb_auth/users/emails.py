@@ -15,6 +15,7 @@ from inferadb_auth.users.addresses import purge_expired
 from inferadb_auth.users.service import issue_verification
 from inferadb_common.clock import utcnow
 from inferadb_common.errors import Conflict, NotFound, ValidationFailed
+from inferadb_common.events.payloads.auth import EmailAdded, EmailPrimaryChanged, EmailRemoved
 from inferadb_common.ids import new_id
 from inferadb_common.internal_auth import AuthenticatedDep
 from inferadb_common.wire import EmailAddress, IdIn, RequestModel, ResponseModel
@@ -91,9 +92,7 @@ async def add_email(body: AddEmailIn, state: AuthDep, identity: AuthenticatedDep
             assert user is not None
             if send_mail:
                 await issue_verification(state, db, email_id, body.email, user.name, now)
-            await state.outbox.record(
-                db, "email.added", actor=actor_of(identity), resource_id=email_id, data={"email": body.email}
-            )
+            await state.outbox.record(db, EmailAdded(email=body.email), actor=actor_of(identity), resource_id=email_id)
             row = await emails_repo.get_email(db, email_id)
     except IntegrityError as exc:  # the same address added twice at once by the caller
         raise EmailTaken() from exc
@@ -119,10 +118,9 @@ async def update_email(email: IdIn, body: UpdateEmailIn, state: AuthDep, identit
             await emails_repo.set_primary(db, row.id, True)
             await state.outbox.record(
                 db,
-                "email.primary_changed",
+                EmailPrimaryChanged(email=row.email, user_id=identity.user_id),
                 actor=actor_of(identity),
                 resource_id=row.id,
-                data={"email": row.email, "user_id": str(identity.user_id)},
             )
         updated = await emails_repo.get_email(db, row.id)
     assert updated is not None
@@ -141,10 +139,9 @@ async def delete_email(email: IdIn, state: AuthDep, identity: AuthenticatedDep) 
         await emails_repo.delete_email(db, row.id)
         await state.outbox.record(
             db,
-            "email.removed",
+            EmailRemoved(email=row.email, user_id=identity.user_id),
             actor=actor_of(identity),
             resource_id=row.id,
-            data={"email": row.email, "user_id": str(identity.user_id)},
         )
     return MessageOut(message="Email removed successfully")
 

@@ -12,6 +12,7 @@ from inferadb_auth.users import repository as users_repo
 from inferadb_auth.users.service import user_out
 from inferadb_common.clock import utcnow
 from inferadb_common.errors import Conflict, Unavailable
+from inferadb_common.events.payloads.auth import UserDeleted, UserUpdated
 from inferadb_common.identity import Identity
 from inferadb_common.internal_auth import AuthenticatedDep
 from inferadb_common.wire import PersonName, RequestModel, ResponseModel
@@ -46,12 +47,8 @@ async def update_me(body: UpdateMeIn, state: AuthDep, identity: AuthenticatedDep
             await users_repo.update_profile(
                 db, identity.user_id, now=now, name=body.name, tos_accepted_at=tos_accepted_at
             )
-            data = {"name": body.name} if body.name is not None else {}
-            if body.accept_tos:
-                data["tos_accepted"] = "true"
-            await state.outbox.record(
-                db, "user.updated", actor=actor_of(identity), resource_id=identity.user_id, data=data
-            )
+            updated = UserUpdated(name=body.name, tos_accepted="true" if body.accept_tos else None)
+            await state.outbox.record(db, updated, actor=actor_of(identity), resource_id=identity.user_id)
         return UserEnvelope(user=await user_out(db, identity.user_id))
 
 
@@ -80,6 +77,6 @@ async def delete_me(state: AuthDep, identity: AuthenticatedDep, response: Respon
         actor = actor_of(identity)
         await revoke(state, db, identity.user_id, now, actor, reason="account_deleted")
         await users_repo.delete_user(db, identity.user_id)
-        await state.outbox.record(db, "user.deleted", actor=actor, resource_id=identity.user_id, data={})
+        await state.outbox.record(db, UserDeleted(), actor=actor, resource_id=identity.user_id)
     state.clear_session_cookie(response)
     return MessageOut(message="Account deleted successfully")

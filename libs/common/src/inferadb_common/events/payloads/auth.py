@@ -1,0 +1,89 @@
+"""What auth's events carry: users, sessions, emails, passwords and rate limits."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from inferadb_common.events.payload import EventPayload, IdStr
+
+
+class UserRegistered(EventPayload):
+    event_type = "user.registered"
+    name: str
+    email: str
+    default_organization_id: IdStr
+
+
+class UserLogin(EventPayload):
+    event_type = "user.login"
+    session_type: str
+    method: str | None = None
+
+
+class UserLoginFailed(EventPayload):
+    event_type = "user.login_failed"
+    reason: str
+
+
+class UserLogout(EventPayload):
+    event_type = "user.logout"
+
+
+class SessionRevoked(EventPayload):
+    event_type = "session.revoked"
+    user_id: IdStr
+    reason: str
+
+
+class UserUpdated(EventPayload):
+    event_type = "user.updated"
+    name: str | None = None
+    tos_accepted: Literal["true"] | None = None
+
+
+class UserDeleted(EventPayload):
+    event_type = "user.deleted"
+
+
+class EmailAdded(EventPayload):
+    event_type = "email.added"
+    email: str
+    primary: bool | None = None
+
+
+class EmailVerified(EventPayload):
+    event_type = "email.verified"
+    email: str
+    user_id: IdStr
+    primary: bool
+
+
+class EmailRemoved(EventPayload):
+    event_type = "email.removed"
+    email: str
+    user_id: IdStr
+    primary: bool | None = None
+    reason: str | None = None
+
+
+class EmailPrimaryChanged(EventPayload):
+    event_type = "email.primary_changed"
+    email: str
+    user_id: IdStr
+
+
+class PasswordChanged(EventPayload):
+    event_type = "password.changed"
+
+
+class PasswordResetRequested(EventPayload):
+    event_type = "password.reset_requested"
+
+
+class PasswordResetCompleted(EventPayload):
+    event_type = "password.reset_completed"
+
+
+class RateLimitExceeded(EventPayload):
+    event_type = "rate_limit.exceeded"
+    category: str
