@@ -10,17 +10,19 @@ gateway cache once the revoke call has answered.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inferadb_auth.schemas import SessionOut
+from inferadb_auth.errors import MaxSessionsExceeded, SessionNotFound
 from inferadb_auth.security.tokens import SESSION_PREFIX, digest, new_token
 from inferadb_auth.sessions import repository as sessions_repo
 from inferadb_auth.sessions.repository import SessionRecord
 from inferadb_auth.state import AuthState
 from inferadb_auth.users import repository as users_repo
-from inferadb_common.errors import RateLimited, Unavailable
+from inferadb_common.clock import utcnow
+from inferadb_common.errors import Unavailable
 from inferadb_common.events.envelope import Actor
 from inferadb_common.events.payloads.auth import SessionRevoked
 from inferadb_common.ids import new_id
@@ -28,8 +30,12 @@ from inferadb_common.ids import new_id
 SESSION_TYPES = ("web", "cli", "sdk")
 
 
-class MaxSessionsExceeded(RateLimited):
-    code, default_message = "MAX_SESSIONS", "Maximum sessions exceeded"
+@dataclass(frozen=True, slots=True)
+class IssuedSession:
+    """A session just created and its token (the only time the token exists outside the client)."""
+
+    token: str
+    session: SessionRecord
 
 
 async def create_session(
@@ -41,7 +47,7 @@ async def create_session(
     *,
     ip_address: str | None,
     user_agent: str | None,
-) -> tuple[str, SessionRecord]:
+) -> IssuedSession:
     """A new session with a fresh token (never reuse one: no session fixation)."""
     # Count under the user's row lock so concurrent logins cannot both squeeze past the cap
     # (PostgreSQL; SQLite runs one write transaction at a time anyway).
@@ -62,7 +68,7 @@ async def create_session(
         revoked_at=None,
     )
     await sessions_repo.insert_session(db, session)
-    return token, session
+    return IssuedSession(token=token, session=session)
 
 
 async def announce_revocation(state: AuthState, token_hashes: list[str]) -> None:
@@ -98,14 +104,24 @@ async def revoke(
     return len(revoked)
 
 
-def session_view(session: SessionRecord, *, current: bool) -> SessionOut:
-    return SessionOut(
-        id=session.id,
-        session_type=session.session_type,
-        created_at=session.created_at,
-        expires_at=session.expires_at,
-        last_activity_at=session.last_activity_at,
-        ip_address=session.ip_address,
-        user_agent=session.user_agent,
-        current=current,
-    )
+async def active_sessions(state: AuthState, user_id: int) -> list[SessionRecord]:
+    async with state.db.read() as db:
+        return await sessions_repo.active_sessions(db, user_id, utcnow())
+
+
+async def revoke_one(state: AuthState, user_id: int, session_id: int, actor: Actor) -> None:
+    """The user's own active session; SessionNotFound for anyone else's, or one already ended."""
+    async with state.db.transaction() as db:
+        count = await revoke(state, db, user_id, utcnow(), actor, only=session_id, reason="revoked_by_user")
+    if not count:
+        raise SessionNotFound()
+
+
+async def revoke_others(state: AuthState, user_id: int, current_session_id: int | None, actor: Actor) -> int:
+    async with state.db.transaction() as db:
+        return await revoke(state, db, user_id, utcnow(), actor, keep=current_session_id, reason="revoke_others")
+
+
+async def revoke_all(state: AuthState, user_id: int, actor: Actor) -> int:
+    async with state.db.transaction() as db:
+        return await revoke(state, db, user_id, utcnow(), actor, reason="revoke_all")

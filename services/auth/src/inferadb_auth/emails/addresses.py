@@ -3,7 +3,7 @@
 Unverified copies of one address may be held by several users at once; none blocks the others.
 Verifying a copy claims the address: the other users' unverified copies are removed with their
 verification links. An unverified secondary address that outlives its verification token is gone
-(treated as absent at once, deleted by :class:`AddressExpiryWorker` within a minute). When a
+(treated as absent at once, deleted by the expiry worker, ``emails.expiry``, within a minute). When a
 removed copy was the holder's primary, the holder's oldest verified (else oldest) remaining
 address becomes primary; with none left the account keeps existing without an address, and the
 next address it verifies becomes its primary.
@@ -12,9 +12,6 @@ Every removal is an ``email.removed`` event in the holder's name (docs/design.md
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,13 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inferadb_auth.emails import repository as emails_repo
 from inferadb_auth.emails.repository import EmailRecord
 from inferadb_auth.state import AuthState
-from inferadb_common.clock import utcnow
 from inferadb_common.events.envelope import Actor
 from inferadb_common.events.payloads.auth import EmailPrimaryChanged, EmailRemoved, EmailVerified
 
-logger = logging.getLogger("inferadb.auth.addresses")
-
-EXPIRY_INTERVAL_SECONDS = 60.0
 CLAIMED = "claimed_by_another_user"
 EXPIRED = "verification_expired"
 
@@ -95,40 +88,3 @@ async def purge_expired(state: AuthState, db: AsyncSession, now: datetime, *, us
     for row in rows:
         await remove_copy(state, db, row, now, EXPIRED)
     return len(rows)
-
-
-class AddressExpiryWorker:
-    """Deletes expired unverified addresses every minute (and once at start-up)."""
-
-    def __init__(self, state: AuthState, interval: float = EXPIRY_INTERVAL_SECONDS) -> None:
-        self.state = state
-        self.interval = interval
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="address-expiry")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def purge(self, now: datetime) -> int:
-        total = 0
-        while True:
-            async with self.state.db.transaction() as db:
-                removed = await purge_expired(self.state, db, now)
-            total += removed
-            if removed < emails_repo.EXPIRY_BATCH:
-                return total
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.purge(utcnow())
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                logger.warning("address expiry failed (will retry): %s", type(exc).__name__)
-            await asyncio.sleep(self.interval)
