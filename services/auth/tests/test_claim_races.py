@@ -12,10 +12,12 @@ from typing import Any, cast
 import pytest
 from sqlalchemy import insert, select
 
+from inferadb_auth.errors import InvalidVerificationToken
 from inferadb_auth.security.tokens import digest
 from inferadb_auth.state import AuthState
 from inferadb_auth.tables import email_verification_tokens, outbox, user_emails, users
-from inferadb_auth.verification.endpoints import InvalidVerificationToken, TokenIn, verify_email
+from inferadb_auth.verification.endpoints import verify_email
+from inferadb_auth.verification.schemas import TokenIn
 from inferadb_common.db import Database
 from inferadb_common.events.outbox import Outbox
 from inferadb_common.identity import Identity

@@ -6,7 +6,7 @@ import base64
 import hashlib
 import re
 
-from inferadb_auth.login.cli import s256
+from inferadb_auth.cli_login.service import s256
 from inferadb_auth.security.tokens import SESSION_PREFIX, digest, new_token, same
 
 

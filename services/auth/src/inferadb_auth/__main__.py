@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from inferadb_auth.app import build_app
+from inferadb_auth.emails.expiry import AddressExpiryWorker
 from inferadb_auth.security.passwords import PasswordService
 from inferadb_auth.state import AuthState
 from inferadb_auth.tables import metadata, rate_limit_counters
-from inferadb_auth.users.addresses import AddressExpiryWorker
 from inferadb_common.ratelimit import RateLimiter
 from inferadb_common.revocation import RevocationAnnouncer
 from inferadb_common.runtime import ServiceContext

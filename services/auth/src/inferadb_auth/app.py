@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
+from inferadb_auth.cli_login.endpoints import router as cli_router
+from inferadb_auth.emails.endpoints import router as emails_router
 from inferadb_auth.internal.endpoints import router as internal_router
-from inferadb_auth.login.cli import router as cli_router
 from inferadb_auth.login.endpoints import router as login_router
 from inferadb_auth.passwords.endpoints import router as passwords_router
 from inferadb_auth.registration.endpoints import router as registration_router
 from inferadb_auth.sessions.endpoints import router as sessions_router
 from inferadb_auth.state import AuthState
-from inferadb_auth.users.emails import router as emails_router
 from inferadb_auth.users.endpoints import router as users_router
 from inferadb_auth.verification.endpoints import router as verification_router
 from inferadb_common.app import create_service_app

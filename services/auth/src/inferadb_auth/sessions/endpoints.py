@@ -4,46 +4,27 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from inferadb_auth import repository as repo
-from inferadb_auth.schemas import MessageOut, SessionOut
-from inferadb_auth.sessions.service import revoke, session_view
-from inferadb_auth.state import AuthDep, actor_of
-from inferadb_common.clock import utcnow
-from inferadb_common.errors import NotFound
+from inferadb_auth.schemas import MessageOut
+from inferadb_auth.sessions import service
+from inferadb_auth.sessions.schemas import RevokedOut, SessionOut, SessionsOut
+from inferadb_auth.state import AuthDep, AuthState, actor_of
+from inferadb_common.identity import Identity
 from inferadb_common.internal_auth import AuthenticatedDep
-from inferadb_common.wire import IdIn, ResponseModel
+from inferadb_common.wire import IdIn
 
 router = APIRouter()
-
-
-class SessionsOut(ResponseModel):
-    sessions: list[SessionOut]
-
-
-class RevokedOut(ResponseModel):
-    revoked: int
-
-
-class SessionNotFound(NotFound):
-    default_message = "Session not found"
 
 
 @router.get("/v1/users/sessions")
 async def list_sessions(state: AuthDep, identity: AuthenticatedDep) -> SessionsOut:
     assert identity.user_id is not None
-    async with state.db.read() as db:
-        rows = await repo.active_sessions(db, identity.user_id, utcnow())
-    return SessionsOut(sessions=[session_view(row, current=row.id == identity.session_id) for row in rows])
+    sessions = await service.active_sessions(state, identity.user_id)
+    return SessionsOut(sessions=[SessionOut.of(row, current=row.id == identity.session_id) for row in sessions])
 
 
-async def _revoke_one(state: AuthDep, identity: AuthenticatedDep, session: int, response: Response) -> MessageOut:
+async def _revoke_one(state: AuthState, identity: Identity, session: int, response: Response) -> MessageOut:
     assert identity.user_id is not None
-    async with state.db.transaction() as db:
-        count = await revoke(
-            state, db, identity.user_id, utcnow(), actor_of(identity), only=session, reason="revoked_by_user"
-        )
-    if not count:
-        raise SessionNotFound()
+    await service.revoke_one(state, identity.user_id, session, actor_of(identity))
     if session == identity.session_id:
         state.clear_session_cookie(response)
     return MessageOut(message="Session revoked successfully")
@@ -62,23 +43,13 @@ async def revoke_session(session: IdIn, state: AuthDep, identity: AuthenticatedD
 @router.post("/v1/users/sessions/revoke-others")
 async def revoke_others(state: AuthDep, identity: AuthenticatedDep) -> RevokedOut:
     assert identity.user_id is not None
-    async with state.db.transaction() as db:
-        count = await revoke(
-            state,
-            db,
-            identity.user_id,
-            utcnow(),
-            actor_of(identity),
-            keep=identity.session_id,
-            reason="revoke_others",
-        )
+    count = await service.revoke_others(state, identity.user_id, identity.session_id, actor_of(identity))
     return RevokedOut(revoked=count)
 
 
 @router.post("/v1/auth/sessions/revoke-all")
 async def revoke_all(state: AuthDep, identity: AuthenticatedDep, response: Response) -> RevokedOut:
     assert identity.user_id is not None
-    async with state.db.transaction() as db:
-        count = await revoke(state, db, identity.user_id, utcnow(), actor_of(identity), reason="revoke_all")
+    count = await service.revoke_all(state, identity.user_id, actor_of(identity))
     state.clear_session_cookie(response)
     return RevokedOut(revoked=count)

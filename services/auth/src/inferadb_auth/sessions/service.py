@@ -10,16 +10,19 @@ gateway cache once the revoke call has answered.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inferadb_auth import repository as repo
-from inferadb_auth.schemas import SessionOut
+from inferadb_auth.errors import MaxSessionsExceeded, SessionNotFound
 from inferadb_auth.security.tokens import SESSION_PREFIX, digest, new_token
+from inferadb_auth.sessions import repository as sessions_repo
+from inferadb_auth.sessions.repository import SessionRecord
 from inferadb_auth.state import AuthState
-from inferadb_auth.tables import sessions
-from inferadb_common.errors import RateLimited, Unavailable
+from inferadb_auth.users import repository as users_repo
+from inferadb_common.clock import utcnow
+from inferadb_common.errors import Unavailable
 from inferadb_common.events.envelope import Actor
 from inferadb_common.events.payloads.auth import SessionRevoked
 from inferadb_common.ids import new_id
@@ -27,8 +30,12 @@ from inferadb_common.ids import new_id
 SESSION_TYPES = ("web", "cli", "sdk")
 
 
-class MaxSessionsExceeded(RateLimited):
-    code, default_message = "MAX_SESSIONS", "Maximum sessions exceeded"
+@dataclass(frozen=True, slots=True)
+class IssuedSession:
+    """A session just created and its token (the only time the token exists outside the client)."""
+
+    token: str
+    session: SessionRecord
 
 
 async def create_session(
@@ -40,19 +47,16 @@ async def create_session(
     *,
     ip_address: str | None,
     user_agent: str | None,
-) -> tuple[str, repo.UserRow]:
+) -> IssuedSession:
     """A new session with a fresh token (never reuse one: no session fixation)."""
     # Count under the user's row lock so concurrent logins cannot both squeeze past the cap
     # (PostgreSQL; SQLite runs one write transaction at a time anyway).
-    await repo.lock_user(db, user_id)
-    if await repo.count_active_sessions(db, user_id, now) >= state.settings.auth.max_sessions_per_user:
+    await users_repo.lock_user(db, user_id)
+    if await sessions_repo.count_active_sessions(db, user_id, now) >= state.settings.auth.max_sessions_per_user:
         raise MaxSessionsExceeded()
     token = new_token(SESSION_PREFIX)
-    session_id = new_id()
-    await repo.insert_row(
-        db,
-        sessions,
-        id=session_id,
+    session = SessionRecord(
+        id=new_id(),
         user_id=user_id,
         token_hash=digest(token),
         session_type=session_type,
@@ -63,9 +67,8 @@ async def create_session(
         user_agent=user_agent,
         revoked_at=None,
     )
-    row = await repo.active_session_of_user(db, user_id, session_id, now)
-    assert row is not None
-    return token, row
+    await sessions_repo.insert_session(db, session)
+    return IssuedSession(token=token, session=session)
 
 
 async def announce_revocation(state: AuthState, token_hashes: list[str]) -> None:
@@ -89,17 +92,36 @@ async def revoke(
     keep: int | None = None,
     reason: str,
 ) -> int:
-    revoked = await repo.revoke_sessions(db, user_id, now, only=only, keep=keep)
-    for session_id, _ in revoked:
+    revoked = await sessions_repo.revoke_sessions(db, user_id, now, only=only, keep=keep)
+    for session in revoked:
         await state.outbox.record(
             db,
             SessionRevoked(user_id=user_id, reason=reason),
             actor=actor,
-            resource_id=session_id,
+            resource_id=session.id,
         )
-    await announce_revocation(state, [token_hash for _, token_hash in revoked])
+    await announce_revocation(state, [session.token_hash for session in revoked])
     return len(revoked)
 
 
-def session_view(row: repo.UserRow, *, current: bool) -> SessionOut:
-    return SessionOut.model_validate(row._mapping).model_copy(update={"current": current})
+async def active_sessions(state: AuthState, user_id: int) -> list[SessionRecord]:
+    async with state.db.read() as db:
+        return await sessions_repo.active_sessions(db, user_id, utcnow())
+
+
+async def revoke_one(state: AuthState, user_id: int, session_id: int, actor: Actor) -> None:
+    """The user's own active session; SessionNotFound for anyone else's, or one already ended."""
+    async with state.db.transaction() as db:
+        count = await revoke(state, db, user_id, utcnow(), actor, only=session_id, reason="revoked_by_user")
+    if not count:
+        raise SessionNotFound()
+
+
+async def revoke_others(state: AuthState, user_id: int, current_session_id: int | None, actor: Actor) -> int:
+    async with state.db.transaction() as db:
+        return await revoke(state, db, user_id, utcnow(), actor, keep=current_session_id, reason="revoke_others")
+
+
+async def revoke_all(state: AuthState, user_id: int, actor: Actor) -> int:
+    async with state.db.transaction() as db:
+        return await revoke(state, db, user_id, utcnow(), actor, reason="revoke_all")

@@ -3,7 +3,7 @@
 Unverified copies of one address may be held by several users at once; none blocks the others.
 Verifying a copy claims the address: the other users' unverified copies are removed with their
 verification links. An unverified secondary address that outlives its verification token is gone
-(treated as absent at once, deleted by :class:`AddressExpiryWorker` within a minute). When a
+(treated as absent at once, deleted by the expiry worker, ``emails.expiry``, within a minute). When a
 removed copy was the holder's primary, the holder's oldest verified (else oldest) remaining
 address becomes primary; with none left the account keeps existing without an address, and the
 next address it verifies becomes its primary.
@@ -12,22 +12,16 @@ Every removal is an ``email.removed`` event in the holder's name (docs/design.md
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inferadb_auth import repository as repo
+from inferadb_auth.emails import repository as emails_repo
+from inferadb_auth.emails.repository import EmailRecord
 from inferadb_auth.state import AuthState
-from inferadb_common.clock import utcnow
 from inferadb_common.events.envelope import Actor
 from inferadb_common.events.payloads.auth import EmailPrimaryChanged, EmailRemoved, EmailVerified
 
-logger = logging.getLogger("inferadb.auth.addresses")
-
-EXPIRY_INTERVAL_SECONDS = 60.0
 CLAIMED = "claimed_by_another_user"
 EXPIRED = "verification_expired"
 
@@ -36,9 +30,9 @@ class AddressTaken(Exception):
     """Someone else verified the address first."""
 
 
-async def remove_copy(state: AuthState, db: AsyncSession, row: repo.UserRow, now: datetime, reason: str) -> None:
+async def remove_copy(state: AuthState, db: AsyncSession, row: EmailRecord, now: datetime, reason: str) -> None:
     """Delete one user's copy of an address (and its links); keep the user with a primary if it can."""
-    if not await repo.delete_email(db, row.id):
+    if not await emails_repo.delete_email(db, row.id):
         return
     holder = Actor(user_id=row.user_id)  # done to the holder, not by the request that caused it
     await state.outbox.record(
@@ -49,10 +43,10 @@ async def remove_copy(state: AuthState, db: AsyncSession, row: repo.UserRow, now
     )
     if not row.is_primary:
         return
-    successor = await repo.next_primary_candidate(db, row.user_id, now)
+    successor = await emails_repo.next_primary_candidate(db, row.user_id, now)
     if successor is None:
         return
-    await repo.update_email(db, successor.id, is_primary=True)
+    await emails_repo.set_primary(db, successor.id, True)
     await state.outbox.record(
         db,
         EmailPrimaryChanged(email=successor.email, user_id=row.user_id),
@@ -61,22 +55,22 @@ async def remove_copy(state: AuthState, db: AsyncSession, row: repo.UserRow, now
     )
 
 
-async def claim(state: AuthState, db: AsyncSession, email: repo.UserRow, now: datetime, actor: Actor) -> None:
+async def claim(state: AuthState, db: AsyncSession, email: EmailRecord, now: datetime, actor: Actor) -> None:
     """Verify ``email`` for its holder, making them the address's owner.
 
     Raises :class:`AddressTaken` when another user owns it already, or IntegrityError at the update
     when one did so concurrently.
     """
-    owner = await repo.verified_holder(db, email.email)
+    owner = await emails_repo.verified_holder(db, email.email)
     if owner is not None and owner.id != email.id:
         raise AddressTaken()
     # Verifiers of one address take turns (the caller locks its copies); should two still meet, the
     # partial unique index refuses the second (IntegrityError: the caller answers the same 400).
-    await repo.update_email(db, email.id, verified_at=now)
+    await emails_repo.mark_verified(db, email.id, now)
     primary = email.is_primary
-    if not primary and await repo.primary_email(db, email.user_id) is None:
+    if not primary and await emails_repo.primary_email(db, email.user_id) is None:
         # A holder left without an address (its primary was claimed) gets this one as primary.
-        await repo.update_email(db, email.id, is_primary=True)
+        await emails_repo.set_primary(db, email.id, True)
         primary = True
     await state.outbox.record(
         db,
@@ -84,50 +78,13 @@ async def claim(state: AuthState, db: AsyncSession, email: repo.UserRow, now: da
         actor=actor,
         resource_id=email.id,
     )
-    for other in await repo.other_unverified_copies(db, email.email, email.id):
+    for other in await emails_repo.other_unverified_copies(db, email.email, email.id):
         await remove_copy(state, db, other, now, CLAIMED)
 
 
 async def purge_expired(state: AuthState, db: AsyncSession, now: datetime, *, user_id: int | None = None) -> int:
     """Delete unverified secondary addresses past their verification token (one batch)."""
-    rows = await repo.expired_emails(db, now, user_id=user_id)
+    rows = await emails_repo.expired_emails(db, now, user_id=user_id)
     for row in rows:
         await remove_copy(state, db, row, now, EXPIRED)
     return len(rows)
-
-
-class AddressExpiryWorker:
-    """Deletes expired unverified addresses every minute (and once at start-up)."""
-
-    def __init__(self, state: AuthState, interval: float = EXPIRY_INTERVAL_SECONDS) -> None:
-        self.state = state
-        self.interval = interval
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="address-expiry")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def purge(self, now: datetime) -> int:
-        total = 0
-        while True:
-            async with self.state.db.transaction() as db:
-                removed = await purge_expired(self.state, db, now)
-            total += removed
-            if removed < repo.EXPIRY_BATCH:
-                return total
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.purge(utcnow())
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                logger.warning("address expiry failed (will retry): %s", type(exc).__name__)
-            await asyncio.sleep(self.interval)

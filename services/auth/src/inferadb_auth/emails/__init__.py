@@ -1,0 +1,1 @@
+"""A user's email addresses: adding, verifying (claiming), making primary, removing, expiring."""
