@@ -79,7 +79,7 @@ def _decode(token: str) -> tuple[dict[str, Any], bytes, bytes | None]:
     return decoded["header"], decoded["payload"], decoded["signature"]
 
 
-def _check_header(header: dict[str, Any]) -> tuple[str, str]:
+def check_header(header: dict[str, Any]) -> tuple[str, str]:
     """``(alg, kid)``; our header rules in their order, each with its own reason."""
     algorithm = header.get("alg")
     if not isinstance(algorithm, str) or algorithm not in ALGORITHMS:
@@ -104,7 +104,7 @@ def parse(token: str) -> UnverifiedAssertion:
         raise AssertionRejected("malformed", _MALFORMED) from None
     if not isinstance(claims, dict):
         raise AssertionRejected("malformed", _MALFORMED)
-    algorithm, kid = _check_header(header)
+    algorithm, kid = check_header(header)
     if signature is None:  # refused by PyJWT alone: a b64 header without crit (RFC 7797 §6)
         raise AssertionRejected("malformed", _MALFORMED)
     # Checked here, not only by the signature check, so a truncated signature is refused before the
