@@ -1,4 +1,5 @@
-"""Signing keys in memory and at rest: AES-256-GCM sealing of the private key, kids, JWK rendering.
+"""Signing keys in memory and at rest: AES-256-GCM sealing of the private key, kids, JWK rendering,
+and vault JWTs signed through PyJWT (chosen over joserfc by ``bench/jose_compare.py``).
 
 The sealing key is derived with HKDF from ``auth.key_encryption_secret`` (purpose ``signing-keys-v1``);
 a sealed key is ``nonce (12 bytes) ‖ ciphertext+tag`` with the kid as associated data, so a sealed
@@ -8,16 +9,17 @@ reports as :class:`SecretMismatch` instead of signing with garbage.
 
 from __future__ import annotations
 
-import base64
 import os
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+import jwt
 import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from jwt.utils import base64url_encode
 
 from inferadb_common.identity import derive_key
 from inferadb_common.service import StartupError
@@ -26,6 +28,7 @@ PURPOSE = "signing-keys-v1"
 ACTIVE = "active"
 RETIRED = "retired"
 _NONCE_BYTES = 12
+_JWS = jwt.PyJWS(algorithms=["EdDSA"])
 
 
 class SecretMismatch(StartupError):
@@ -37,10 +40,6 @@ class SecretMismatch(StartupError):
             "(auth.key_encryption_secret changed or lost; restore it, or delete the signing_keys rows "
             "to start over, which invalidates every issued vault token)"
         )
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 def new_kid() -> str:
@@ -65,7 +64,14 @@ class KeyCipher:
 
 def public_jwk(kid: str, public_key: bytes) -> dict[str, Any]:
     """An Ed25519 public key as a JWK (RFC 8037)."""
-    return {"kty": "OKP", "crv": "Ed25519", "x": b64url(public_key), "kid": kid, "alg": "EdDSA", "use": "sig"}
+    return {
+        "kty": "OKP",
+        "crv": "Ed25519",
+        "x": base64url_encode(public_key).decode(),
+        "kid": kid,
+        "alg": "EdDSA",
+        "use": "sig",
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,13 +80,13 @@ class SigningKey:
 
     kid: str
     private_key: Ed25519PrivateKey
-    _header: str = field(default="", repr=False)
+    _headers: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, kid: str, private_key: Ed25519PrivateKey) -> SigningKey:
-        header = b64url(orjson.dumps({"alg": "EdDSA", "typ": "JWT", "kid": kid}))
-        return cls(kid, private_key, header)
+        return cls(kid, private_key, {"typ": "JWT", "kid": kid})
 
     def sign_jwt(self, claims: dict[str, Any]) -> str:
-        signing_input = f"{self._header}.{b64url(orjson.dumps(claims))}"
-        return f"{signing_input}.{b64url(self.private_key.sign(signing_input.encode()))}"
+        # The JWS layer, not PyJWT's jwt.encode: the claims are already plain JSON values, and orjson
+        # serializes them faster than jwt.encode's json.dumps on the P3 path.
+        return _JWS.encode(orjson.dumps(claims), self.private_key, algorithm="EdDSA", headers=self._headers)
