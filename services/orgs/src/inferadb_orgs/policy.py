@@ -45,6 +45,7 @@ from inferadb_orgs.errors import (
 from inferadb_orgs.organizations import repository as organizations_repo
 from inferadb_orgs.roles import OrgRole, TeamPermission, VaultRole
 from inferadb_orgs.teams import repository as teams_repo
+from inferadb_orgs.teams.records import TeamRecord
 from inferadb_orgs.vaults import grant_repository as grants_repo
 from inferadb_orgs.vaults import repository as vaults_repo
 
@@ -231,7 +232,7 @@ async def authorize(db: AsyncSession, organization_id: int, user_id: int, action
 
 async def authorize_team(
     db: AsyncSession, organization_id: int, user_id: int, team_id: int, action: Action
-) -> tuple[OrgAccess, Row[Any]]:
+) -> tuple[OrgAccess, TeamRecord]:
     """As :func:`authorize`, for an action on one team of the organization (404 ``Team not found``)."""
     access = await load_access(db, organization_id, user_id)
     team = await teams_repo.get_team(db, organization_id, team_id)
