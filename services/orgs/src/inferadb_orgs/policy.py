@@ -48,6 +48,7 @@ from inferadb_orgs.teams import repository as teams_repo
 from inferadb_orgs.teams.records import TeamRecord
 from inferadb_orgs.vaults import grant_repository as grants_repo
 from inferadb_orgs.vaults import repository as vaults_repo
+from inferadb_orgs.vaults.records import VaultRecord
 
 SUSPENDED = "suspended"
 ACTIVE = "active"
@@ -249,7 +250,7 @@ async def authorize_team(
 
 async def authorize_vault(
     db: AsyncSession, organization_id: int, user_id: int, vault_id: int, action: Action
-) -> tuple[OrgAccess, Row[Any]]:
+) -> tuple[OrgAccess, VaultRecord]:
     """As :func:`authorize`, for an action on one live vault of the organization (404 ``Vault not found``)."""
     access = await load_access(db, organization_id, user_id)
     vault = await vaults_repo.live_vault(db, vault_id, organization_id=organization_id)
@@ -262,7 +263,7 @@ async def authorize_vault(
     return access, vault
 
 
-async def authorize_vault_anywhere(db: AsyncSession, user_id: int, vault_id: int) -> tuple[OrgAccess, Row[Any]]:
+async def authorize_vault_anywhere(db: AsyncSession, user_id: int, vault_id: int) -> tuple[OrgAccess, VaultRecord]:
     """Reading a vault by its id alone: only members of the vault's organization see it (else 404)."""
     vault = await vaults_repo.live_vault(db, vault_id)
     if vault is None:

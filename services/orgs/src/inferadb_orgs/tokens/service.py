@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.errors import ValidationFailed
@@ -27,6 +26,7 @@ from inferadb_orgs.state import OrgsState
 from inferadb_orgs.tokens import repository as repo
 from inferadb_orgs.tokens.claims import TokenRole, vault_claims
 from inferadb_orgs.tokens.schemas import TokenResponse
+from inferadb_orgs.vaults.records import VaultRecord
 
 DEFAULT_ACCESS_TTL = 300
 DEFAULT_SESSION_REFRESH_TTL = 3600
@@ -250,7 +250,7 @@ async def issue_for_session(
     state: OrgsState,
     db: AsyncSession,
     access: OrgAccess,
-    vault: Row[Any],
+    vault: VaultRecord,
     identity: Identity,
     actor: Actor,
     role: TokenRole,
@@ -258,7 +258,7 @@ async def issue_for_session(
     now: datetime,
 ) -> IssuedTokens:
     """A vault token for the signed-in user: the role may not exceed the effective vault role (403)."""
-    effective = await policy.effective_vault_role(db, int(vault.id), access.user_id)
+    effective = await policy.effective_vault_role(db, vault.id, access.user_id)
     if effective is None or not role.at_most(effective):
         raise InsufficientPermissions()
     if access.suspended:
@@ -267,7 +267,7 @@ async def issue_for_session(
         state,
         db,
         organization_id=access.organization_id,
-        vault_id=int(vault.id),
+        vault_id=vault.id,
         role=role,
         access_ttl=ttls[0],
         refresh_ttl=ttls[1],
