@@ -29,9 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_orgs.errors import (
@@ -43,6 +41,7 @@ from inferadb_orgs.errors import (
     VaultNotFound,
 )
 from inferadb_orgs.organizations import repository as organizations_repo
+from inferadb_orgs.organizations.records import OrganizationWithRole
 from inferadb_orgs.roles import OrgRole, TeamPermission, VaultRole
 from inferadb_orgs.teams import repository as teams_repo
 from inferadb_orgs.teams.records import TeamRecord
@@ -163,7 +162,7 @@ def expand_permissions(granted: Iterable[str]) -> frozenset[TeamPermission]:
 class OrgAccess:
     """A member's standing in one organization, as loaded for one request."""
 
-    organization: Row[Any]
+    organization: OrganizationWithRole
     user_id: int
     member_id: int
     role: OrgRole
@@ -171,11 +170,11 @@ class OrgAccess:
 
     @property
     def organization_id(self) -> int:
-        return int(self.organization.id)
+        return self.organization.id
 
     @property
     def suspended(self) -> bool:
-        return bool(self.organization.status == SUSPENDED)
+        return self.organization.status == SUSPENDED
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,9 +219,7 @@ async def load_access(db: AsyncSession, organization_id: int, user_id: int) -> O
     permissions: frozenset[TeamPermission] = frozenset()
     if role is OrgRole.MEMBER:  # permissions only ever lift a MEMBER to ADMIN level
         permissions = expand_permissions(await teams_repo.permissions_of_user(db, organization_id, user_id))
-    return OrgAccess(
-        organization=row, user_id=user_id, member_id=int(row.member_id), role=role, permissions=permissions
-    )
+    return OrgAccess(organization=row, user_id=user_id, member_id=row.member_id, role=role, permissions=permissions)
 
 
 async def authorize(db: AsyncSession, organization_id: int, user_id: int, action: Action) -> OrgAccess:
