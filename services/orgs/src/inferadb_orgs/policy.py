@@ -29,9 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_orgs.errors import (
@@ -43,10 +41,13 @@ from inferadb_orgs.errors import (
     VaultNotFound,
 )
 from inferadb_orgs.organizations import repository as organizations_repo
+from inferadb_orgs.organizations.records import OrganizationWithRole
 from inferadb_orgs.roles import OrgRole, TeamPermission, VaultRole
 from inferadb_orgs.teams import repository as teams_repo
+from inferadb_orgs.teams.records import TeamRecord
 from inferadb_orgs.vaults import grant_repository as grants_repo
 from inferadb_orgs.vaults import repository as vaults_repo
+from inferadb_orgs.vaults.records import VaultRecord
 
 SUSPENDED = "suspended"
 ACTIVE = "active"
@@ -161,7 +162,7 @@ def expand_permissions(granted: Iterable[str]) -> frozenset[TeamPermission]:
 class OrgAccess:
     """A member's standing in one organization, as loaded for one request."""
 
-    organization: Row[Any]
+    organization: OrganizationWithRole
     user_id: int
     member_id: int
     role: OrgRole
@@ -169,11 +170,11 @@ class OrgAccess:
 
     @property
     def organization_id(self) -> int:
-        return int(self.organization.id)
+        return self.organization.id
 
     @property
     def suspended(self) -> bool:
-        return bool(self.organization.status == SUSPENDED)
+        return self.organization.status == SUSPENDED
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,9 +219,7 @@ async def load_access(db: AsyncSession, organization_id: int, user_id: int) -> O
     permissions: frozenset[TeamPermission] = frozenset()
     if role is OrgRole.MEMBER:  # permissions only ever lift a MEMBER to ADMIN level
         permissions = expand_permissions(await teams_repo.permissions_of_user(db, organization_id, user_id))
-    return OrgAccess(
-        organization=row, user_id=user_id, member_id=int(row.member_id), role=role, permissions=permissions
-    )
+    return OrgAccess(organization=row, user_id=user_id, member_id=row.member_id, role=role, permissions=permissions)
 
 
 async def authorize(db: AsyncSession, organization_id: int, user_id: int, action: Action) -> OrgAccess:
@@ -231,7 +230,7 @@ async def authorize(db: AsyncSession, organization_id: int, user_id: int, action
 
 async def authorize_team(
     db: AsyncSession, organization_id: int, user_id: int, team_id: int, action: Action
-) -> tuple[OrgAccess, Row[Any]]:
+) -> tuple[OrgAccess, TeamRecord]:
     """As :func:`authorize`, for an action on one team of the organization (404 ``Team not found``)."""
     access = await load_access(db, organization_id, user_id)
     team = await teams_repo.get_team(db, organization_id, team_id)
@@ -248,7 +247,7 @@ async def authorize_team(
 
 async def authorize_vault(
     db: AsyncSession, organization_id: int, user_id: int, vault_id: int, action: Action
-) -> tuple[OrgAccess, Row[Any]]:
+) -> tuple[OrgAccess, VaultRecord]:
     """As :func:`authorize`, for an action on one live vault of the organization (404 ``Vault not found``)."""
     access = await load_access(db, organization_id, user_id)
     vault = await vaults_repo.live_vault(db, vault_id, organization_id=organization_id)
@@ -261,7 +260,7 @@ async def authorize_vault(
     return access, vault
 
 
-async def authorize_vault_anywhere(db: AsyncSession, user_id: int, vault_id: int) -> tuple[OrgAccess, Row[Any]]:
+async def authorize_vault_anywhere(db: AsyncSession, user_id: int, vault_id: int) -> tuple[OrgAccess, VaultRecord]:
     """Reading a vault by its id alone: only members of the vault's organization see it (else 404)."""
     vault = await vaults_repo.live_vault(db, vault_id)
     if vault is None:

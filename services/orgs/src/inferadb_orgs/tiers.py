@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.config import OrganizationsConfig, TierLimits
@@ -13,17 +11,23 @@ from inferadb_orgs.errors import TierLimitExceeded
 from inferadb_orgs.invitations import repository as invitations_repo
 from inferadb_orgs.members import repository as members_repo
 from inferadb_orgs.organizations import repository as organizations_repo
+from inferadb_orgs.organizations.records import OrganizationRecord
 from inferadb_orgs.teams import repository as teams_repo
 from inferadb_orgs.vaults import repository as vaults_repo
 
 
-def limits_of(config: OrganizationsConfig, organization: Row[Any]) -> TierLimits:
+def limits_of(config: OrganizationsConfig, organization: OrganizationRecord) -> TierLimits:
     """The organization's tier limits; a tier no longer configured falls back to the default tier."""
     return config.tiers.get(str(organization.tier)) or config.tiers[config.default_tier]
 
 
 async def ensure_member_room(
-    config: OrganizationsConfig, db: AsyncSession, organization: Row[Any], now: datetime, *, invitation_counted: bool
+    config: OrganizationsConfig,
+    db: AsyncSession,
+    organization: OrganizationRecord,
+    now: datetime,
+    *,
+    invitation_counted: bool,
 ) -> None:
     """Members and live pending invitations together stay within the tier (api.md §9).
 
@@ -38,14 +42,14 @@ async def ensure_member_room(
         raise TierLimitExceeded("members", maximum)
 
 
-async def ensure_team_room(config: OrganizationsConfig, db: AsyncSession, organization: Row[Any]) -> None:
+async def ensure_team_room(config: OrganizationsConfig, db: AsyncSession, organization: OrganizationRecord) -> None:
     await organizations_repo.lock_organization(db, organization.id)
     maximum = limits_of(config, organization).teams
     if await teams_repo.count_teams(db, organization.id) >= maximum:
         raise TierLimitExceeded("teams", maximum)
 
 
-async def ensure_vault_room(config: OrganizationsConfig, db: AsyncSession, organization: Row[Any]) -> None:
+async def ensure_vault_room(config: OrganizationsConfig, db: AsyncSession, organization: OrganizationRecord) -> None:
     await organizations_repo.lock_organization(db, organization.id)
     maximum = limits_of(config, organization).vaults
     if await vaults_repo.count_live_vaults(db, organization.id) >= maximum:

@@ -9,11 +9,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
 
 import orjson
-from sqlalchemy import Row
 
+from inferadb_audit.logs.repository import AuditEntry
 from inferadb_audit.logs.schemas import audit_log_out
 
 FORMATS = {"ndjson": ("application/x-ndjson", "ndjson"), "csv": ("text/csv; charset=utf-8", "csv")}
@@ -38,7 +37,7 @@ def neutralise_formula(cell: str) -> str:
     return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
 
 
-def _csv_cells(row: Row[Any]) -> list[str]:
+def _csv_cells(row: AuditEntry) -> list[str]:
     entry = audit_log_out(row).model_dump(mode="json")
     actor = entry["actor"]
     values = [
@@ -58,12 +57,12 @@ def _csv_cells(row: Row[Any]) -> list[str]:
     return [neutralise_formula("" if value is None else str(value)) for value in values]
 
 
-async def ndjson_chunks(pages: AsyncIterator[Sequence[Row[Any]]]) -> AsyncIterator[bytes]:
+async def ndjson_chunks(pages: AsyncIterator[Sequence[AuditEntry]]) -> AsyncIterator[bytes]:
     async for rows in pages:
         yield b"".join(audit_log_out(row).model_dump_json().encode() + b"\n" for row in rows)
 
 
-async def csv_chunks(pages: AsyncIterator[Sequence[Row[Any]]]) -> AsyncIterator[bytes]:
+async def csv_chunks(pages: AsyncIterator[Sequence[AuditEntry]]) -> AsyncIterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)

@@ -17,7 +17,7 @@ from inferadb_audit.tables import audit_logs
 from inferadb_common.db_types import UtcDateTime
 
 _c = audit_logs.c
-ENTRY_COLUMNS = (  # the order of the rows fetch_page returns (audit_log_wire unpacks them by position)
+ENTRY_COLUMNS = (  # the order of an AuditEntry (audit_log_wire unpacks them by position)
     _c.id,
     _c.event_type,
     _c.organization_id,
@@ -31,6 +31,25 @@ ENTRY_COLUMNS = (  # the order of the rows fetch_page returns (audit_log_wire un
     _c.request_id,
     _c.created_at,
 )
+
+
+# One stored entry as fetch_page returns it: the typed row of ENTRY_COLUMNS (a row, not a record built
+# from it: list pages and exports read thousands of them, see schemas.audit_log_wire). ``data`` is
+# the stored JSON, an object unless the row was written by hand.
+AuditEntry = Row[
+    int,  # id
+    str,  # event_type
+    int | None,  # organization_id
+    int | None,  # actor_user_id
+    int | None,  # actor_client_id
+    str | None,  # ip_address
+    str | None,  # user_agent
+    str | None,  # resource_type
+    str | None,  # resource_id
+    object,  # data
+    str | None,  # request_id
+    datetime,  # created_at
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +188,6 @@ async def fetch_page(
     limit: int,
     after: Position | None = None,
     offset: int = 0,
-) -> Sequence[Row[Any]]:
+) -> Sequence[AuditEntry]:
     statement = page_statement(scope, filters, limit=limit, after=after, offset=offset)
     return (await db.execute(statement)).all()

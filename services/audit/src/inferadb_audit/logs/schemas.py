@@ -8,8 +8,8 @@ from typing import Any
 import orjson
 from fastapi import Response
 from pydantic import BaseModel
-from sqlalchemy import Row
 
+from inferadb_audit.logs.repository import AuditEntry
 from inferadb_common.wire import IdOut, ResponseModel, Timestamp, format_timestamp
 
 
@@ -45,7 +45,7 @@ class AuditLogsOut(BaseModel):
     pagination: PaginationOut
 
 
-def audit_log_out(row: Row[Any]) -> AuditLogOut:
+def audit_log_out(row: AuditEntry) -> AuditLogOut:
     """A stored row as served (rows come from our own typed columns: not validated again)."""
     return AuditLogOut.model_construct(
         id=row.id,
@@ -107,7 +107,7 @@ def audit_log_wire(row: Sequence[Any]) -> dict[str, Any]:
     }
 
 
-def audit_logs_response(rows: Sequence[Row[Any]], meta: dict[str, Any]) -> Response:
+def audit_logs_response(rows: Sequence[AuditEntry], meta: dict[str, Any]) -> Response:
     """An :class:`AuditLogsOut` page as the response."""
     body = {"audit_logs": [audit_log_wire(row) for row in rows], "pagination": PaginationOut(**meta).model_dump()}
     return Response(orjson.dumps(body), media_type="application/json")

@@ -7,12 +7,12 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_audit.logs import repository as repo
 from inferadb_audit.logs.filters import AuditFilters
-from inferadb_audit.logs.repository import Position
+from inferadb_audit.logs.repository import AuditEntry, Position
 from inferadb_common.db import Database
 from inferadb_common.errors import ValidationFailed
 from inferadb_common.pagination import PageParams
@@ -43,7 +43,7 @@ def personal_scope(user_id: int) -> list[ColumnElement[bool]]:
     return repo.personal_scope(user_id, PERSONAL_EVENT_TYPES)
 
 
-def cursor_key(row: Row[Any]) -> list[Any]:
+def cursor_key(row: AuditEntry) -> list[Any]:
     created_at: datetime = row.created_at
     return [created_at.isoformat(timespec="microseconds"), int(row.id)]
 
@@ -66,7 +66,7 @@ def position_of(cursor: list[Any] | None) -> Position | None:
 
 async def list_page(
     db: AsyncSession, scope: Sequence[ColumnElement[bool]], filters: AuditFilters, page: PageParams
-) -> tuple[list[Row[Any]], dict[str, Any]]:
+) -> tuple[list[AuditEntry], dict[str, Any]]:
     """One page, newest first, and its pagination block (no ``total``: counting is the expensive part)."""
     rows = await repo.fetch_page(
         db, scope, filters, limit=page.limit + 1, after=position_of(page.cursor), offset=page.offset
@@ -79,7 +79,7 @@ async def walk(
     scope: Sequence[ColumnElement[bool]],
     filters: AuditFilters,
     page_size: int = EXPORT_PAGE_SIZE,
-) -> AsyncIterator[Sequence[Row[Any]]]:
+) -> AsyncIterator[Sequence[AuditEntry]]:
     """Every matching entry, newest first, ``page_size`` at a time; each page is its own short read,
     so a slow reader of the export holds no connection and no snapshot between pages."""
     after: Position | None = None

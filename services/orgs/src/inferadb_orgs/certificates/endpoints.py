@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Response
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.clock import utcnow
@@ -23,6 +20,7 @@ from inferadb_orgs.certificates.schemas import (
     GeneratedCertificateEnvelope,
 )
 from inferadb_orgs.clients import service as clients_service
+from inferadb_orgs.clients.records import ClientRecord
 from inferadb_orgs.errors import OrganizationNotFound
 from inferadb_orgs.organizations import repository as organizations_repo
 from inferadb_orgs.paging import cursor_key
@@ -41,7 +39,7 @@ ORG_JWKS_CACHE_CONTROL = "no-cache"
 
 async def _authorize(
     db: AsyncSession, org: int, client: int, user_id: int, action: Action
-) -> tuple[OrgAccess, Row[Any]]:
+) -> tuple[OrgAccess, ClientRecord]:
     access = await policy.authorize(db, org, user_id, action)
     return access, await clients_service.get_client(db, access, client)
 

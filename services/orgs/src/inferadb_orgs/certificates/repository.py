@@ -4,29 +4,56 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Row, and_, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.pagination import PageParams
-from inferadb_orgs.paging import fetch_page
+from inferadb_orgs.certificates.records import AssertionSubject, CertificateRecord
+from inferadb_orgs.paging import fetch_records
+from inferadb_orgs.records import columns_of
 from inferadb_orgs.tables import client_certificates, clients, organizations, vaults
 
 _certs = client_certificates
+_CERTIFICATE = columns_of(CertificateRecord, _certs)
 
 
-async def get_certificate(db: AsyncSession, client_id: int, certificate_id: int) -> Row[Any] | None:
-    query = select(_certs).where(_certs.c.id == certificate_id, _certs.c.client_id == client_id)
-    return (await db.execute(query)).first()
+async def get_certificate(db: AsyncSession, client_id: int, certificate_id: int) -> CertificateRecord | None:
+    query = select(*_CERTIFICATE).where(_certs.c.id == certificate_id, _certs.c.client_id == client_id)
+    row = (await db.execute(query)).first()
+    return CertificateRecord(*row) if row is not None else None
 
 
-async def list_certificates(db: AsyncSession, client_id: int, page: PageParams) -> tuple[Sequence[Row[Any]], int]:
-    return await fetch_page(db, select(_certs), _certs.c.id, [_certs.c.client_id == client_id], page)
+async def list_certificates(db: AsyncSession, client_id: int, page: PageParams) -> tuple[list[CertificateRecord], int]:
+    scope = [_certs.c.client_id == client_id]
+    return await fetch_records(db, select(*_CERTIFICATE), _certs.c.id, scope, page, CertificateRecord)
 
 
-async def insert_certificate(db: AsyncSession, **values: Any) -> None:
-    await db.execute(insert(_certs).values(**values))
+async def insert_certificate(
+    db: AsyncSession,
+    *,
+    id: int,
+    client_id: int,
+    organization_id: int,
+    kid: str,
+    name: str,
+    public_key: bytes,
+    created_at: datetime,
+) -> None:
+    """A new active certificate, never used yet."""
+    values = {
+        "id": id,
+        "client_id": client_id,
+        "organization_id": organization_id,
+        "kid": kid,
+        "name": name,
+        "public_key": public_key,
+        "is_active": True,
+        "created_at": created_at,
+        "revoked_at": None,
+        "last_used_at": None,
+    }
+    await db.execute(insert(_certs).values(values))
 
 
 async def revoke(db: AsyncSession, certificate_id: int, now: datetime) -> bool:
@@ -60,7 +87,7 @@ async def delete_certificates_of_organization(db: AsyncSession, organization_id:
     await db.execute(delete(_certs).where(_certs.c.organization_id == organization_id))
 
 
-async def active_keys_of_organization(db: AsyncSession, organization_id: int) -> Sequence[Row[Any, Any]]:
+async def active_keys_of_organization(db: AsyncSession, organization_id: int) -> Sequence[Row[str, bytes]]:
     """``(kid, public_key)`` of the active certificates of the organization's active clients."""
     query = (
         select(_certs.c.kid, _certs.c.public_key)
@@ -71,20 +98,16 @@ async def active_keys_of_organization(db: AsyncSession, organization_id: int) ->
     return (await db.execute(query)).all()
 
 
-_ASSERTION_SUBJECT: tuple[Any, ...] = (
-    _certs.c.id,
-    _certs.c.client_id,
-    _certs.c.organization_id,
-    _certs.c.public_key,
-    _certs.c.is_active,
-    _certs.c.last_used_at,
-    clients.c.is_active.label("client_is_active"),
-    organizations.c.status.label("organization_status"),
-    vaults.c.id.label("live_vault_id"),
+_ASSERTION_SUBJECT = columns_of(
+    AssertionSubject,
+    _certs,
+    client_is_active=clients.c.is_active,
+    organization_status=organizations.c.status,
+    live_vault_id=vaults.c.id,
 )
 
 
-async def assertion_subject(db: AsyncSession, kid: str, vault_id: int) -> Row[Any] | None:
+async def assertion_subject(db: AsyncSession, kid: str, vault_id: int) -> AssertionSubject | None:
     """Everything a client assertion is checked against, in one statement: the certificate named by
     ``kid``, its client, the organization's status, and ``live_vault_id`` (None unless ``vault_id`` is
     a live vault of that organization)."""
@@ -102,7 +125,8 @@ async def assertion_subject(db: AsyncSession, kid: str, vault_id: int) -> Row[An
         )
         .where(_certs.c.kid == kid)
     )
-    return (await db.execute(query)).first()
+    row = (await db.execute(query)).first()
+    return AssertionSubject(*row) if row is not None else None
 
 
 async def touch_last_used(db: AsyncSession, certificate_ids: Sequence[int], now: datetime) -> None:

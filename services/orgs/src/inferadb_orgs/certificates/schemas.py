@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator
-from sqlalchemy import Row
 
 from inferadb_common.wire import IdOut, RequestModel, ResponseModel, Timestamp
 from inferadb_orgs.certificates.keys import parse_public_key, public_key_base64, public_key_pem
+from inferadb_orgs.certificates.records import CertificateRecord
 from inferadb_orgs.schemas import DisplayName, PaginationOut
 
 
@@ -42,7 +42,7 @@ class CertificateOut(ResponseModel):
     last_used_at: Timestamp | None
 
     @classmethod
-    def of(cls, row: Row[Any]) -> CertificateOut:
+    def of(cls, row: CertificateRecord) -> CertificateOut:
         raw = bytes(row.public_key)
         return cls(
             id=row.id,

@@ -8,9 +8,7 @@ issued with it.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.errors import Conflict
@@ -18,6 +16,8 @@ from inferadb_common.events.envelope import Actor
 from inferadb_common.ids import new_id
 from inferadb_orgs.certificates import repository as repo
 from inferadb_orgs.certificates.keys import certificate_kid, generate_key_pair
+from inferadb_orgs.certificates.records import CertificateRecord
+from inferadb_orgs.clients.records import ClientRecord
 from inferadb_orgs.errors import CertificateNotFound
 from inferadb_orgs.events import record
 from inferadb_orgs.policy import OrgAccess
@@ -27,7 +27,7 @@ from inferadb_orgs.tokens import revocation
 from inferadb_orgs.tokens.subject_cache import mark_credentials_changed
 
 
-async def get_certificate(db: AsyncSession, client: Row[Any], certificate_id: int) -> Row[Any]:
+async def get_certificate(db: AsyncSession, client: ClientRecord, certificate_id: int) -> CertificateRecord:
     row = await repo.get_certificate(db, client.id, certificate_id)
     if row is None:
         raise CertificateNotFound()
@@ -39,11 +39,11 @@ async def create_certificate(
     db: AsyncSession,
     access: OrgAccess,
     actor: Actor,
-    client: Row[Any],
+    client: ClientRecord,
     name: str,
     public_key: bytes | None,
     now: datetime,
-) -> tuple[Row[Any], str | None]:
+) -> tuple[CertificateRecord, str | None]:
     """The new certificate and, when the pair was generated here, its private key (PKCS#8 PEM)."""
     if not client.is_active:
         raise Conflict("Client is deactivated")
@@ -60,10 +60,7 @@ async def create_certificate(
         kid=kid,
         name=name,
         public_key=public_key,
-        is_active=True,
         created_at=now,
-        revoked_at=None,
-        last_used_at=None,
     )
     data = {"client_id": str(client.id), "kid": kid, "name": name, "generated": private_key is not None}
     await record(state, db, access, actor, "certificate.created", certificate_id, data)
@@ -71,7 +68,7 @@ async def create_certificate(
 
 
 async def _revoke_tokens(
-    state: OrgsState, db: AsyncSession, actor: Actor, certificate: Row[Any], now: datetime, reason: str
+    state: OrgsState, db: AsyncSession, actor: Actor, certificate: CertificateRecord, now: datetime, reason: str
 ) -> int:
     return await revocation.revoke(
         state.outbox,
@@ -85,8 +82,8 @@ async def _revoke_tokens(
 
 
 async def revoke_certificate(
-    state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Actor, certificate: Row[Any], now: datetime
-) -> Row[Any]:
+    state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Actor, certificate: CertificateRecord, now: datetime
+) -> CertificateRecord:
     if not await repo.revoke(db, certificate.id, now):
         raise Conflict("Certificate is already revoked")
     mark_credentials_changed(db)
@@ -99,7 +96,7 @@ async def revoke_certificate(
 
 
 async def delete_certificate(
-    state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Actor, certificate: Row[Any], now: datetime
+    state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Actor, certificate: CertificateRecord, now: datetime
 ) -> None:
     families = await _revoke_tokens(state, db, actor, certificate, now, "certificate_deleted")
     await repo.delete_certificate(db, certificate.id)

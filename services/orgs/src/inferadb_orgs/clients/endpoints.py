@@ -11,6 +11,7 @@ from inferadb_common.wire import IdIn
 from inferadb_orgs import policy
 from inferadb_orgs.clients import repository as repo
 from inferadb_orgs.clients import service
+from inferadb_orgs.clients.records import ClientChanges
 from inferadb_orgs.clients.schemas import ClientEnvelope, ClientIn, ClientOut, ClientsPage, ClientUpdateIn
 from inferadb_orgs.paging import cursor_key
 from inferadb_orgs.policy import Action
@@ -51,9 +52,11 @@ async def get_client(org: IdIn, client: IdIn, state: OrgsDep, identity: Authenti
 async def update_client(
     org: IdIn, client: IdIn, body: ClientUpdateIn, state: OrgsDep, identity: AuthenticatedDep
 ) -> ClientEnvelope:
-    changes = body.model_dump(include=body.model_fields_set & {"name", "description"})
-    if changes.get("name", "") is None:
-        changes.pop("name")
+    changes: ClientChanges = {}
+    if body.name is not None:
+        changes["name"] = body.name
+    if "description" in body.model_fields_set:
+        changes["description"] = body.description
     async with state.db.transaction() as db:
         access = await policy.authorize(db, org, caller_id(identity), Action.CLIENT_UPDATE)
         row = await service.get_client(db, access, client)

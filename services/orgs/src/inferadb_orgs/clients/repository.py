@@ -2,40 +2,64 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from datetime import datetime
 
-from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.pagination import PageParams
-from inferadb_orgs.paging import fetch_page
+from inferadb_orgs.clients.records import ClientChanges, ClientRecord
+from inferadb_orgs.paging import fetch_records
+from inferadb_orgs.records import columns_of
 from inferadb_orgs.tables import clients
 
-
-async def get_client(db: AsyncSession, organization_id: int, client_id: int) -> Row[Any] | None:
-    query = select(clients).where(clients.c.id == client_id, clients.c.organization_id == organization_id)
-    return (await db.execute(query)).first()
+_CLIENT = columns_of(ClientRecord, clients)
 
 
-async def list_clients(db: AsyncSession, organization_id: int, page: PageParams) -> tuple[Sequence[Row[Any]], int]:
-    return await fetch_page(db, select(clients), clients.c.id, [clients.c.organization_id == organization_id], page)
+async def get_client(db: AsyncSession, organization_id: int, client_id: int) -> ClientRecord | None:
+    query = select(*_CLIENT).where(clients.c.id == client_id, clients.c.organization_id == organization_id)
+    row = (await db.execute(query)).first()
+    return ClientRecord(*row) if row is not None else None
 
 
-async def insert_client(db: AsyncSession, **values: Any) -> None:
-    await db.execute(insert(clients).values(**values))
+async def list_clients(db: AsyncSession, organization_id: int, page: PageParams) -> tuple[list[ClientRecord], int]:
+    scope = [clients.c.organization_id == organization_id]
+    return await fetch_records(db, select(*_CLIENT), clients.c.id, scope, page, ClientRecord)
 
 
-async def update_client(db: AsyncSession, client_id: int, **values: Any) -> None:
-    await db.execute(update(clients).where(clients.c.id == client_id).values(**values))
+async def insert_client(
+    db: AsyncSession,
+    *,
+    id: int,
+    organization_id: int,
+    name: str,
+    description: str | None,
+    is_active: bool,
+    created_at: datetime,
+    updated_at: datetime,
+) -> None:
+    values = {
+        "id": id,
+        "organization_id": organization_id,
+        "name": name,
+        "description": description,
+        "is_active": is_active,
+        "created_at": created_at,
+        "updated_at": updated_at,
+    }
+    await db.execute(insert(clients).values(values))
 
 
-async def deactivate(db: AsyncSession, client_id: int, **values: Any) -> bool:
+async def update_client(db: AsyncSession, client_id: int, changes: ClientChanges) -> None:
+    await db.execute(update(clients).where(clients.c.id == client_id).values(dict(changes)))
+
+
+async def deactivate(db: AsyncSession, client_id: int, *, updated_at: datetime) -> bool:
     """Mark the client inactive; False when it already was."""
     result = await db.execute(
         update(clients)
         .where(clients.c.id == client_id, clients.c.is_active.is_(True))
-        .values(is_active=False, **values)
+        .values(is_active=False, updated_at=updated_at)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 

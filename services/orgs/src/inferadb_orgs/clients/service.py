@@ -7,9 +7,7 @@ transaction (api.md §6 **(fix)**); its keys leave the organization's JWKS at on
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.errors import Conflict
@@ -17,6 +15,7 @@ from inferadb_common.events.envelope import Actor
 from inferadb_common.ids import new_id
 from inferadb_orgs.certificates import repository as certificates_repo
 from inferadb_orgs.clients import repository as repo
+from inferadb_orgs.clients.records import ClientChanges, ClientRecord
 from inferadb_orgs.errors import ClientNotFound
 from inferadb_orgs.events import record
 from inferadb_orgs.policy import OrgAccess
@@ -26,7 +25,7 @@ from inferadb_orgs.tokens import revocation
 from inferadb_orgs.tokens.subject_cache import mark_credentials_changed
 
 
-async def get_client(db: AsyncSession, access: OrgAccess, client_id: int) -> Row[Any]:
+async def get_client(db: AsyncSession, access: OrgAccess, client_id: int) -> ClientRecord:
     row = await repo.get_client(db, access.organization_id, client_id)
     if row is None:
         raise ClientNotFound()
@@ -41,7 +40,7 @@ async def create_client(
     name: str,
     description: str | None,
     now: datetime,
-) -> Row[Any]:
+) -> ClientRecord:
     client_id = new_id()
     await repo.insert_client(
         db,
@@ -62,18 +61,18 @@ async def update_client(
     db: AsyncSession,
     access: OrgAccess,
     actor: Actor,
-    client: Row[Any],
-    changes: dict[str, Any],
+    client: ClientRecord,
+    changes: ClientChanges,
     now: datetime,
-) -> Row[Any]:
+) -> ClientRecord:
     if changes:
-        await repo.update_client(db, client.id, updated_at=now, **changes)
+        await repo.update_client(db, client.id, {**changes, "updated_at": now})
         await record(state, db, access, actor, "client.updated", client.id, dict(changes))
     return await get_client(db, access, client.id)
 
 
 async def _revoke_credentials(
-    state: OrgsState, db: AsyncSession, actor: Actor, client: Row[Any], now: datetime, reason: str
+    state: OrgsState, db: AsyncSession, actor: Actor, client: ClientRecord, now: datetime, reason: str
 ) -> dict[str, int]:
     certificates = await certificates_repo.revoke_all_of_client(db, client.id, now)
     mark_credentials_changed(db)
@@ -84,8 +83,8 @@ async def _revoke_credentials(
 
 
 async def deactivate_client(
-    state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Actor, client: Row[Any], now: datetime
-) -> Row[Any]:
+    state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Actor, client: ClientRecord, now: datetime
+) -> ClientRecord:
     if not await repo.deactivate(db, client.id, updated_at=now):
         raise Conflict("Client is already deactivated")
     revoked = await _revoke_credentials(state, db, actor, client, now, "client_deactivated")
@@ -94,7 +93,7 @@ async def deactivate_client(
 
 
 async def delete_client(
-    state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Actor, client: Row[Any], now: datetime
+    state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Actor, client: ClientRecord, now: datetime
 ) -> None:
     revoked = await _revoke_credentials(state, db, actor, client, now, "client_deleted")
     await certificates_repo.delete_certificates_of_client(db, client.id)

@@ -83,7 +83,7 @@ async def my_invitations(state: OrgsDep, identity: AuthenticatedDep, page: PageD
     addresses = await state.auth.verified_emails(caller_id(identity), identity)
     async with state.db.read() as db:
         rows, total = await repo.inbox(db, addresses, now, page)
-    items, meta = page.build([ReceivedInvitationOut.of(row, now) for row in rows], key=cursor_key, total=total)
+    items, meta = page.build([ReceivedInvitationOut.received(row, now) for row in rows], key=cursor_key, total=total)
     return ReceivedInvitationsPage(invitations=items, pagination=PaginationOut(**meta))
 
 

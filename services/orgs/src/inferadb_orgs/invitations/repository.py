@@ -4,54 +4,58 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.pagination import PageParams
-from inferadb_orgs.paging import fetch_page
+from inferadb_orgs.invitations.records import InvitationRecord, ReceivedInvitationRecord
+from inferadb_orgs.paging import fetch_records
+from inferadb_orgs.records import columns_of
 from inferadb_orgs.tables import invitations, organizations
 
 PENDING = "pending"
 
-_WITH_ORGANIZATION = (invitations, organizations.c.name.label("organization_name"))
+_INVITATION = columns_of(InvitationRecord, invitations)
+_WITH_ORGANIZATION = columns_of(ReceivedInvitationRecord, invitations, organization_name=organizations.c.name)
 
 
-async def get_invitation(db: AsyncSession, organization_id: int, invitation_id: int) -> Row[Any] | None:
-    query = select(invitations).where(
-        invitations.c.id == invitation_id, invitations.c.organization_id == organization_id
-    )
-    return (await db.execute(query)).first()
+async def _one(db: AsyncSession, *where: ColumnElement[bool]) -> InvitationRecord | None:
+    row = (await db.execute(select(*_INVITATION).where(*where))).first()
+    return InvitationRecord(*row) if row is not None else None
 
 
-async def find_by_token_hash(db: AsyncSession, token_hash: str) -> Row[Any] | None:
-    return (await db.execute(select(invitations).where(invitations.c.token_hash == token_hash))).first()
+async def get_invitation(db: AsyncSession, organization_id: int, invitation_id: int) -> InvitationRecord | None:
+    return await _one(db, invitations.c.id == invitation_id, invitations.c.organization_id == organization_id)
 
 
-async def find_by_id(db: AsyncSession, invitation_id: int) -> Row[Any] | None:
+async def find_by_token_hash(db: AsyncSession, token_hash: str) -> InvitationRecord | None:
+    return await _one(db, invitations.c.token_hash == token_hash)
+
+
+async def find_by_id(db: AsyncSession, invitation_id: int) -> InvitationRecord | None:
     """Any status; whether it is addressed to the caller is the service's question."""
-    return (await db.execute(select(invitations).where(invitations.c.id == invitation_id))).first()
+    return await _one(db, invitations.c.id == invitation_id)
 
 
-async def pending_for_address(db: AsyncSession, organization_id: int, email: str) -> Row[Any] | None:
-    query = select(invitations).where(
+async def pending_for_address(db: AsyncSession, organization_id: int, email: str) -> InvitationRecord | None:
+    return await _one(
+        db,
         invitations.c.organization_id == organization_id,
         invitations.c.email == email,
         invitations.c.status == PENDING,
     )
-    return (await db.execute(query)).first()
 
 
-async def list_pending(db: AsyncSession, organization_id: int, page: PageParams) -> tuple[Sequence[Row[Any]], int]:
+async def list_pending(db: AsyncSession, organization_id: int, page: PageParams) -> tuple[list[InvitationRecord], int]:
     """Pending invitations of the organization, the expired ones included (they show as ``expired``)."""
     scope = [invitations.c.organization_id == organization_id, invitations.c.status == PENDING]
-    return await fetch_page(db, select(invitations), invitations.c.id, scope, page)
+    return await fetch_records(db, select(*_INVITATION), invitations.c.id, scope, page, InvitationRecord)
 
 
 async def inbox(
     db: AsyncSession, addresses: Sequence[str], now: datetime, page: PageParams
-) -> tuple[Sequence[Row[Any]], int]:
+) -> tuple[list[ReceivedInvitationRecord], int]:
     """Live invitations to any of ``addresses`` (the user's verified ones), with the organization's name."""
     query = select(*_WITH_ORGANIZATION).join(organizations, organizations.c.id == invitations.c.organization_id)
     scope = [
@@ -59,7 +63,7 @@ async def inbox(
         invitations.c.status == PENDING,
         invitations.c.expires_at > now,
     ]
-    return await fetch_page(db, query, invitations.c.id, scope, page)
+    return await fetch_records(db, query, invitations.c.id, scope, page, ReceivedInvitationRecord)
 
 
 async def count_live_pending(db: AsyncSession, organization_id: int, now: datetime) -> int:
@@ -71,8 +75,32 @@ async def count_live_pending(db: AsyncSession, organization_id: int, now: dateti
     return int((await db.execute(query)).scalar_one())
 
 
-async def insert_invitation(db: AsyncSession, **values: Any) -> None:
-    await db.execute(insert(invitations).values(**values))
+async def insert_invitation(
+    db: AsyncSession,
+    *,
+    id: int,
+    organization_id: int,
+    email: str,
+    role: str,
+    token_hash: str,
+    invited_by_user_id: int,
+    created_at: datetime,
+    expires_at: datetime,
+) -> None:
+    """A new pending invitation."""
+    values = {
+        "id": id,
+        "organization_id": organization_id,
+        "email": email,
+        "role": role,
+        "token_hash": token_hash,
+        "status": PENDING,
+        "invited_by_user_id": invited_by_user_id,
+        "created_at": created_at,
+        "expires_at": expires_at,
+        "responded_at": None,
+    }
+    await db.execute(insert(invitations).values(values))
 
 
 async def close(db: AsyncSession, invitation_id: int, status: str, now: datetime) -> bool:

@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy import Row
 
 from inferadb_common.wire import EmailAddress, IdOut, RequestModel, ResponseModel, Timestamp
+from inferadb_orgs.invitations.records import InvitationRecord, ReceivedInvitationRecord
 from inferadb_orgs.roles import OrgRole, OrgRoleIn
 from inferadb_orgs.schemas import PaginationOut
 
@@ -33,7 +33,7 @@ class InvitationOut(ResponseModel):
     invited_by_user_id: IdOut
 
     @classmethod
-    def of(cls, row: Row[Any], now: datetime) -> InvitationOut:
+    def of(cls, row: InvitationRecord, now: datetime) -> InvitationOut:
         return cls(**_fields(row, now))
 
 
@@ -41,11 +41,11 @@ class ReceivedInvitationOut(InvitationOut):
     organization_name: str
 
     @classmethod
-    def of(cls, row: Row[Any], now: datetime) -> ReceivedInvitationOut:
+    def received(cls, row: ReceivedInvitationRecord, now: datetime) -> ReceivedInvitationOut:
         return cls(**_fields(row, now), organization_name=row.organization_name)
 
 
-def _fields(row: Row[Any], now: datetime) -> dict[str, Any]:
+def _fields(row: InvitationRecord, now: datetime) -> dict[str, Any]:
     return {
         "id": row.id,
         "organization_id": row.organization_id,

@@ -16,9 +16,7 @@ import hashlib
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,8 +28,10 @@ from inferadb_orgs import policy, tiers
 from inferadb_orgs.directory import repository as directory_repo
 from inferadb_orgs.errors import InvitationForAnotherAddress, InvitationNotFound, OrganizationSuspended
 from inferadb_orgs.invitations import repository as repo
+from inferadb_orgs.invitations.records import InvitationRecord
 from inferadb_orgs.members import repository as members_repo
 from inferadb_orgs.organizations import repository as organizations_repo
+from inferadb_orgs.organizations.records import OrganizationWithRole
 from inferadb_orgs.policy import SUSPENDED, OrgAccess
 from inferadb_orgs.roles import OrgRole
 from inferadb_orgs.state import OrgsState, caller_id
@@ -57,7 +57,7 @@ def token_digest(token: str) -> str:
 
 async def invite(
     state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Actor, email: str, role: OrgRole, now: datetime
-) -> Row[Any]:
+) -> InvitationRecord:
     policy.check_role_assignment(access, role)
     organization_id = access.organization_id
     if await members_repo.member_with_address(db, organization_id, email) is not None:
@@ -78,11 +78,9 @@ async def invite(
             email=email,
             role=role.value,
             token_hash=token_digest(token),
-            status=repo.PENDING,
             invited_by_user_id=access.user_id,
             created_at=now,
             expires_at=now + INVITATION_TTL,
-            responded_at=None,
         )
     except IntegrityError as exc:  # a concurrent identical invitation won
         raise InvitationPending() from exc
@@ -128,7 +126,10 @@ async def revoke(
 
 
 async def address_confirmed(
-    state: OrgsState, identity: Identity, find: Callable[[AsyncSession], Awaitable[Row[Any] | None]], now: datetime
+    state: OrgsState,
+    identity: Identity,
+    find: Callable[[AsyncSession], Awaitable[InvitationRecord | None]],
+    now: datetime,
 ) -> bool:
     """Whether the caller has verified the address of the invitation ``find`` reads: the directory's
     copy, else auth's answer. Invitations that are answered 404 anyway (unknown, closed, expired) and
@@ -142,12 +143,12 @@ async def address_confirmed(
             return True
     if invitation.status != repo.PENDING or invitation.expires_at <= now:
         return False
-    return str(invitation.email) in await state.auth.verified_emails(user_id, identity)
+    return invitation.email in await state.auth.verified_emails(user_id, identity)
 
 
 async def accept_by_token(
     state: OrgsState, db: AsyncSession, actor: Actor, user_id: int, token: str, now: datetime, *, confirmed: bool
-) -> Row[Any]:
+) -> OrganizationWithRole:
     """``confirmed``: :func:`address_confirmed` of this invitation."""
     invitation = await repo.find_by_token_hash(db, token_digest(token))
     if invitation is None:
@@ -164,7 +165,7 @@ async def accept_by_id(
     now: datetime,
     *,
     confirmed: bool,
-) -> Row[Any]:
+) -> OrganizationWithRole:
     """Only an invitation to one of the caller's verified addresses (``confirmed``); others are 404."""
     invitation = await repo.find_by_id(db, invitation_id)
     if invitation is None or not confirmed:
@@ -200,9 +201,15 @@ async def decline(
 
 
 async def _accept(
-    state: OrgsState, db: AsyncSession, actor: Actor, user_id: int, invitation: Row[Any], now: datetime, confirmed: bool
-) -> Row[Any]:
-    organization_id = int(invitation.organization_id)
+    state: OrgsState,
+    db: AsyncSession,
+    actor: Actor,
+    user_id: int,
+    invitation: InvitationRecord,
+    now: datetime,
+    confirmed: bool,
+) -> OrganizationWithRole:
+    organization_id = invitation.organization_id
     if await members_repo.member_by_user(db, organization_id, user_id) is not None:
         raise YouAreAlreadyMember()
     if invitation.status != repo.PENDING or invitation.expires_at <= now:

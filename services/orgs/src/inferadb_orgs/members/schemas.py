@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Row
-
 from inferadb_common.wire import IdOut, RequestModel, ResponseModel, Timestamp
+from inferadb_orgs.members.records import MemberRecord
 from inferadb_orgs.roles import OrgRoleIn
 from inferadb_orgs.schemas import PaginationOut
 
@@ -24,7 +21,7 @@ class MemberOut(ResponseModel):
     joined_at: Timestamp
 
     @classmethod
-    def of(cls, row: Row[Any]) -> MemberOut:
+    def of(cls, row: MemberRecord) -> MemberOut:
         return cls(
             id=row.id, user_id=row.user_id, name=row.name, email=row.email, role=row.role, joined_at=row.joined_at
         )

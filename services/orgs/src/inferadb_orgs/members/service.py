@@ -5,9 +5,6 @@ A departing member also loses the team memberships and vault grants held in the 
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.events.envelope import Actor
@@ -15,6 +12,7 @@ from inferadb_orgs import policy
 from inferadb_orgs.cascade import remove_member_access
 from inferadb_orgs.errors import MemberNotFound
 from inferadb_orgs.members import repository as repo
+from inferadb_orgs.members.records import MemberRecord
 from inferadb_orgs.organizations import repository as organizations_repo
 from inferadb_orgs.policy import OrgAccess
 from inferadb_orgs.roles import OrgRole
@@ -23,7 +21,7 @@ from inferadb_orgs.state import OrgsState
 
 async def change_role(
     state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Actor, member_id: int, new_role: OrgRole
-) -> Row[Any]:
+) -> MemberRecord:
     target = await _target(db, access, member_id)
     current = OrgRole(target.role)
     policy.check_role_assignment(access, new_role, current_role=current)
@@ -64,9 +62,9 @@ async def leave(state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Ac
 
 
 async def _remove(
-    state: OrgsState, db: AsyncSession, organization_id: int, member: Row[Any], actor: Actor, reason: str
+    state: OrgsState, db: AsyncSession, organization_id: int, member: MemberRecord, actor: Actor, reason: str
 ) -> None:
-    removed = await remove_member_access(db, organization_id, int(member.user_id))
+    removed = await remove_member_access(db, organization_id, member.user_id)
     await repo.delete_member(db, member.id)
     await state.outbox.record(
         db,
@@ -84,7 +82,7 @@ async def _owners(db: AsyncSession, access: OrgAccess) -> int:
     return await repo.count_owners(db, access.organization_id)
 
 
-async def _target(db: AsyncSession, access: OrgAccess, member_id: int) -> Row[Any]:
+async def _target(db: AsyncSession, access: OrgAccess, member_id: int) -> MemberRecord:
     member = await repo.get_member(db, access.organization_id, member_id)
     if member is None:
         raise MemberNotFound()

@@ -3,37 +3,47 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from datetime import datetime
 
 from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.pagination import PageParams
-from inferadb_orgs.paging import fetch_page
+from inferadb_orgs.organizations.records import OrganizationRecord, OrganizationWithRole
+from inferadb_orgs.paging import fetch_records
+from inferadb_orgs.records import columns_of
 from inferadb_orgs.roles import OrgRole
 from inferadb_orgs.tables import organization_members, organizations
 
-_WITH_ROLE = (organizations, organization_members.c.id.label("member_id"), organization_members.c.role)
+_ORGANIZATION = columns_of(OrganizationRecord, organizations)
+_WITH_ROLE = columns_of(
+    OrganizationWithRole, organizations, member_id=organization_members.c.id, role=organization_members.c.role
+)
 
 
-async def get_organization(db: AsyncSession, organization_id: int) -> Row[Any] | None:
-    return (await db.execute(select(organizations).where(organizations.c.id == organization_id))).first()
+async def get_organization(db: AsyncSession, organization_id: int) -> OrganizationRecord | None:
+    row = (await db.execute(select(*_ORGANIZATION).where(organizations.c.id == organization_id))).first()
+    return OrganizationRecord(*row) if row is not None else None
 
 
-async def organization_for_member(db: AsyncSession, organization_id: int, user_id: int) -> Row[Any] | None:
+async def organization_for_member(db: AsyncSession, organization_id: int, user_id: int) -> OrganizationWithRole | None:
     """The organization with the user's membership (``member_id``, ``role``), or None for a non-member."""
     query = (
         select(*_WITH_ROLE)
         .join(organization_members, organization_members.c.organization_id == organizations.c.id)
         .where(organizations.c.id == organization_id, organization_members.c.user_id == user_id)
     )
-    return (await db.execute(query)).first()
+    row = (await db.execute(query)).first()
+    return OrganizationWithRole(*row) if row is not None else None
 
 
-async def organizations_of_user(db: AsyncSession, user_id: int, page: PageParams) -> tuple[Sequence[Row[Any]], int]:
+async def organizations_of_user(
+    db: AsyncSession, user_id: int, page: PageParams
+) -> tuple[list[OrganizationWithRole], int]:
     query = select(*_WITH_ROLE).join(organization_members, organization_members.c.organization_id == organizations.c.id)
     scope = [organization_members.c.user_id == user_id]
-    return await fetch_page(db, query, organization_members.c.organization_id, scope, page)
+    id_column = organization_members.c.organization_id
+    return await fetch_records(db, query, id_column, scope, page, OrganizationWithRole)
 
 
 async def lock_organization(db: AsyncSession, organization_id: int) -> None:
@@ -44,20 +54,33 @@ async def lock_organization(db: AsyncSession, organization_id: int) -> None:
     await db.execute(select(organizations.c.id).where(organizations.c.id == organization_id).with_for_update())
 
 
-async def insert_organization(db: AsyncSession, **values: Any) -> None:
-    await db.execute(insert(organizations).values(**values))
+async def insert_organization(
+    db: AsyncSession, *, id: int, name: str, tier: str, status: str, created_at: datetime, updated_at: datetime
+) -> None:
+    values = {
+        "id": id,
+        "name": name,
+        "tier": tier,
+        "status": status,
+        "created_at": created_at,
+        "updated_at": updated_at,
+    }
+    await db.execute(insert(organizations).values(values))
 
 
-async def update_organization(db: AsyncSession, organization_id: int, **values: Any) -> None:
-    await db.execute(update(organizations).where(organizations.c.id == organization_id).values(**values))
+async def update_organization(db: AsyncSession, organization_id: int, *, name: str, updated_at: datetime) -> None:
+    statement = update(organizations).where(organizations.c.id == organization_id)
+    await db.execute(statement.values(name=name, updated_at=updated_at))
 
 
-async def set_status(db: AsyncSession, organization_id: int, *, expected: str, status: str, **values: Any) -> bool:
+async def set_status(
+    db: AsyncSession, organization_id: int, *, expected: str, status: str, updated_at: datetime
+) -> bool:
     """Move the organization from ``expected`` to ``status``; False when it was not in ``expected``."""
     result = await db.execute(
         update(organizations)
         .where(organizations.c.id == organization_id, organizations.c.status == expected)
-        .values(status=status, **values)
+        .values(status=status, updated_at=updated_at)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 

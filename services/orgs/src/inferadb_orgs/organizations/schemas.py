@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Row
-
 from inferadb_common.wire import IdIn, IdOut, RequestModel, ResponseModel, Timestamp
+from inferadb_orgs.organizations.records import OrganizationWithRole
 from inferadb_orgs.schemas import DisplayName, PaginationOut
 
 
@@ -28,7 +25,7 @@ class OrganizationOut(ResponseModel):
     role: str
 
     @classmethod
-    def of(cls, row: Row[Any], role: str | None = None) -> OrganizationOut:
+    def of(cls, row: OrganizationWithRole, role: str | None = None) -> OrganizationOut:
         return cls(
             id=row.id,
             name=row.name,

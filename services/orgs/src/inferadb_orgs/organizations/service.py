@@ -6,9 +6,7 @@ Functions run inside the caller's transaction, record their events through the o
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.errors import BadRequest, Conflict
@@ -21,6 +19,7 @@ from inferadb_orgs.directory import repository as directory_repo
 from inferadb_orgs.errors import EmailVerificationRequired, MemberNotFound, OrganizationNotFound
 from inferadb_orgs.members import repository as members_repo
 from inferadb_orgs.organizations import repository as repo
+from inferadb_orgs.organizations.records import OrganizationWithRole
 from inferadb_orgs.policy import ACTIVE, SUSPENDED, OrgAccess
 from inferadb_orgs.roles import OrgRole
 from inferadb_orgs.state import OrgsState, caller_id
@@ -42,7 +41,7 @@ async def ensure_verified_address(state: OrgsState, identity: Identity) -> None:
 
 async def create_organization(
     state: OrgsState, db: AsyncSession, actor: Actor, user_id: int, name: str, now: datetime
-) -> Row[Any]:
+) -> OrganizationWithRole:
     """A new organization with the caller as its OWNER (its verified address checked before, by
     :func:`ensure_verified_address`)."""
     config = state.settings.organizations
@@ -76,7 +75,7 @@ async def create_organization(
 
 async def rename(
     state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Actor, name: str, now: datetime
-) -> Row[Any]:
+) -> OrganizationWithRole:
     await repo.update_organization(db, access.organization_id, name=name, updated_at=now)
     await state.outbox.record(
         db,
@@ -106,7 +105,7 @@ async def delete(state: OrgsState, db: AsyncSession, access: OrgAccess, actor: A
 
 async def set_suspended(
     state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Actor, *, suspended: bool, now: datetime
-) -> Row[Any]:
+) -> OrganizationWithRole:
     """Suspend or resume; 409 when the organization is already in that state."""
     before, after = (ACTIVE, SUSPENDED) if suspended else (SUSPENDED, ACTIVE)
     if not await repo.set_status(db, access.organization_id, expected=before, status=after, updated_at=now):
@@ -148,7 +147,7 @@ async def transfer_ownership(
     )
 
 
-async def _reload(db: AsyncSession, organization_id: int, user_id: int) -> Row[Any]:
+async def _reload(db: AsyncSession, organization_id: int, user_id: int) -> OrganizationWithRole:
     row = await repo.organization_for_member(db, organization_id, user_id)
     if row is None:
         raise OrganizationNotFound()

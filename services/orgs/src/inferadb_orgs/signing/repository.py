@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Row, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inferadb_orgs.records import columns_of
 from inferadb_orgs.signing.keys import ACTIVE, RETIRED
+from inferadb_orgs.signing.records import SigningKeyRecord
 from inferadb_orgs.tables import signing_keys
 
+_SIGNING_KEY = columns_of(SigningKeyRecord, signing_keys)
 
-async def active_key(db: AsyncSession) -> Row[Any] | None:
-    return (await db.execute(select(signing_keys).where(signing_keys.c.status == ACTIVE))).first()
+
+async def active_key(db: AsyncSession) -> SigningKeyRecord | None:
+    row = (await db.execute(select(*_SIGNING_KEY).where(signing_keys.c.status == ACTIVE))).first()
+    return SigningKeyRecord(*row) if row is not None else None
 
 
 async def insert_active_key(
@@ -43,7 +47,7 @@ async def retire(db: AsyncSession, kid: str, now: datetime) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def published_keys(db: AsyncSession, retired_after: datetime) -> Sequence[Row[Any, Any]]:
+async def published_keys(db: AsyncSession, retired_after: datetime) -> Sequence[Row[str, bytes]]:
     """The active key, then the keys retired after ``retired_after``, the most recently retired first."""
     query = (
         select(signing_keys.c.kid, signing_keys.c.public_key)

@@ -16,6 +16,7 @@ from inferadb_orgs.schemas import MessageOut, PaginationOut
 from inferadb_orgs.state import OrgsDep, actor_of, caller_id
 from inferadb_orgs.teams import repository as repo
 from inferadb_orgs.teams import service
+from inferadb_orgs.teams.records import TeamChanges
 from inferadb_orgs.teams.schemas import TeamEnvelope, TeamIn, TeamOut, TeamsPage, TeamUpdateIn
 
 router = APIRouter()
@@ -51,9 +52,11 @@ async def get_team(org: IdIn, team: IdIn, state: OrgsDep, identity: Authenticate
 async def update_team(
     org: IdIn, team: IdIn, body: TeamUpdateIn, state: OrgsDep, identity: AuthenticatedDep
 ) -> TeamEnvelope:
-    changes = body.model_dump(include=body.model_fields_set & {"name", "description"})
-    if changes.get("name", "") is None:
-        changes.pop("name")
+    changes: TeamChanges = {}
+    if body.name is not None:
+        changes["name"] = body.name
+    if "description" in body.model_fields_set:
+        changes["description"] = body.description
     async with state.db.transaction() as db:
         access, row = await policy.authorize_team(db, org, caller_id(identity), team, Action.TEAM_UPDATE)
         updated = await service.update_team(state, db, access, actor_of(identity), row, changes, utcnow())

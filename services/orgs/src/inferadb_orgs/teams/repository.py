@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.pagination import PageParams
-from inferadb_orgs.paging import fetch_page
+from inferadb_orgs.paging import fetch_records
+from inferadb_orgs.records import columns_of
 from inferadb_orgs.tables import directory_users, team_members, team_permissions, teams, vault_team_grants
+from inferadb_orgs.teams.records import TeamChanges, TeamMemberRecord, TeamPermissionRecord, TeamRecord
 
 _member_count = (
     select(func.count())
@@ -19,8 +21,9 @@ _member_count = (
     .scalar_subquery()
     .label("member_count")
 )
-_TEAM = (teams, _member_count)
-_TEAM_MEMBER = (team_members, directory_users.c.name, directory_users.c.email)
+_TEAM = columns_of(TeamRecord, teams, member_count=_member_count)
+_TEAM_MEMBER = columns_of(TeamMemberRecord, team_members, name=directory_users.c.name, email=directory_users.c.email)
+_TEAM_PERMISSION = columns_of(TeamPermissionRecord, team_permissions)
 
 
 def _org_teams(organization_id: int) -> Any:
@@ -30,13 +33,15 @@ def _org_teams(organization_id: int) -> Any:
 # -- teams ----------------------------------------------------------------------------------------
 
 
-async def get_team(db: AsyncSession, organization_id: int, team_id: int) -> Row[Any] | None:
+async def get_team(db: AsyncSession, organization_id: int, team_id: int) -> TeamRecord | None:
     query = select(*_TEAM).where(teams.c.id == team_id, teams.c.organization_id == organization_id)
-    return (await db.execute(query)).first()
+    row = (await db.execute(query)).first()
+    return TeamRecord(*row) if row is not None else None
 
 
-async def list_teams(db: AsyncSession, organization_id: int, page: PageParams) -> tuple[Sequence[Row[Any]], int]:
-    return await fetch_page(db, select(*_TEAM), teams.c.id, [teams.c.organization_id == organization_id], page)
+async def list_teams(db: AsyncSession, organization_id: int, page: PageParams) -> tuple[list[TeamRecord], int]:
+    scope = [teams.c.organization_id == organization_id]
+    return await fetch_records(db, select(*_TEAM), teams.c.id, scope, page, TeamRecord)
 
 
 async def count_teams(db: AsyncSession, organization_id: int) -> int:
@@ -44,12 +49,31 @@ async def count_teams(db: AsyncSession, organization_id: int) -> int:
     return int((await db.execute(query)).scalar_one())
 
 
-async def insert_team(db: AsyncSession, **values: Any) -> None:
-    await db.execute(insert(teams).values(**values))
+async def insert_team(
+    db: AsyncSession,
+    *,
+    id: int,
+    organization_id: int,
+    name: str,
+    name_key: str,
+    description: str | None,
+    created_at: datetime,
+    updated_at: datetime,
+) -> None:
+    values = {
+        "id": id,
+        "organization_id": organization_id,
+        "name": name,
+        "name_key": name_key,
+        "description": description,
+        "created_at": created_at,
+        "updated_at": updated_at,
+    }
+    await db.execute(insert(teams).values(values))
 
 
-async def update_team(db: AsyncSession, team_id: int, **values: Any) -> None:
-    await db.execute(update(teams).where(teams.c.id == team_id).values(**values))
+async def update_team(db: AsyncSession, team_id: int, changes: TeamChanges) -> None:
+    await db.execute(update(teams).where(teams.c.id == team_id).values(dict(changes)))
 
 
 async def delete_team(db: AsyncSession, team_id: int) -> dict[str, int]:
@@ -84,26 +108,32 @@ def _team_member_query() -> Any:
     return select(*_TEAM_MEMBER).outerjoin(directory_users, directory_users.c.id == team_members.c.user_id)
 
 
-async def get_team_member(db: AsyncSession, team_id: int, member_id: int) -> Row[Any] | None:
+async def get_team_member(db: AsyncSession, team_id: int, member_id: int) -> TeamMemberRecord | None:
     query = _team_member_query().where(team_members.c.id == member_id, team_members.c.team_id == team_id)
-    return (await db.execute(query)).first()
+    row = (await db.execute(query)).first()
+    return TeamMemberRecord(*row) if row is not None else None
 
 
-async def team_member_by_user(db: AsyncSession, team_id: int, user_id: int) -> Row[Any] | None:
+async def team_member_by_user(db: AsyncSession, team_id: int, user_id: int) -> TeamMemberRecord | None:
     query = _team_member_query().where(team_members.c.team_id == team_id, team_members.c.user_id == user_id)
-    return (await db.execute(query)).first()
+    row = (await db.execute(query)).first()
+    return TeamMemberRecord(*row) if row is not None else None
 
 
-async def list_team_members(db: AsyncSession, team_id: int, page: PageParams) -> tuple[Sequence[Row[Any]], int]:
-    return await fetch_page(db, _team_member_query(), team_members.c.id, [team_members.c.team_id == team_id], page)
+async def list_team_members(db: AsyncSession, team_id: int, page: PageParams) -> tuple[list[TeamMemberRecord], int]:
+    scope = [team_members.c.team_id == team_id]
+    return await fetch_records(db, _team_member_query(), team_members.c.id, scope, page, TeamMemberRecord)
 
 
-async def insert_team_member(db: AsyncSession, **values: Any) -> None:
-    await db.execute(insert(team_members).values(**values))
+async def insert_team_member(
+    db: AsyncSession, *, id: int, team_id: int, user_id: int, is_manager: bool, created_at: datetime
+) -> None:
+    values = {"id": id, "team_id": team_id, "user_id": user_id, "is_manager": is_manager, "created_at": created_at}
+    await db.execute(insert(team_members).values(values))
 
 
-async def update_team_member(db: AsyncSession, member_id: int, **values: Any) -> None:
-    await db.execute(update(team_members).where(team_members.c.id == member_id).values(**values))
+async def update_team_member(db: AsyncSession, member_id: int, *, is_manager: bool) -> None:
+    await db.execute(update(team_members).where(team_members.c.id == member_id).values(is_manager=is_manager))
 
 
 async def delete_team_member(db: AsyncSession, member_id: int) -> None:
@@ -138,24 +168,37 @@ async def permissions_of_team(db: AsyncSession, team_id: int) -> list[str]:
     return [str(name) for name in (await db.execute(query)).scalars()]
 
 
-async def list_team_permissions(db: AsyncSession, team_id: int, page: PageParams) -> tuple[Sequence[Row[Any]], int]:
+async def list_team_permissions(
+    db: AsyncSession, team_id: int, page: PageParams
+) -> tuple[list[TeamPermissionRecord], int]:
     scope = [team_permissions.c.team_id == team_id]
-    return await fetch_page(db, select(team_permissions), team_permissions.c.id, scope, page)
+    query = select(*_TEAM_PERMISSION)
+    return await fetch_records(db, query, team_permissions.c.id, scope, page, TeamPermissionRecord)
 
 
 async def get_team_permission(
     db: AsyncSession, team_id: int, *, permission_id: int | None = None, name: str | None = None
-) -> Row[Any] | None:
-    query = select(team_permissions).where(team_permissions.c.team_id == team_id)
+) -> TeamPermissionRecord | None:
+    query = select(*_TEAM_PERMISSION).where(team_permissions.c.team_id == team_id)
     if permission_id is not None:
         query = query.where(team_permissions.c.id == permission_id)
     if name is not None:
         query = query.where(team_permissions.c.permission == name)
-    return (await db.execute(query)).first()
+    row = (await db.execute(query)).first()
+    return TeamPermissionRecord(*row) if row is not None else None
 
 
-async def insert_team_permission(db: AsyncSession, **values: Any) -> None:
-    await db.execute(insert(team_permissions).values(**values))
+async def insert_team_permission(
+    db: AsyncSession, *, id: int, team_id: int, permission: str, granted_at: datetime, granted_by_user_id: int
+) -> None:
+    values = {
+        "id": id,
+        "team_id": team_id,
+        "permission": permission,
+        "granted_at": granted_at,
+        "granted_by_user_id": granted_by_user_id,
+    }
+    await db.execute(insert(team_permissions).values(values))
 
 
 async def delete_team_permission(db: AsyncSession, permission_id: int) -> None:

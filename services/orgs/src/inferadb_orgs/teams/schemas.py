@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Row
-
 from inferadb_common.wire import IdIn, IdOut, RequestModel, ResponseModel, Timestamp
 from inferadb_orgs.roles import TeamPermissionIn
 from inferadb_orgs.schemas import Description, DisplayName, PaginationOut
+from inferadb_orgs.teams.records import TeamMemberRecord, TeamRecord
 
 
 class TeamIn(RequestModel):
@@ -31,7 +28,7 @@ class TeamOut(ResponseModel):
     updated_at: Timestamp
 
     @classmethod
-    def of(cls, row: Row[Any]) -> TeamOut:
+    def of(cls, row: TeamRecord) -> TeamOut:
         return cls(
             id=row.id,
             name=row.name,
@@ -71,7 +68,7 @@ class TeamMemberOut(ResponseModel):
     created_at: Timestamp
 
     @classmethod
-    def of(cls, row: Row[Any]) -> TeamMemberOut:
+    def of(cls, row: TeamMemberRecord) -> TeamMemberOut:
         return cls(
             id=row.id,
             team_id=row.team_id,

@@ -6,9 +6,7 @@ than the actor holds (:func:`policy.check_team_within_reach`)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +21,7 @@ from inferadb_orgs.policy import OrgAccess
 from inferadb_orgs.roles import TeamPermission
 from inferadb_orgs.state import OrgsState
 from inferadb_orgs.teams import repository as repo
+from inferadb_orgs.teams.records import TeamChanges, TeamMemberRecord, TeamPermissionRecord, TeamRecord
 
 
 class TeamNameTaken(Conflict):
@@ -49,7 +48,7 @@ async def create_team(
     name: str,
     description: str | None,
     now: datetime,
-) -> Row[Any]:
+) -> TeamRecord:
     await tiers.ensure_team_room(state.settings.organizations, db, access.organization)
     team_id = new_id()
     try:
@@ -74,23 +73,23 @@ async def update_team(
     db: AsyncSession,
     access: OrgAccess,
     actor: Actor,
-    team: Row[Any],
-    changes: dict[str, Any],
+    team: TeamRecord,
+    changes: TeamChanges,
     now: datetime,
-) -> Row[Any]:
+) -> TeamRecord:
     if changes:
-        values = dict(changes)
-        if "name" in values:
-            values["name_key"] = values["name"].casefold()
+        values: TeamChanges = {**changes, "updated_at": now}
+        if "name" in changes:
+            values["name_key"] = changes["name"].casefold()
         try:
-            await repo.update_team(db, team.id, updated_at=now, **values)
+            await repo.update_team(db, team.id, values)
         except IntegrityError as exc:
-            raise TeamNameTaken(values["name"]) from exc
+            raise TeamNameTaken(changes.get("name", team.name)) from exc
         await record(state, db, access, actor, "team.updated", team.id, dict(changes))
     return await _team(db, access, team.id)
 
 
-async def delete_team(state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Actor, team: Row[Any]) -> None:
+async def delete_team(state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Actor, team: TeamRecord) -> None:
     removed = await repo.delete_team(db, team.id)
     await record(state, db, access, actor, "team.deleted", team.id, {"name": team.name, "removed": removed})
 
@@ -103,11 +102,11 @@ async def add_member(
     db: AsyncSession,
     access: OrgAccess,
     actor: Actor,
-    team: Row[Any],
+    team: TeamRecord,
     user_id: int,
     is_manager: bool,
     now: datetime,
-) -> Row[Any]:
+) -> TeamMemberRecord:
     await policy.check_team_within_reach(db, access, team.id)
     if await members_repo.member_by_user(db, access.organization_id, user_id) is None:
         raise NotAnOrganizationMember()
@@ -128,10 +127,10 @@ async def update_member(
     db: AsyncSession,
     access: OrgAccess,
     actor: Actor,
-    team: Row[Any],
+    team: TeamRecord,
     member_id: int,
     is_manager: bool,
-) -> Row[Any]:
+) -> TeamMemberRecord:
     member = await _team_member(db, team, member_id)
     if is_manager and not member.is_manager:
         await policy.check_team_within_reach(db, access, team.id)
@@ -143,7 +142,7 @@ async def update_member(
 
 
 async def remove_member(
-    state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Actor, team: Row[Any], member_id: int
+    state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Actor, team: TeamRecord, member_id: int
 ) -> None:
     member = await _team_member(db, team, member_id)
     await repo.delete_team_member(db, member_id)
@@ -159,10 +158,10 @@ async def grant_permission(
     db: AsyncSession,
     access: OrgAccess,
     actor: Actor,
-    team: Row[Any],
+    team: TeamRecord,
     permission: TeamPermission,
     now: datetime,
-) -> Row[Any]:
+) -> TeamPermissionRecord:
     permission_id = new_id()
     try:
         await repo.insert_team_permission(
@@ -183,7 +182,7 @@ async def grant_permission(
 
 
 async def revoke_permission(
-    state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Actor, team: Row[Any], reference: str
+    state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Actor, team: TeamRecord, reference: str
 ) -> None:
     """``reference`` is the grant's id (the endpoint checked its range) or the permission's name."""
     if reference.isascii() and reference.isdigit():
@@ -200,14 +199,14 @@ async def revoke_permission(
 # -- helpers --------------------------------------------------------------------------------------
 
 
-async def _team(db: AsyncSession, access: OrgAccess, team_id: int) -> Row[Any]:
+async def _team(db: AsyncSession, access: OrgAccess, team_id: int) -> TeamRecord:
     team = await repo.get_team(db, access.organization_id, team_id)
     if team is None:
         raise TeamNotFound()
     return team
 
 
-async def _team_member(db: AsyncSession, team: Row[Any], member_id: int) -> Row[Any]:
+async def _team_member(db: AsyncSession, team: TeamRecord, member_id: int) -> TeamMemberRecord:
     member = await repo.get_team_member(db, team.id, member_id)
     if member is None:
         raise MemberNotFound()

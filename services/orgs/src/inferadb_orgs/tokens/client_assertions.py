@@ -15,12 +15,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
-from sqlalchemy import Row
 
 from inferadb_common.events.envelope import Actor
 from inferadb_orgs.certificates import repository as certificates_repo
+from inferadb_orgs.certificates.records import AssertionSubject
 from inferadb_orgs.policy import SUSPENDED
 from inferadb_orgs.state import OrgsState
 from inferadb_orgs.tokens import assertion as assertions
@@ -89,8 +87,8 @@ def _rules(state: OrgsState) -> assertions.AssertionRules:
     )
 
 
-async def _subject(state: OrgsState, kid: str, vault_id: int) -> Row[Any] | None:
-    async def load() -> Row[Any] | None:
+async def _subject(state: OrgsState, kid: str, vault_id: int) -> AssertionSubject | None:
+    async def load() -> AssertionSubject | None:
         async with state.db.read() as db:
             return await certificates_repo.assertion_subject(db, kid, vault_id)
 

@@ -19,7 +19,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from inferadb_common.clock import utcnow
 from inferadb_common.events.envelope import Actor
@@ -30,6 +30,7 @@ from inferadb_orgs.tokens import rejections
 from inferadb_orgs.tokens import repository as repo
 from inferadb_orgs.tokens.client_assertions import RejectedAssertion, VerifiedAssertion
 from inferadb_orgs.tokens.errors import InvalidClient
+from inferadb_orgs.tokens.records import FamilyValues, RefreshTokenValues
 from inferadb_orgs.tokens.request import CLIENT_CREDENTIALS, ClientTokenRequest
 from inferadb_orgs.tokens.service import (
     DEFAULT_CLIENT_REFRESH_TTL,
@@ -126,8 +127,8 @@ class IssuanceWriter:
                 results.append((item, _replayed(item)))
             else:
                 unique[item.key] = item
-        families: list[dict[str, Any]] = []
-        tokens: list[dict[str, Any]] = []
+        families: list[FamilyValues] = []
+        tokens: list[RefreshTokenValues] = []
         events: list[PendingEvent] = []
         touched: set[int] = set()
         async with state.db.transaction() as db:
@@ -168,7 +169,7 @@ class IssuanceWriter:
             else:
                 item.future.set_result(result)
 
-    def _new_token(self, item: _Pending, now: datetime) -> tuple[IssuedTokens, dict[str, Any], dict[str, Any]]:
+    def _new_token(self, item: _Pending, now: datetime) -> tuple[IssuedTokens, FamilyValues, RefreshTokenValues]:
         verified, role = item.verified, item.request.requested_role
         family_id = new_id()
         access_ttl = default_access_ttl(self.state)

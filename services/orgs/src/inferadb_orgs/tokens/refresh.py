@@ -14,9 +14,7 @@ while a transaction is open): a logout or revocation stops the family at once, n
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.events.envelope import Actor
@@ -29,6 +27,7 @@ from inferadb_orgs.state import OrgsState
 from inferadb_orgs.tokens import repository as repo
 from inferadb_orgs.tokens.claims import TokenRole
 from inferadb_orgs.tokens.errors import InvalidGrant
+from inferadb_orgs.tokens.records import RefreshTokenWithFamily
 from inferadb_orgs.tokens.service import IssuedTokens, hash_refresh_token, mint, subject_of
 from inferadb_orgs.vaults import repository as vaults_repo
 
@@ -101,7 +100,9 @@ async def refresh(
     return issued
 
 
-async def _reused(state: OrgsState, db: AsyncSession, row: Row[Any], actor: Actor, now: datetime) -> InvalidGrant:
+async def _reused(
+    state: OrgsState, db: AsyncSession, row: RefreshTokenWithFamily, actor: Actor, now: datetime
+) -> InvalidGrant:
     revoked = await repo.revoke_families(db, repo.of_family(int(row.family_id)), now, "reuse_detected")
     if revoked:
         await state.outbox.record(
@@ -115,7 +116,7 @@ async def _reused(state: OrgsState, db: AsyncSession, row: Row[Any], actor: Acto
     return InvalidGrant("The refresh token was already used; its token family is revoked", status=401)
 
 
-async def _access_lost(db: AsyncSession, row: Row[Any]) -> str | None:
+async def _access_lost(db: AsyncSession, row: RefreshTokenWithFamily) -> str | None:
     """Why the access behind a family is gone (organization, vault, grant, client, certificate), if it is."""
     organization = await organizations_repo.get_organization(db, int(row.organization_id))
     if organization is None:
@@ -131,6 +132,7 @@ async def _access_lost(db: AsyncSession, row: Row[Any]) -> str | None:
         if effective is None or not TokenRole(row.vault_role).at_most(effective):
             return "The user's vault grant no longer allows this role"
         return None
-    if not await certificates_repo.certificate_is_usable(db, int(row.certificate_id), int(row.client_id)):
+    assert row.certificate_id is not None and row.client_id is not None  # a family without a user is a client's
+    if not await certificates_repo.certificate_is_usable(db, row.certificate_id, row.client_id):
         return "The client or its certificate is no longer active"
     return None

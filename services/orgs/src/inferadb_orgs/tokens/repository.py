@@ -4,43 +4,45 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy import ColumnElement, Row, and_, delete, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.db import dialect_insert
 from inferadb_orgs.tables import client_assertion_jtis, refresh_token_families, refresh_tokens
+from inferadb_orgs.tokens.records import FamilyValues, RefreshTokenValues, RefreshTokenWithFamily
 
 families = refresh_token_families
 
 
-async def insert_family(db: AsyncSession, **values: Any) -> None:
-    await db.execute(insert(families).values(**values))
+async def insert_family(db: AsyncSession, **family: Unpack[FamilyValues]) -> None:
+    await db.execute(insert(families).values(dict(family)))
 
 
-async def insert_refresh_token(db: AsyncSession, **values: Any) -> None:
-    await db.execute(insert(refresh_tokens).values(**values))
+async def insert_refresh_token(db: AsyncSession, **token: Unpack[RefreshTokenValues]) -> None:
+    await db.execute(insert(refresh_tokens).values(dict(token)))
 
 
-async def insert_families(db: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    await db.execute(insert(families), list(rows))
+async def insert_families(db: AsyncSession, rows: Sequence[FamilyValues]) -> None:
+    await db.execute(insert(families), [dict(row) for row in rows])
 
 
-async def insert_refresh_tokens(db: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    await db.execute(insert(refresh_tokens), list(rows))
+async def insert_refresh_tokens(db: AsyncSession, rows: Sequence[RefreshTokenValues]) -> None:
+    await db.execute(insert(refresh_tokens), [dict(row) for row in rows])
 
 
-async def token_with_family(db: AsyncSession, token_hash: str) -> Row[Any] | None:
+async def token_with_family(db: AsyncSession, token_hash: str) -> RefreshTokenWithFamily | None:
     query = (
         select(*_TOKEN_AND_FAMILY)
         .join(families, families.c.id == refresh_tokens.c.family_id)
         .where(refresh_tokens.c.token_hash == token_hash)
     )
-    return (await db.execute(query)).first()
+    row = (await db.execute(query)).first()
+    return RefreshTokenWithFamily(*row) if row is not None else None
 
 
-_TOKEN_AND_FAMILY: tuple[Any, ...] = (
+_TOKEN_AND_FAMILY: tuple[Any, ...] = (  # the fields of RefreshTokenWithFamily, in order
     refresh_tokens.c.id,
     refresh_tokens.c.expires_at,
     refresh_tokens.c.used_at,
@@ -72,7 +74,7 @@ async def spend(db: AsyncSession, token_id: int, now: datetime) -> bool:
 
 async def revoke_families(
     db: AsyncSession, condition: ColumnElement[bool], now: datetime, reason: str
-) -> Sequence[Row[Any]]:
+) -> Sequence[Row[int, int, int]]:
     """Revoke the live families matching ``condition``; ``(id, organization_id, vault_id)`` of each."""
     statement = (
         update(families)

@@ -40,7 +40,7 @@ async def revoke(
 async def record_revocations(
     outbox: Outbox,
     db: AsyncSession,
-    revoked: Sequence[Row[Any]],
+    revoked: Sequence[Row[int, int, int]],
     actor: Actor,
     reason: str,
     data: dict[str, Any] | None = None,

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.errors import ValidationFailed
@@ -26,7 +25,9 @@ from inferadb_orgs.policy import OrgAccess
 from inferadb_orgs.state import OrgsState
 from inferadb_orgs.tokens import repository as repo
 from inferadb_orgs.tokens.claims import TokenRole, vault_claims
+from inferadb_orgs.tokens.records import FamilyValues, RefreshTokenValues
 from inferadb_orgs.tokens.schemas import TokenResponse
+from inferadb_orgs.vaults.records import VaultRecord
 
 DEFAULT_ACCESS_TTL = 300
 DEFAULT_SESSION_REFRESH_TTL = 3600
@@ -97,7 +98,7 @@ def new_pair(
     refresh_ttl: int,
     now: datetime,
     not_after: datetime | None = None,
-) -> tuple[IssuedTokens, dict[str, Any]]:
+) -> tuple[IssuedTokens, RefreshTokenValues]:
     """A signed vault JWT and the family's next refresh token, with the refresh token's row (its hash).
 
     A refresh token lives ``refresh_ttl`` from its issue, never past the family's 90 days, and never
@@ -107,7 +108,7 @@ def new_pair(
     refresh_expires = min(now + timedelta(seconds=refresh_ttl), family_created_at + timedelta(seconds=MAX_REFRESH_TTL))
     if not_after is not None:
         refresh_expires = min(refresh_expires, not_after)
-    row = {
+    row: RefreshTokenValues = {
         "id": new_id(),
         "family_id": family_id,
         "token_hash": hash_refresh_token(refresh_token),
@@ -163,7 +164,7 @@ def family_row(
     session_expires_at: datetime | None = None,
     client_id: int | None = None,
     certificate_id: int | None = None,
-) -> dict[str, Any]:
+) -> FamilyValues:
     return {
         "id": family_id,
         "organization_id": organization_id,
@@ -250,7 +251,7 @@ async def issue_for_session(
     state: OrgsState,
     db: AsyncSession,
     access: OrgAccess,
-    vault: Row[Any],
+    vault: VaultRecord,
     identity: Identity,
     actor: Actor,
     role: TokenRole,
@@ -258,7 +259,7 @@ async def issue_for_session(
     now: datetime,
 ) -> IssuedTokens:
     """A vault token for the signed-in user: the role may not exceed the effective vault role (403)."""
-    effective = await policy.effective_vault_role(db, int(vault.id), access.user_id)
+    effective = await policy.effective_vault_role(db, vault.id, access.user_id)
     if effective is None or not role.at_most(effective):
         raise InsufficientPermissions()
     if access.suspended:
@@ -267,7 +268,7 @@ async def issue_for_session(
         state,
         db,
         organization_id=access.organization_id,
-        vault_id=int(vault.id),
+        vault_id=vault.id,
         role=role,
         access_ttl=ttls[0],
         refresh_ttl=ttls[1],

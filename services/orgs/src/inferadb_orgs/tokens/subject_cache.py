@@ -26,10 +26,10 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.bus import Bus
+from inferadb_orgs.certificates.records import AssertionSubject
 
 logger = logging.getLogger("inferadb.orgs.tokens")
 
@@ -49,11 +49,13 @@ class AssertionSubjectCache:
         self.ttl = ttl
         self.max_entries = max_entries
         self.generation = 0
-        self._entries: dict[tuple[str, int], tuple[float, Row[Any]]] = {}
-        self._inflight: dict[tuple[str, int], tuple[int, asyncio.Future[Row[Any] | None]]] = {}
+        self._entries: dict[tuple[str, int], tuple[float, AssertionSubject]] = {}
+        self._inflight: dict[tuple[str, int], tuple[int, asyncio.Future[AssertionSubject | None]]] = {}
         self._bus: Bus | None = None
 
-    async def fetch(self, kid: str, vault_id: int, load: Callable[[], Awaitable[Row[Any] | None]]) -> Row[Any] | None:
+    async def fetch(
+        self, kid: str, vault_id: int, load: Callable[[], Awaitable[AssertionSubject | None]]
+    ) -> AssertionSubject | None:
         """The cached row, or ``load()``'s — shared with every concurrent miss of the same key."""
         row = self.get(kid, vault_id)
         if row is not None:
@@ -65,7 +67,7 @@ class AssertionSubjectCache:
                 return await asyncio.shield(inflight[1])
             return await load()
         generation = self.generation
-        future: asyncio.Future[Row[Any] | None] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[AssertionSubject | None] = asyncio.get_running_loop().create_future()
         self._inflight[key] = (generation, future)
         try:
             row = await load()
@@ -81,13 +83,13 @@ class AssertionSubjectCache:
         future.set_result(row)
         return row
 
-    def get(self, kid: str, vault_id: int) -> Row[Any] | None:
+    def get(self, kid: str, vault_id: int) -> AssertionSubject | None:
         entry = self._entries.get((kid, vault_id))
         if entry is None or entry[0] < time.monotonic():
             return None
         return entry[1]
 
-    def put(self, kid: str, vault_id: int, row: Row[Any], generation: int) -> None:
+    def put(self, kid: str, vault_id: int, row: AssertionSubject, generation: int) -> None:
         if generation != self.generation:
             return
         if len(self._entries) >= self.max_entries:

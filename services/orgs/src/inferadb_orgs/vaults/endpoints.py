@@ -16,6 +16,7 @@ from inferadb_orgs.schemas import MessageOut, PaginationOut
 from inferadb_orgs.state import OrgsDep, actor_of, caller_id
 from inferadb_orgs.vaults import repository as repo
 from inferadb_orgs.vaults import service
+from inferadb_orgs.vaults.records import VaultChanges
 from inferadb_orgs.vaults.schemas import VaultEnvelope, VaultIn, VaultsPage, VaultUpdateIn, vault_out
 
 router = APIRouter()
@@ -58,9 +59,11 @@ async def get_vault_by_id(vault: IdIn, state: OrgsDep, identity: AuthenticatedDe
 async def update_vault(
     org: IdIn, vault: IdIn, body: VaultUpdateIn, state: OrgsDep, identity: AuthenticatedDep
 ) -> VaultEnvelope:
-    changes = body.model_dump(include=body.model_fields_set & {"name", "description"})
-    if changes.get("name", "") is None:
-        changes.pop("name")
+    changes: VaultChanges = {}
+    if body.name is not None:
+        changes["name"] = body.name
+    if "description" in body.model_fields_set:
+        changes["description"] = body.description
     async with state.db.transaction() as db:
         access, row = await policy.authorize_vault(db, org, caller_id(identity), vault, Action.VAULT_UPDATE)
         updated = await service.update_vault(state, db, access, actor_of(identity), row, changes, utcnow())

@@ -46,7 +46,7 @@ async def create_user_grant(
         grant = await service.create_grant(
             state, db, access, actor_of(identity), service.USER, row, body.user_id, body.role, utcnow()
         )
-    return UserGrantEnvelope(grant=UserGrantOut.model_validate(grant))
+    return UserGrantEnvelope(grant=UserGrantOut.of(grant))
 
 
 @router.get(USER_GRANTS)
@@ -56,7 +56,7 @@ async def list_user_grants(
     async with state.db.read() as db:
         await policy.authorize_vault(db, org, caller_id(identity), vault, Action.VAULT_GRANT_READ)
         rows, total = await repo.list_grants(db, repo.USER_GRANTS, vault, page)
-    items, meta = page.build([UserGrantOut.model_validate(row) for row in rows], key=cursor_key, total=total)
+    items, meta = page.build([UserGrantOut.of(row) for row in rows], key=cursor_key, total=total)
     return UserGrantsPage(grants=items, pagination=PaginationOut(**meta))
 
 
@@ -67,7 +67,7 @@ async def update_user_grant(
     async with state.db.transaction() as db:
         access, row = await policy.authorize_vault(db, org, caller_id(identity), vault, Action.VAULT_GRANT_MANAGE)
         updated = await service.update_grant(state, db, access, actor_of(identity), service.USER, row, grant, body.role)
-    return UserGrantEnvelope(grant=UserGrantOut.model_validate(updated))
+    return UserGrantEnvelope(grant=UserGrantOut.of(updated))
 
 
 @router.delete(USER_GRANTS + "/{grant}")
@@ -92,7 +92,7 @@ async def create_team_grant(
         grant = await service.create_grant(
             state, db, access, actor_of(identity), service.TEAM, row, body.team_id, body.role, utcnow()
         )
-    return TeamGrantEnvelope(grant=TeamGrantOut.model_validate(grant))
+    return TeamGrantEnvelope(grant=TeamGrantOut.of(grant))
 
 
 @router.get(TEAM_GRANTS)
@@ -102,7 +102,7 @@ async def list_team_grants(
     async with state.db.read() as db:
         await policy.authorize_vault(db, org, caller_id(identity), vault, Action.VAULT_GRANT_READ)
         rows, total = await repo.list_grants(db, repo.TEAM_GRANTS, vault, page)
-    items, meta = page.build([TeamGrantOut.model_validate(row) for row in rows], key=cursor_key, total=total)
+    items, meta = page.build([TeamGrantOut.of(row) for row in rows], key=cursor_key, total=total)
     return TeamGrantsPage(grants=items, pagination=PaginationOut(**meta))
 
 
@@ -113,7 +113,7 @@ async def update_team_grant(
     async with state.db.transaction() as db:
         access, row = await policy.authorize_vault(db, org, caller_id(identity), vault, Action.VAULT_GRANT_MANAGE)
         updated = await service.update_grant(state, db, access, actor_of(identity), service.TEAM, row, grant, body.role)
-    return TeamGrantEnvelope(grant=TeamGrantOut.model_validate(updated))
+    return TeamGrantEnvelope(grant=TeamGrantOut.of(updated))
 
 
 @router.delete(TEAM_GRANTS + "/{grant}")

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Row, Table
+from sqlalchemy import Table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +25,7 @@ from inferadb_orgs.state import OrgsState
 from inferadb_orgs.teams import repository as teams_repo
 from inferadb_orgs.vaults import grant_repository as grants_repo
 from inferadb_orgs.vaults import repository as repo
+from inferadb_orgs.vaults.records import GrantRecord, VaultRecord
 
 
 class TeamNotInOrganization(BadRequest):
@@ -63,11 +63,11 @@ async def create_grant(
     access: OrgAccess,
     actor: Actor,
     kind: GrantKind,
-    vault: Row[Any],
+    vault: VaultRecord,
     grantee_id: int,
     role: VaultRole,
     now: datetime,
-) -> Row[Any]:
+) -> GrantRecord:
     await kind.check_grantee(db, access.organization_id, grantee_id)
     await _check_own_grant(db, access, kind, vault, grantee_id, role, previous=None)
     grant_id = new_id()
@@ -80,7 +80,7 @@ async def create_grant(
             role=role.value,
             granted_at=now,
             granted_by_user_id=access.user_id,
-            **{kind.grantee: grantee_id},
+            grantee_id=grantee_id,
         )
     except IntegrityError as exc:
         raise Conflict(kind.duplicate) from exc
@@ -95,18 +95,18 @@ async def update_grant(
     access: OrgAccess,
     actor: Actor,
     kind: GrantKind,
-    vault: Row[Any],
+    vault: VaultRecord,
     grant_id: int,
     role: VaultRole,
-) -> Row[Any]:
+) -> GrantRecord:
     grant = await _grant(db, kind, vault, grant_id)
     if grant.role != role.value:
         previous = VaultRole(grant.role)
-        await _check_own_grant(db, access, kind, vault, getattr(grant, kind.grantee), role, previous=previous)
+        await _check_own_grant(db, access, kind, vault, grant.grantee_id, role, previous=previous)
         await repo.update_grant(db, kind.table, grant_id, role=role.value)
         data = {
             "vault_id": str(vault.id),
-            kind.grantee: str(getattr(grant, kind.grantee)),
+            kind.grantee: str(grant.grantee_id),
             "role": role.value,
             "previous_role": grant.role,
         }
@@ -115,11 +115,17 @@ async def update_grant(
 
 
 async def delete_grant(
-    state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Actor, kind: GrantKind, vault: Row[Any], grant_id: int
+    state: OrgsState,
+    db: AsyncSession,
+    access: OrgAccess,
+    actor: Actor,
+    kind: GrantKind,
+    vault: VaultRecord,
+    grant_id: int,
 ) -> None:
     grant = await _grant(db, kind, vault, grant_id)
     await repo.delete_grant(db, kind.table, grant_id)
-    data = {"vault_id": str(vault.id), kind.grantee: str(getattr(grant, kind.grantee)), "role": grant.role}
+    data = {"vault_id": str(vault.id), kind.grantee: str(grant.grantee_id), "role": grant.role}
     await record(state, db, access, actor, f"{kind.events}.deleted", grant_id, data)
 
 
@@ -127,7 +133,7 @@ async def _check_own_grant(
     db: AsyncSession,
     access: OrgAccess,
     kind: GrantKind,
-    vault: Row[Any],
+    vault: VaultRecord,
     grantee_id: int,
     role: VaultRole,
     *,
@@ -139,7 +145,7 @@ async def _check_own_grant(
     policy.check_own_vault_grant(access, role, previous=previous, direct=VaultRole(direct) if direct else None)
 
 
-async def _grant(db: AsyncSession, kind: GrantKind, vault: Row[Any], grant_id: int) -> Row[Any]:
+async def _grant(db: AsyncSession, kind: GrantKind, vault: VaultRecord, grant_id: int) -> GrantRecord:
     grant = await repo.get_grant(db, kind.table, vault.id, grant_id)
     if grant is None:
         raise GrantNotFound()

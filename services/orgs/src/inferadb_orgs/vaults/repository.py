@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, delete, func, insert, select, union_all, update
+from sqlalchemy import Column, Table, delete, func, insert, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.pagination import PageParams
-from inferadb_orgs.paging import fetch_page
+from inferadb_orgs.paging import fetch_records
+from inferadb_orgs.records import columns_of
 from inferadb_orgs.tables import team_members, vault_team_grants, vault_user_grants, vaults
+from inferadb_orgs.vaults.records import GrantRecord, VaultChanges, VaultRecord
 
 USER_GRANTS = vault_user_grants
 TEAM_GRANTS = vault_team_grants
+
+_VAULT = columns_of(VaultRecord, vaults)
 
 
 def _org_vaults(organization_id: int) -> Any:
@@ -24,16 +27,17 @@ def _org_vaults(organization_id: int) -> Any:
 # -- vaults ---------------------------------------------------------------------------------------
 
 
-async def live_vault(db: AsyncSession, vault_id: int, *, organization_id: int | None = None) -> Row[Any] | None:
-    query = select(vaults).where(vaults.c.id == vault_id, vaults.c.deleted_at.is_(None))
+async def live_vault(db: AsyncSession, vault_id: int, *, organization_id: int | None = None) -> VaultRecord | None:
+    query = select(*_VAULT).where(vaults.c.id == vault_id, vaults.c.deleted_at.is_(None))
     if organization_id is not None:
         query = query.where(vaults.c.organization_id == organization_id)
-    return (await db.execute(query)).first()
+    row = (await db.execute(query)).first()
+    return VaultRecord(*row) if row is not None else None
 
 
-async def list_vaults(db: AsyncSession, organization_id: int, page: PageParams) -> tuple[Sequence[Row[Any]], int]:
+async def list_vaults(db: AsyncSession, organization_id: int, page: PageParams) -> tuple[list[VaultRecord], int]:
     scope = [vaults.c.organization_id == organization_id, vaults.c.deleted_at.is_(None)]
-    return await fetch_page(db, select(vaults), vaults.c.id, scope, page)
+    return await fetch_records(db, select(*_VAULT), vaults.c.id, scope, page, VaultRecord)
 
 
 async def count_live_vaults(db: AsyncSession, organization_id: int) -> int:
@@ -41,12 +45,34 @@ async def count_live_vaults(db: AsyncSession, organization_id: int) -> int:
     return int((await db.execute(query)).scalar_one())
 
 
-async def insert_vault(db: AsyncSession, **values: Any) -> None:
-    await db.execute(insert(vaults).values(**values))
+async def insert_vault(
+    db: AsyncSession,
+    *,
+    id: int,
+    organization_id: int,
+    name: str,
+    name_key: str,
+    description: str | None,
+    sync_status: str,
+    created_at: datetime,
+    updated_at: datetime,
+) -> None:
+    values = {
+        "id": id,
+        "organization_id": organization_id,
+        "name": name,
+        "name_key": name_key,
+        "description": description,
+        "sync_status": sync_status,
+        "created_at": created_at,
+        "updated_at": updated_at,
+        "deleted_at": None,
+    }
+    await db.execute(insert(vaults).values(values))
 
 
-async def update_vault(db: AsyncSession, vault_id: int, **values: Any) -> None:
-    await db.execute(update(vaults).where(vaults.c.id == vault_id).values(**values))
+async def update_vault(db: AsyncSession, vault_id: int, changes: VaultChanges) -> None:
+    await db.execute(update(vaults).where(vaults.c.id == vault_id).values(dict(changes)))
 
 
 async def soft_delete_vault(db: AsyncSession, vault_id: int, now: datetime) -> dict[str, int]:
@@ -77,23 +103,50 @@ async def _delete_count(db: AsyncSession, statement: Any) -> int:
 # -- grants (the same SQL for user grants and team grants) --------------------------------------
 
 
-async def get_grant(db: AsyncSession, table: Table, vault_id: int, grant_id: int) -> Row[Any] | None:
-    query = select(table).where(table.c.id == grant_id, table.c.vault_id == vault_id)
-    return (await db.execute(query)).first()
+def _grantee(table: Table) -> Column[int]:
+    """The grantee column of a grant table: ``user_id`` of user grants, ``team_id`` of team grants."""
+    return vault_user_grants.c.user_id if table is vault_user_grants else vault_team_grants.c.team_id
 
 
-async def list_grants(
-    db: AsyncSession, table: Table, vault_id: int, page: PageParams
-) -> tuple[Sequence[Row[Any]], int]:
-    return await fetch_page(db, select(table), table.c.id, [table.c.vault_id == vault_id], page)
+def _grant_columns(table: Table) -> tuple[Any, ...]:
+    return columns_of(GrantRecord, table, grantee_id=_grantee(table))
 
 
-async def insert_grant(db: AsyncSession, table: Table, **values: Any) -> None:
-    await db.execute(insert(table).values(**values))
+async def get_grant(db: AsyncSession, table: Table, vault_id: int, grant_id: int) -> GrantRecord | None:
+    query = select(*_grant_columns(table)).where(table.c.id == grant_id, table.c.vault_id == vault_id)
+    row = (await db.execute(query)).first()
+    return GrantRecord(*row) if row is not None else None
 
 
-async def update_grant(db: AsyncSession, table: Table, grant_id: int, **values: Any) -> None:
-    await db.execute(update(table).where(table.c.id == grant_id).values(**values))
+async def list_grants(db: AsyncSession, table: Table, vault_id: int, page: PageParams) -> tuple[list[GrantRecord], int]:
+    query = select(*_grant_columns(table))
+    return await fetch_records(db, query, table.c.id, [table.c.vault_id == vault_id], page, GrantRecord)
+
+
+async def insert_grant(
+    db: AsyncSession,
+    table: Table,
+    *,
+    id: int,
+    vault_id: int,
+    grantee_id: int,
+    role: str,
+    granted_at: datetime,
+    granted_by_user_id: int,
+) -> None:
+    values = {
+        "id": id,
+        "vault_id": vault_id,
+        _grantee(table).name: grantee_id,
+        "role": role,
+        "granted_at": granted_at,
+        "granted_by_user_id": granted_by_user_id,
+    }
+    await db.execute(insert(table).values(values))
+
+
+async def update_grant(db: AsyncSession, table: Table, grant_id: int, *, role: str) -> None:
+    await db.execute(update(table).where(table.c.id == grant_id).values(role=role))
 
 
 async def delete_grant(db: AsyncSession, table: Table, grant_id: int) -> None:

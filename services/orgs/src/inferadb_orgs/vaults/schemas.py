@@ -6,11 +6,11 @@ import unicodedata
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator
-from sqlalchemy import Row
 
 from inferadb_common.wire import IdIn, IdOut, RequestModel, ResponseModel, Timestamp
 from inferadb_orgs.roles import VaultRoleIn
 from inferadb_orgs.schemas import Description, PaginationOut
+from inferadb_orgs.vaults.records import GrantRecord, VaultRecord
 
 _VAULT_NAME_PUNCTUATION = frozenset(" -_")
 
@@ -90,6 +90,17 @@ class UserGrantOut(ResponseModel):
     granted_at: Timestamp
     granted_by_user_id: IdOut
 
+    @classmethod
+    def of(cls, grant: GrantRecord) -> UserGrantOut:
+        return cls(
+            id=grant.id,
+            vault_id=grant.vault_id,
+            user_id=grant.grantee_id,
+            role=grant.role,
+            granted_at=grant.granted_at,
+            granted_by_user_id=grant.granted_by_user_id,
+        )
+
 
 class TeamGrantOut(ResponseModel):
     id: IdOut
@@ -98,6 +109,17 @@ class TeamGrantOut(ResponseModel):
     role: str
     granted_at: Timestamp
     granted_by_user_id: IdOut
+
+    @classmethod
+    def of(cls, grant: GrantRecord) -> TeamGrantOut:
+        return cls(
+            id=grant.id,
+            vault_id=grant.vault_id,
+            team_id=grant.grantee_id,
+            role=grant.role,
+            granted_at=grant.granted_at,
+            granted_by_user_id=grant.granted_by_user_id,
+        )
 
 
 class UserGrantEnvelope(ResponseModel):
@@ -118,5 +140,5 @@ class TeamGrantsPage(ResponseModel):
     pagination: PaginationOut
 
 
-def vault_out(row: Row[Any]) -> VaultOut:
+def vault_out(row: VaultRecord) -> VaultOut:
     return VaultOut.model_validate(row)

@@ -4,9 +4,7 @@ limit, an ADMIN grant for the creator, and deletion that frees the name and remo
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +19,7 @@ from inferadb_orgs.roles import VaultRole
 from inferadb_orgs.state import OrgsState
 from inferadb_orgs.tokens.subject_cache import mark_credentials_changed
 from inferadb_orgs.vaults import repository as repo
+from inferadb_orgs.vaults.records import VaultChanges, VaultRecord
 
 SYNC_PENDING = "PENDING"
 
@@ -38,7 +37,7 @@ async def create_vault(
     name: str,
     description: str | None,
     now: datetime,
-) -> Row[Any]:
+) -> VaultRecord:
     await tiers.ensure_vault_room(state.settings.organizations, db, access.organization)
     vault_id, grant_id = new_id(), new_id()
     try:
@@ -52,7 +51,6 @@ async def create_vault(
             sync_status=SYNC_PENDING,
             created_at=now,
             updated_at=now,
-            deleted_at=None,
         )
     except IntegrityError as exc:
         raise VaultNameTaken(name) from exc
@@ -61,7 +59,7 @@ async def create_vault(
         repo.USER_GRANTS,
         id=grant_id,
         vault_id=vault_id,
-        user_id=access.user_id,
+        grantee_id=access.user_id,
         role=VaultRole.ADMIN.value,
         granted_at=now,
         granted_by_user_id=access.user_id,
@@ -78,24 +76,24 @@ async def update_vault(
     db: AsyncSession,
     access: OrgAccess,
     actor: Actor,
-    vault: Row[Any],
-    changes: dict[str, Any],
+    vault: VaultRecord,
+    changes: VaultChanges,
     now: datetime,
-) -> Row[Any]:
+) -> VaultRecord:
     if changes:
-        values = dict(changes)
-        if "name" in values:
-            values["name_key"] = values["name"].casefold()
+        values: VaultChanges = {**changes, "updated_at": now}
+        if "name" in changes:
+            values["name_key"] = changes["name"].casefold()
         try:
-            await repo.update_vault(db, vault.id, updated_at=now, **values)
+            await repo.update_vault(db, vault.id, values)
         except IntegrityError as exc:
-            raise VaultNameTaken(values["name"]) from exc
+            raise VaultNameTaken(changes.get("name", vault.name)) from exc
         await record(state, db, access, actor, "vault.updated", vault.id, dict(changes))
     return await _vault(db, access, vault.id)
 
 
 async def delete_vault(
-    state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Actor, vault: Row[Any], now: datetime
+    state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Actor, vault: VaultRecord, now: datetime
 ) -> None:
     """Soft-delete (the name is free again), remove every grant, then whatever else hangs on the vault."""
     removed = await repo.soft_delete_vault(db, vault.id, now)
@@ -105,7 +103,7 @@ async def delete_vault(
     await record(state, db, access, actor, "vault.deleted", vault.id, {"name": vault.name, "removed": removed})
 
 
-async def _vault(db: AsyncSession, access: OrgAccess, vault_id: int) -> Row[Any]:
+async def _vault(db: AsyncSession, access: OrgAccess, vault_id: int) -> VaultRecord:
     vault = await repo.live_vault(db, vault_id, organization_id=access.organization_id)
     if vault is None:
         raise VaultNotFound()
