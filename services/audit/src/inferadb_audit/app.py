@@ -10,9 +10,8 @@ from inferadb_common.app import create_service_app
 from inferadb_common.runtime import ServiceContext
 
 
-def build_app(ctx: ServiceContext) -> FastAPI:
+def build_app(ctx: ServiceContext, state: AuditState) -> FastAPI:
     app = create_service_app(ctx, title="InferaDB audit service")
-    state: AuditState = ctx.extras["audit"]
     app.state.audit = state
     app.include_router(logs_router)
     return app

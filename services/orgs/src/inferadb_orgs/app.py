@@ -29,9 +29,8 @@ OAUTH_PATHS = ("/v1/token", "/v1/tokens/refresh")
 """Routes whose every error is in RFC 6749's form (api.md §6), from this service's own handlers or not."""
 
 
-def build_app(ctx: ServiceContext) -> FastAPI:
+def build_app(ctx: ServiceContext, state: OrgsState) -> FastAPI:
     app = create_service_app(ctx, title="InferaDB orgs service", form_paths=FORM_PATHS, oauth_paths=OAUTH_PATHS)
-    state: OrgsState = ctx.extras["orgs"]
     app.state.orgs = state
     app.add_exception_handler(OAuthError, handle_oauth_error)
     for router in (
