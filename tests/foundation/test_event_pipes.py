@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inferadb_common.bus import Bus
 from inferadb_common.config import NatsConfig, StorageConfig
 from inferadb_common.db import Database
-from inferadb_common.events.consumer import IdempotentConsumer
+from inferadb_common.events.consumer import IdempotentConsumer, Subscription
 from inferadb_common.events.envelope import Actor, EventEnvelope
 from inferadb_common.events.outbox import Outbox, OutboxRelay
 from inferadb_common.events.streams import EVENTS_STREAM
@@ -129,10 +129,10 @@ def test_relay_killed_between_publish_and_mark_sent_duplicates_nothing(
         consumer = IdempotentConsumer(
             bus=bus,
             db=consumer_db,
+            subscription=Subscription(
+                stream=EVENTS_STREAM, durable="pipes-test", filter_subject="inferadb.events.auth.>"
+            ),
             consumed=consumed.tables["consumed_messages"],
-            stream=EVENTS_STREAM,
-            durable="pipes-test",
-            filter_subject="inferadb.events.auth.>",
             model=EventEnvelope,
             handler=handler,
             message_id=lambda event: event.id,

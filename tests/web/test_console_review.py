@@ -17,6 +17,7 @@ from inferadb_common.runtime import ServiceContext
 from inferadb_web.api import ApiClient
 from inferadb_web.app import build_app
 from inferadb_web.console import safe_next
+from inferadb_web.state import WebState
 
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 ORG = {"id": "1", "name": "Acme", "role": "OWNER", "status": "active"}
@@ -56,8 +57,7 @@ async def console() -> AsyncIterator[tuple[httpx.AsyncClient, StandInApi]]:
     stand_in = StandInApi()
     await api.http.aclose()
     api.http = httpx.AsyncClient(base_url="http://api.test", transport=httpx.MockTransport(stand_in))
-    ctx.extras["api"] = api
-    transport = httpx.ASGITransport(app=build_app(ctx))
+    transport = httpx.ASGITransport(app=build_app(ctx, WebState(api=api)))
     async with httpx.AsyncClient(transport=transport, base_url="https://console.test") as client:
         yield client, stand_in
     await api.close()

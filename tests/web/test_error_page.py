@@ -10,13 +10,13 @@ from inferadb_common.identity import IdentitySigner
 from inferadb_common.runtime import ServiceContext
 from inferadb_web.api import ApiClient
 from inferadb_web.app import build_app
+from inferadb_web.state import WebState
 
 
 async def test_an_unexpected_error_shows_the_500_page_without_a_stack_trace() -> None:
     settings = Settings.model_validate({"auth": {"key_encryption_secret": "s" * 40}})
     ctx = ServiceContext("web", settings, Bus(settings.nats, name="web-test"), IdentitySigner(b"s" * 40))
-    ctx.extras["api"] = ApiClient("http://127.0.0.1:9", 1.0)
-    app = build_app(ctx)
+    app = build_app(ctx, WebState(api=ApiClient("http://127.0.0.1:9", 1.0)))
 
     @app.get("/explode")
     async def explode() -> None:

@@ -8,20 +8,20 @@ from inferadb_common.service import main as run
 from inferadb_gateway.app import build_app
 from inferadb_gateway.console import CONSOLE_SERVICE
 from inferadb_gateway.sessions import SessionAuthenticator
+from inferadb_gateway.state import GatewayState
 from inferadb_gateway.upstream import SERVICES, Upstreams
 
 
-async def _configure(ctx: ServiceContext) -> None:
+async def _configure(ctx: ServiceContext) -> GatewayState:
     settings = ctx.settings
     upstreams = Upstreams(
         {name: settings.services.url_of(name) for name in (*SERVICES, CONSOLE_SERVICE)},
         settings.server.request_timeout_seconds,
     )
-    ctx.extras["upstreams"] = upstreams
     ttl = settings.server.session_cache_ttl_seconds
     sessions = SessionAuthenticator(ctx.bus, upstreams.session("auth"), upstreams.urls["auth"], ctx.signer, ttl)
     await sessions.start()
-    ctx.extras["sessions"] = sessions
+    return GatewayState(upstreams=upstreams, sessions=sessions)
 
 
 DEFINITION = ServiceDefinition(

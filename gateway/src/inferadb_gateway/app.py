@@ -27,6 +27,7 @@ from inferadb_gateway.openapi import OpenApiDocument
 from inferadb_gateway.proxy import forward
 from inferadb_gateway.routes import RouteTable
 from inferadb_gateway.sessions import COOKIE_NAME, AuthUnavailable, SessionAuthenticator
+from inferadb_gateway.state import GatewayState
 from inferadb_gateway.upstream import Upstreams
 
 logger = logging.getLogger("inferadb.gateway")
@@ -42,7 +43,7 @@ def _route_label(scope: Scope) -> str:
     return "unmatched" if label == "/{path:path}" else label
 
 
-def build_app(ctx: ServiceContext) -> FastAPI:
+def build_app(ctx: ServiceContext, state: GatewayState) -> FastAPI:
     settings = ctx.settings
     table = RouteTable()
     app = create_service_app(
@@ -54,8 +55,7 @@ def build_app(ctx: ServiceContext) -> FastAPI:
         internal=False,
         form_path=is_console_path,  # the console's forms post application/x-www-form-urlencoded
     )
-    upstreams: Upstreams = ctx.extras["upstreams"]
-    sessions: SessionAuthenticator = ctx.extras["sessions"]
+    upstreams, sessions = state.upstreams, state.sessions
     trusted = parse_networks(settings.server.trusted_proxies)
     console_ips = ConsoleClientIp(settings.key_encryption_secret)
     cross_site = CrossSiteCheck.from_settings(settings)

@@ -7,17 +7,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import ClassVar, Self
 
 import pytest
-from nats.aio.msg import Msg
+from pydantic import model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.bus import Bus
 from inferadb_common.config import NatsConfig, StorageConfig
 from inferadb_common.db import Database
-from inferadb_common.events.consumer import IdempotentConsumer
+from inferadb_common.events.consumer import IdempotentConsumer, Subscription
 from inferadb_common.events.envelope import Actor, EventEnvelope
 from inferadb_common.events.streams import EVENTS_STREAM
 from inferadb_testing.nats import NatsServer
@@ -25,18 +27,22 @@ from inferadb_testing.nats import NatsServer
 BATCH = 5
 
 
-class Recording(IdempotentConsumer[EventEnvelope]):
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.decoded_batches = 0
-        self.decoded_more = asyncio.Event()
+@dataclass
+class Decodings:
+    count: int = 0
+    more: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def decode(self, messages: Sequence[Msg]) -> list[tuple[Msg, EventEnvelope]]:
-        decoded = await super().decode(messages)
-        if decoded:
-            self.decoded_batches += 1
-            self.decoded_more.set()
-        return decoded
+
+class NotedEnvelope(EventEnvelope):
+    """An envelope that notes each time the consumer decodes one, so the test sees when it decodes."""
+
+    decodings: ClassVar[Decodings] = Decodings()
+
+    @model_validator(mode="after")
+    def _note(self) -> Self:
+        type(self).decodings.count += 1
+        type(self).decodings.more.set()
+        return self
 
 
 @pytest.mark.parametrize("prefetch", [True, False])
@@ -50,28 +56,30 @@ async def test_the_next_batch_is_decoded_while_the_current_one_is_written_with_p
     db = Database(StorageConfig(backend="sqlite", data_dir=str(tmp_path)), "prefetch")
     written: list[list[str]] = []
     overlapped: list[bool] = []
-    consumer: Recording
+    decodings = NotedEnvelope.decodings = Decodings()
 
-    async def handler(_: AsyncSession, events: Sequence[EventEnvelope]) -> None:
+    async def handler(_: AsyncSession, events: Sequence[NotedEnvelope]) -> None:
         if not written:  # the first batch's write waits, up to 1 s, for the second batch's decoding
-            consumer.decoded_more.clear()
+            decodings.more.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(consumer.decoded_more.wait(), timeout=1)
-            overlapped.append(consumer.decoded_batches >= 2)
+                await asyncio.wait_for(decodings.more.wait(), timeout=1)
+            overlapped.append(decodings.count > len(events))
         written.append([event.id for event in events])
 
-    consumer = Recording(
+    consumer = IdempotentConsumer(
         bus=bus,
         db=db,
+        subscription=Subscription(
+            stream=EVENTS_STREAM,
+            durable=f"prefetch-test-{prefetch}",
+            filter_subject=subject,
+            batch_size=BATCH,
+            prefetch=prefetch,
+        ),
         consumed=None,
-        stream=EVENTS_STREAM,
-        durable=f"prefetch-test-{prefetch}",
-        filter_subject=subject,
-        model=EventEnvelope,
+        model=NotedEnvelope,
         handler=handler,
         message_id=lambda event: event.id,
-        batch_size=BATCH,
-        prefetch=prefetch,
     )
     try:
         ids = [str(9_000_000 + 100 * prefetch + n) for n in range(2 * BATCH)]

@@ -1,7 +1,7 @@
 """The JSON error body (api.md §1, §1.1) and the edge rules every service app shares.
 
 The app below is assembled the way ``inferadb_common.app.create_service_app`` does it: the error
-handlers installed on a FastAPI app, ``EdgeMiddleware`` outermost.
+handlers installed on a FastAPI app, the edge layers (``install_edge``) outermost.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from prometheus_client import REGISTRY
 from pydantic import BaseModel, field_validator
 from starlette.exceptions import HTTPException
 
-from inferadb_common.edge import EdgeMiddleware
+from inferadb_common.edge import install_edge
 from inferadb_common.errors import (
     ApiError,
     BadRequest,
@@ -143,7 +143,7 @@ def build_app(*, metrics_enabled: bool = True) -> FastAPI:
         await asyncio.sleep(delay_ms / 1000)
         raise NotFound()
 
-    app.add_middleware(EdgeMiddleware, max_body_bytes=MAX_BODY, form_paths=[FORM_PATH], metrics_enabled=metrics_enabled)
+    install_edge(app, max_body_bytes=MAX_BODY, form_paths=[FORM_PATH], metrics_enabled=metrics_enabled)
     return app
 
 

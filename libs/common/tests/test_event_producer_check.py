@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inferadb_common.bus import Bus
 from inferadb_common.config import NatsConfig, StorageConfig
 from inferadb_common.db import Database
-from inferadb_common.events.consumer import IdempotentConsumer
+from inferadb_common.events.consumer import IdempotentConsumer, Subscription
 from inferadb_common.events.envelope import EventEnvelope
 from inferadb_common.events.streams import DEADLETTER_STREAM, EVENTS_STREAM
 from inferadb_common.events.tables import consumed_messages_table
@@ -51,10 +51,8 @@ async def test_an_event_from_the_wrong_producer_is_refused(
     consumer = IdempotentConsumer(
         bus=bus,
         db=db,
+        subscription=Subscription(stream=EVENTS_STREAM, durable=DURABLE, filter_subject="inferadb.events.>"),
         consumed=metadata.tables["consumed_messages"],
-        stream=EVENTS_STREAM,
-        durable=DURABLE,
-        filter_subject="inferadb.events.>",
         model=EventEnvelope,
         handler=handler,
         message_id=lambda event: event.id,

@@ -15,7 +15,7 @@ import orjson
 import pytest
 from fastapi import FastAPI
 
-from inferadb_common.edge import EdgeMiddleware
+from inferadb_common.edge import install_edge
 from inferadb_common.errors import install_error_handlers
 from inferadb_common.identity import (
     HEADER,
@@ -225,7 +225,7 @@ def test_correctly_signed_payload_is_accepted_by_the_raw_helper() -> None:
 
 
 def build_service_app(audience: str = "orgs") -> FastAPI:
-    """As create_service_app does it: identity check inside, EdgeMiddleware outermost."""
+    """As create_service_app does it: identity check inside, the edge layers outermost."""
     app = FastAPI()
     install_error_handlers(app)
 
@@ -255,7 +255,7 @@ def build_service_app(audience: str = "orgs") -> FastAPI:
         return {"user_id": identity.user_id}
 
     app.add_middleware(InternalIdentityMiddleware, signer=IdentitySigner(SECRET), audience=audience)
-    app.add_middleware(EdgeMiddleware, max_body_bytes=1024 * 1024)
+    install_edge(app, max_body_bytes=1024 * 1024)
     return app
 
 
@@ -342,6 +342,6 @@ async def test_identity_dep_without_the_middleware_is_unauthorized() -> None:
     async def whoami(identity: IdentityDep) -> dict[str, Any]:
         return {"user_id": identity.user_id}
 
-    app.add_middleware(EdgeMiddleware, max_body_bytes=1024)
+    install_edge(app, max_body_bytes=1024)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://x") as http:
         _assert_invalid_session(await http.get("/whoami"))

@@ -12,7 +12,7 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from inferadb_common.edge import EdgeMiddleware
+from inferadb_common.edge import install_edge
 from inferadb_common.errors import RateLimited, Unavailable, install_error_handlers
 
 MAX_BODY = 2048
@@ -41,7 +41,7 @@ def build_app() -> FastAPI:
     async def plain() -> None:
         raise Unavailable()
 
-    app.add_middleware(EdgeMiddleware, max_body_bytes=MAX_BODY, form_paths=[TOKEN], oauth_paths=[TOKEN])
+    install_edge(app, max_body_bytes=MAX_BODY, form_paths=[TOKEN], oauth_paths=[TOKEN])
     return app
 
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from inferadb_common.edge import EdgeMiddleware
+from inferadb_common.edge import install_edge
 from inferadb_common.errors import ValidationFailed, install_error_handlers
 from inferadb_common.pagination import (
     DEFAULT_LIMIT,
@@ -32,7 +32,7 @@ def build_app() -> FastAPI:
     async def things(page: PageDep) -> dict[str, Any]:
         return {"limit": page.limit, "offset": page.offset, "cursor": page.cursor}
 
-    app.add_middleware(EdgeMiddleware, max_body_bytes=1024)
+    install_edge(app, max_body_bytes=1024)
     return app
 
 

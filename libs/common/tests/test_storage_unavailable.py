@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from inferadb_common.edge import EdgeMiddleware
+from inferadb_common.edge import install_edge
 from inferadb_common.errors import install_error_handlers
 
 
@@ -29,7 +29,7 @@ def _app() -> FastAPI:
     async def bug() -> None:
         raise IntegrityError("INSERT", {}, Exception("duplicate"))
 
-    app.add_middleware(EdgeMiddleware, max_body_bytes=1024)
+    install_edge(app, max_body_bytes=1024)
     return app
 
 

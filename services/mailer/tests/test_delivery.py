@@ -31,13 +31,14 @@ from sqlalchemy import select
 from inferadb_common.bus import Bus
 from inferadb_common.config import EmailConfig, NatsConfig, StorageConfig
 from inferadb_common.db import Database
+from inferadb_common.events.consumer import IdempotentConsumer
 from inferadb_common.events.envelope import MailRequest
 from inferadb_common.events.streams import DEADLETTER_STREAM, MAIL_SUBJECT
 from inferadb_common.migrations import upgrade
 from inferadb_mailer.__main__ import DEFINITION
 from inferadb_mailer.redaction import recipient_hash
 from inferadb_mailer.tables import mail_deliveries
-from inferadb_mailer.worker import DURABLE, MailWorker
+from inferadb_mailer.worker import DURABLE, mail_worker
 from inferadb_testing import NatsServer, ReceivedMail, ServiceProcess, SmtpSink, free_port
 
 FRONT = "http://front.test"
@@ -144,7 +145,7 @@ def assert_no_secret(text: str | bytes, *requests: MailRequest) -> None:
 class InProcessMailer:
     bus: Bus
     db: Database
-    worker: MailWorker
+    worker: IdempotentConsumer[MailRequest]
 
     @property
     def js(self) -> JetStreamContext:
@@ -177,7 +178,7 @@ async def start_mailer(
         bus = Bus(NatsConfig(url=isolated_nats_server.url), name="mailer-test")
         await bus.connect()
         await bus.ensure_streams()
-        mailer = InProcessMailer(bus, db, MailWorker(bus=bus, db=db, email=config))
+        mailer = InProcessMailer(bus, db, mail_worker(bus=bus, db=db, email=config))
         mailer.worker.start()
         started.append(mailer)
         return mailer

@@ -7,14 +7,15 @@ from inferadb_common.service import ServiceDefinition
 from inferadb_common.service import main as run
 from inferadb_web.api import ApiClient, MailerClient
 from inferadb_web.app import build_app
+from inferadb_web.state import WebState
 
 
-async def _configure(ctx: ServiceContext) -> None:
+async def _configure(ctx: ServiceContext) -> WebState:
     settings = ctx.settings
     base_url = settings.web.gateway_url or settings.server.public_url
-    ctx.extras["api"] = ApiClient(base_url, settings.web.request_timeout_seconds)
-    if settings.email.dev_inbox:
-        ctx.extras["mailer"] = MailerClient(settings.services.mailer_url, ctx.signer)
+    api = ApiClient(base_url, settings.web.request_timeout_seconds)
+    mailer = MailerClient(settings.services.mailer_url, ctx.signer) if settings.email.dev_inbox else None
+    return WebState(api=api, mailer=mailer)
 
 
 DEFINITION = ServiceDefinition(

@@ -28,6 +28,7 @@ from inferadb_web.pages import (
     orgs,
 )
 from inferadb_web.routing import ConsoleRoute
+from inferadb_web.state import WebState
 
 _STATIC = Path(__file__).parent / "static"
 _STATIC_FILES = {
@@ -83,10 +84,9 @@ class _Closer:
             await client.close()
 
 
-def build_app(ctx: ServiceContext) -> FastAPI:
+def build_app(ctx: ServiceContext, state: WebState) -> FastAPI:
     settings = ctx.settings
-    api: ApiClient = ctx.extras["api"]
-    mailer: MailerClient | None = ctx.extras.get("mailer")
+    api, mailer = state.api, state.mailer
     app = create_service_app(ctx, title="InferaDB web console", internal=False, form_path=lambda _: True)
     console = Console(settings, api, CsrfProtection.from_settings(settings, settings.key_encryption_secret), mailer)
     app.state.console = console

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from inferadb_common import __version__, heap
-from inferadb_common.edge import EdgeMiddleware, RouteLabel, fastapi_route_label
+from inferadb_common.edge import RouteLabel, fastapi_route_label, install_edge
 from inferadb_common.errors import install_error_handlers
 from inferadb_common.health import health_router
 from inferadb_common.internal_auth import InternalIdentityMiddleware
@@ -54,8 +54,8 @@ def create_service_app(
     if internal:
         app.include_router(health_router(ctx))
         app.add_middleware(InternalIdentityMiddleware, signer=ctx.signer, audience=ctx.name)
-    app.add_middleware(
-        EdgeMiddleware,
+    install_edge(  # outermost: the layers and their order are documented in inferadb_common.edge
+        app,
         max_body_bytes=ctx.settings.server.max_body_bytes,
         form_paths=form_paths,
         oauth_paths=oauth_paths,

@@ -197,5 +197,5 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = dict(exc.headers) if exc.headers else None
         return error_response(exc.status_code, headers=headers)
 
-    # Unexpected exceptions are rendered by EdgeMiddleware (inferadb_common.edge), which sits
+    # Unexpected exceptions are rendered by UnhandledErrorMiddleware (inferadb_common.edge), which sits
     # outside these handlers so the 500 still carries X-Request-ID and is logged once.

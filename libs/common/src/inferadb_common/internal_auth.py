@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from inferadb_common.edge import EdgeMiddleware
+from inferadb_common.edge import send_error
 from inferadb_common.errors import Unauthorized
 from inferadb_common.identity import HEADER, Identity, IdentitySigner, InvalidIdentity
 
@@ -33,7 +33,7 @@ class InternalIdentityMiddleware:
                 raise InvalidIdentity("missing")
             identity = self.signer.verify(token, self.audience)
         except InvalidIdentity:
-            await EdgeMiddleware._send_error(send, 401, Unauthorized.default_message, Unauthorized.code)
+            await send_error(send, 401, Unauthorized.default_message, Unauthorized.code)
             return
         scope.setdefault("state", {})["identity"] = identity
         await self.app(scope, receive, send)

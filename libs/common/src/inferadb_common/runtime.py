@@ -1,4 +1,7 @@
-"""What a running service holds: settings, storage, bus, outbox, signer and background workers."""
+"""What every running service holds: settings, storage, bus, outbox, signer and background workers.
+
+What one service holds besides is its own typed state, built by its ``configure`` and handed to its
+app factory (:class:`inferadb_common.service.ServiceDefinition`)."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from inferadb_common.bus import Bus
 from inferadb_common.config import Settings
@@ -36,7 +39,6 @@ class ServiceContext:
     relay: OutboxRelay | None = None
     lease: WorkerIdLease | None = None
     workers: list[Worker] = field(default_factory=list)
-    extras: dict[str, Any] = field(default_factory=dict)
     started: bool = False
     stopped: bool = False
     started_monotonic: float = field(default_factory=time.monotonic)

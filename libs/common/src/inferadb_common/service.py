@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
+from typing import Generic, TypeVar
 
 import uvicorn
 from fastapi import FastAPI
@@ -36,6 +37,8 @@ from inferadb_common.migrations import SchemaVersionError, ensure_schema, head_r
 from inferadb_common.runtime import ServiceContext
 
 logger = logging.getLogger("inferadb.service")
+
+State = TypeVar("State")
 
 
 class StartupError(Exception):
@@ -66,16 +69,20 @@ class ServiceCommand:
 
 
 @dataclass
-class ServiceDefinition:
-    """What makes one service: its name, schema, routes and background workers."""
+class ServiceDefinition(Generic[State]):
+    """What makes one service: its name, schema, routes and background workers.
+
+    ``configure`` builds the service's own typed state (its clients, caches, limiters…) once the
+    context is ready and adds its workers to ``ctx.workers``; ``build_app`` is given that state.
+    """
 
     name: str
     description: str
-    build_app: Callable[[ServiceContext], FastAPI]
+    configure: Callable[[ServiceContext], Awaitable[State]]
+    build_app: Callable[[ServiceContext, State], FastAPI]
     metadata: MetaData | None = None
     migrations: Path | None = None
     outbox_table_name: str | None = None
-    configure: Callable[[ServiceContext], Awaitable[None]] | None = None
     uses_ids: bool = True
     # Creates/updates the JetStream streams at start-up. The gateway does not: its NATS user may not
     # manage streams (deploy/nats/authorization.conf), so the process facing the internet cannot
@@ -109,7 +116,7 @@ class _Server(uvicorn.Server):
         self._captured_signals.clear()
 
 
-def _parser(definition: ServiceDefinition) -> argparse.ArgumentParser:
+def _parser(definition: ServiceDefinition[State]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=definition.program,
         description=f"{definition.description} (InferaDB Management API {definition.name} service)",
@@ -133,7 +140,7 @@ def _parser(definition: ServiceDefinition) -> argparse.ArgumentParser:
     return parser
 
 
-def main(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> int:
+def main(definition: ServiceDefinition[State], argv: Sequence[str] | None = None) -> int:
     args = _parser(definition).parse_args(argv)
     try:
         settings = load_settings(args.config)
@@ -170,7 +177,7 @@ def _install_uvloop() -> None:
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 
 
-async def _migrate(definition: ServiceDefinition, settings: Settings) -> None:
+async def _migrate(definition: ServiceDefinition[State], settings: Settings) -> None:
     if definition.migrations is None:
         print(f"{definition.program}: no schema to migrate")
         return
@@ -184,7 +191,7 @@ async def _migrate(definition: ServiceDefinition, settings: Settings) -> None:
 
 
 async def _run_command(
-    definition: ServiceDefinition, command: ServiceCommand, settings: Settings, secret: bytes
+    definition: ServiceDefinition[State], command: ServiceCommand, settings: Settings, secret: bytes
 ) -> None:
     ctx = ServiceContext(definition.name, settings, Bus(settings.nats, name=definition.program), IdentitySigner(secret))
     try:
@@ -215,7 +222,9 @@ def _bind_socket(host: str, port: int, key: str) -> socket.socket:
     return sock
 
 
-async def _prepare(definition: ServiceDefinition, settings: Settings, secret: bytes) -> ServiceContext:
+async def _prepare(
+    definition: ServiceDefinition[State], settings: Settings, secret: bytes
+) -> tuple[ServiceContext, State]:
     bus = Bus(settings.nats, name=f"inferadb-{definition.name}")
     ctx = ServiceContext(definition.name, settings, bus, IdentitySigner(secret))
     if definition.migrations is not None:
@@ -226,9 +235,7 @@ async def _prepare(definition: ServiceDefinition, settings: Settings, secret: by
         )
         ctx.db = db
     if not definition.uses_bus:
-        if definition.configure is not None:
-            await definition.configure(ctx)
-        return ctx
+        return ctx, await definition.configure(ctx)
     await bus.connect()
     if definition.manages_streams:
         await bus.ensure_streams()
@@ -244,18 +251,16 @@ async def _prepare(definition: ServiceDefinition, settings: Settings, secret: by
         table = definition.metadata.tables[definition.outbox_table_name]
         ctx.outbox = Outbox(table, definition.name)
         ctx.relay = OutboxRelay(ctx.db, table, bus)
-    if definition.configure is not None:
-        await definition.configure(ctx)
-    return ctx
+    return ctx, await definition.configure(ctx)
 
 
-async def _serve(definition: ServiceDefinition, settings: Settings, secret: bytes) -> None:
+async def _serve(definition: ServiceDefinition[State], settings: Settings, secret: bytes) -> None:
     host, port, key = definition.bind(settings)
     sock = _bind_socket(host, port, key)
     ctx: ServiceContext | None = None
     try:
-        ctx = await _prepare(definition, settings, secret)
-        app = definition.build_app(ctx)
+        ctx, state = await _prepare(definition, settings, secret)
+        app = definition.build_app(ctx, state)
         config = uvicorn.Config(
             app,
             log_config=None,

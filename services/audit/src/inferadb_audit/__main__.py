@@ -20,11 +20,11 @@ from inferadb_common.service import ServiceDefinition
 from inferadb_common.service import main as run
 
 
-async def _configure(ctx: ServiceContext) -> None:
-    ctx.extras["audit"] = AuditState(settings=ctx.settings, db=ctx.database)
+async def _configure(ctx: ServiceContext) -> AuditState:
     ctx.workers.append(audit_writer(ctx.bus, ctx.database))
     ctx.workers.extend(organization_roles_consumers(ctx.bus, ctx.database))
     ctx.workers.append(RetentionWorker(ctx.database, ctx.settings))
+    return AuditState(settings=ctx.settings, db=ctx.database)
 
 
 DEFINITION = ServiceDefinition(

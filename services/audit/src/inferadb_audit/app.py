@@ -12,9 +12,8 @@ from inferadb_common.runtime import ServiceContext
 ROUTERS: tuple[APIRouter, ...] = (logs_router,)
 
 
-def build_app(ctx: ServiceContext) -> FastAPI:
+def build_app(ctx: ServiceContext, state: AuditState) -> FastAPI:
     app = create_service_app(ctx, title="InferaDB audit service")
-    state: AuditState = ctx.extras["audit"]
     app.state.audit = state
     for router in ROUTERS:
         app.include_router(router)

@@ -16,10 +16,10 @@ from inferadb_common.service import ServiceDefinition
 from inferadb_common.service import main as run
 
 
-async def _configure(ctx: ServiceContext) -> None:
+async def _configure(ctx: ServiceContext) -> AuthState:
     assert ctx.outbox is not None
     passwords = PasswordService(ctx.settings.auth, ctx.settings.server.worker_threads)
-    ctx.extras["auth"] = state = AuthState(
+    state = AuthState(
         settings=ctx.settings,
         db=ctx.database,
         bus=ctx.bus,
@@ -30,6 +30,7 @@ async def _configure(ctx: ServiceContext) -> None:
         revocations=RevocationAnnouncer(ctx.bus),
     )
     ctx.workers.append(AddressExpiryWorker(state))
+    return state
 
 
 DEFINITION = ServiceDefinition(

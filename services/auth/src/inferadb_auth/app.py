@@ -30,9 +30,8 @@ ROUTERS: tuple[APIRouter, ...] = (
 )
 
 
-def build_app(ctx: ServiceContext) -> FastAPI:
+def build_app(ctx: ServiceContext, state: AuthState) -> FastAPI:
     app = create_service_app(ctx, title="InferaDB auth service")
-    state: AuthState = ctx.extras["auth"]
     app.state.auth = state
     for router in ROUTERS:
         app.include_router(router)

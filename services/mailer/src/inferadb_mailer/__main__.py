@@ -10,14 +10,14 @@ from inferadb_common.service import main as run
 from inferadb_mailer.app import build_app
 from inferadb_mailer.dev_inbox import DevInbox
 from inferadb_mailer.tables import metadata
-from inferadb_mailer.worker import MailWorker
+from inferadb_mailer.worker import mail_worker
 
 
-async def _configure(ctx: ServiceContext) -> None:
+async def _configure(ctx: ServiceContext) -> DevInbox | None:
+    """The mailer's state is its development inbox, when ``email.dev_inbox`` is on."""
     inbox = DevInbox(ctx.database) if ctx.settings.email.dev_inbox else None
-    if inbox is not None:
-        ctx.extras["dev_inbox"] = inbox
-    ctx.workers.append(MailWorker(bus=ctx.bus, db=ctx.database, email=ctx.settings.email, dev_inbox=inbox))
+    ctx.workers.append(mail_worker(bus=ctx.bus, db=ctx.database, email=ctx.settings.email, dev_inbox=inbox))
+    return inbox
 
 
 DEFINITION = ServiceDefinition(

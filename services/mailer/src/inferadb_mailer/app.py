@@ -6,10 +6,10 @@ from fastapi import FastAPI
 
 from inferadb_common.app import create_service_app
 from inferadb_common.runtime import ServiceContext
-from inferadb_mailer.dev_inbox import dev_inbox_router
+from inferadb_mailer.dev_inbox import DevInbox, dev_inbox_router
 
 
-def build_app(ctx: ServiceContext) -> FastAPI:
+def build_app(ctx: ServiceContext, dev_inbox: DevInbox | None) -> FastAPI:
     app = create_service_app(ctx, title="InferaDB mailer service")
-    app.include_router(dev_inbox_router(ctx))
+    app.include_router(dev_inbox_router(dev_inbox))
     return app

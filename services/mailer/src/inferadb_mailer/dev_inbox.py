@@ -20,7 +20,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from inferadb_common.db import Database
 from inferadb_common.errors import NotFound
-from inferadb_common.runtime import ServiceContext
 from inferadb_mailer.tables import dev_inbox
 
 __all__ = ["PATH", "SIZE", "DevInbox", "InboxEntry", "dev_inbox_router"]
@@ -94,12 +93,12 @@ class DevInbox:
             ]
 
 
-def dev_inbox_router(ctx: ServiceContext) -> APIRouter:
+def dev_inbox_router(inbox: DevInbox | None) -> APIRouter:
+    """``/dev/mail``: the inbox's newest mails, or 404 when the inbox is off."""
     router = APIRouter(include_in_schema=False)
 
     @router.get(PATH)
     async def list_mails(request: Request) -> dict[str, Any]:
-        inbox: DevInbox | None = ctx.extras.get("dev_inbox")
         if inbox is None:
             raise NotFound()
         return {"mails": await inbox.newest()}

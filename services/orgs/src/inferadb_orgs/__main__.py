@@ -20,7 +20,7 @@ from inferadb_orgs.tokens.revocation import vault_deletion_hook
 from inferadb_orgs.tokens.worker import TokenPurgeWorker
 
 
-async def _configure(ctx: ServiceContext) -> None:
+async def _configure(ctx: ServiceContext) -> OrgsState:
     assert ctx.outbox is not None
     keyring = SigningKeyring(ctx.database, KeyCipher(ctx.settings.key_encryption_secret), ctx.settings.auth)
     # A lost or changed secret stops start-up here with one line, before any token is signed.
@@ -28,7 +28,6 @@ async def _configure(ctx: ServiceContext) -> None:
     state = OrgsState(settings=ctx.settings, db=ctx.database, outbox=ctx.outbox, keyring=keyring)
     state.vault_deletion_hooks.append(vault_deletion_hook(ctx.outbox))
     ctx.database.on_commit.append(state.subject_cache.after_commit)
-    ctx.extras["orgs"] = state
     default_tier = ctx.settings.organizations.default_tier
     ctx.workers.append(directory_consumer(ctx.bus, ctx.database, ctx.outbox, default_tier))
     ctx.workers.append(SigningKeyWorker(keyring, ctx.bus))
@@ -37,6 +36,7 @@ async def _configure(ctx: ServiceContext) -> None:
     ctx.workers.append(RejectionReporter(ctx.database, ctx.outbox))
     ctx.workers.append(state.subject_cache.listen(ctx.bus))
     ctx.workers.append(state.auth)  # closes its connection pool at shut-down
+    return state
 
 
 DEFINITION = ServiceDefinition(

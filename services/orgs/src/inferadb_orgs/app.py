@@ -48,9 +48,8 @@ ROUTERS: tuple[APIRouter, ...] = (
 )
 
 
-def build_app(ctx: ServiceContext) -> FastAPI:
+def build_app(ctx: ServiceContext, state: OrgsState) -> FastAPI:
     app = create_service_app(ctx, title="InferaDB orgs service", form_paths=FORM_PATHS, oauth_paths=OAUTH_PATHS)
-    state: OrgsState = ctx.extras["orgs"]
     app.state.orgs = state
     app.add_exception_handler(OAuthError, handle_oauth_error)
     for router in ROUTERS:

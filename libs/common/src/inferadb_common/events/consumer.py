@@ -13,6 +13,11 @@ A consumer is an adapter: decode → dedupe → one handler call → commit → 
 
 Messages are fetched in batches and applied in one transaction per batch; if a batch fails it is
 retried one message at a time, so one poison message never holds back its neighbours.
+
+A consumer is built, not subclassed: it is given where it reads (:class:`Subscription`), its handler
+(a :data:`BatchHandler`), how it retries (:class:`RetryPolicy`) and what happens to a message it
+gives up on (a :class:`DeadLetterPolicy`). A handler that must know each message's delivery number
+(the mailer) is also given as :class:`DeliveryHooks`; the consumer then applies one message at a time.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
@@ -55,6 +60,64 @@ class Delivery(Generic[M]):
 
 
 BatchHandler = Callable[[AsyncSession, Sequence[M]], Awaitable[None]]
+"""Applies a batch of fresh (not yet consumed) messages in the consumer's transaction."""
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """The durable pull consumer a consumer reads from, and how much it takes at a time."""
+
+    stream: str
+    durable: str
+    filter_subject: str
+    batch_size: int = 100
+    ack_wait_seconds: float = 30.0
+    # Fetch and decode the next batch while the current one is applied (see IdempotentConsumer.run).
+    prefetch: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """A failing message is nak'ed with exponential backoff until ``max_attempts`` deliveries."""
+
+    max_attempts: int = 10
+    backoff_base_seconds: float = 0.5
+    backoff_cap_seconds: float = 60.0
+
+
+class DeadLetterPolicy(Protocol):
+    """What becomes of a message the consumer gives up on."""
+
+    def redact(self, data: bytes) -> bytes:
+        """The copy published on the dead-letter stream."""
+        ...
+
+    async def abandoned(self, data: bytes, reason: str) -> None:
+        """After the consumer gave up on the message (whether or not its copy could be published)."""
+        ...
+
+
+class PublishAsIs:
+    """The default dead-letter policy: the message is copied unchanged, nothing else happens."""
+
+    def redact(self, data: bytes) -> bytes:
+        return data
+
+    async def abandoned(self, data: bytes, reason: str) -> None:
+        return None
+
+
+PUBLISH_AS_IS = PublishAsIs()
+
+
+class DeliveryHooks(Protocol):
+    """Around each message, for a handler that must know which delivery of the message it has in hand."""
+
+    def begin(self, num_delivered: int) -> None: ...
+
+    async def end(self) -> None:
+        """After the message's transaction, whatever its outcome."""
+        ...
 
 
 def backoff_seconds(num_delivered: int, base: float = 0.5, cap: float = 60.0) -> float:
@@ -67,46 +130,46 @@ class IdempotentConsumer(Generic[M]):
         *,
         bus: Bus,
         db: Database,
+        subscription: Subscription,
         consumed: Table | None,
-        stream: str,
-        durable: str,
-        filter_subject: str,
         model: type[M],
         handler: BatchHandler[M],
         message_id: Callable[[M], str],
-        batch_size: int = 100,
-        max_attempts: int = 10,
-        ack_wait_seconds: float = 30.0,
-        redact_for_deadletter: Callable[[bytes], bytes] | None = None,
-        backoff_base_seconds: float = 0.5,
-        backoff_cap_seconds: float = 60.0,
-        prefetch: bool = False,
+        retry: RetryPolicy = RetryPolicy(),
+        dead_letters: DeadLetterPolicy = PUBLISH_AS_IS,
+        hooks: DeliveryHooks | None = None,
+        drain_seconds: float = 0.0,
     ) -> None:
+        """``consumed`` is the table of consumed message ids (None: the handler is idempotent itself);
+        ``drain_seconds`` is how long :meth:`stop` lets the message in hand finish (with ``hooks``)."""
+        if hooks is not None and subscription.prefetch:
+            raise ValueError("a consumer with delivery hooks applies one message at a time: no prefetch")
         self.bus = bus
         self.db = db
-        self.consumed = consumed
-        self.stream = stream
-        self.durable = durable
-        self.filter_subject = filter_subject
+        self.subscription = subscription
+        self.durable = subscription.durable
         self.model = model
         self.handler = handler
         self.message_id = message_id
-        self.batch_size = batch_size
-        self.max_attempts = max_attempts
-        self.ack_wait_seconds = ack_wait_seconds
-        self.redact_for_deadletter = redact_for_deadletter
-        self.backoff_base_seconds = backoff_base_seconds
-        self.backoff_cap_seconds = backoff_cap_seconds
-        self.prefetch = prefetch
+        self.consumed = consumed
+        self.retry = retry
+        self.dead_letters = dead_letters
+        self.hooks = hooks
+        self.drain_seconds = drain_seconds
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._subscription: Any = None
+        self._idle = asyncio.Event()  # no message in hand (with hooks)
+        self._idle.set()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self.run(), name=f"consumer-{self.durable}")
 
     async def stop(self) -> None:
         self._stopping = True
+        if self.drain_seconds > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._idle.wait(), timeout=self.drain_seconds)
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -117,16 +180,17 @@ class IdempotentConsumer(Generic[M]):
             self._subscription = None
 
     async def _subscribe(self) -> Any:
+        source = self.subscription
         config = ConsumerConfig(
-            durable_name=self.durable,
+            durable_name=source.durable,
             ack_policy=AckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,
-            ack_wait=self.ack_wait_seconds,
-            max_ack_pending=max(1000, self.batch_size * 4),
-            filter_subject=self.filter_subject,
+            ack_wait=source.ack_wait_seconds,
+            max_ack_pending=max(1000, source.batch_size * 4),
+            filter_subject=source.filter_subject,
         )
         return await self.bus.js.pull_subscribe(
-            self.filter_subject, durable=self.durable, stream=self.stream, config=config
+            source.filter_subject, durable=source.durable, stream=source.stream, config=config
         )
 
     async def run(self) -> None:
@@ -136,6 +200,7 @@ class IdempotentConsumer(Generic[M]):
         A prefetching consumer goes through :meth:`decode` and :meth:`apply_decoded`, not
         :meth:`process`. A batch fetched ahead and not applied when the consumer stops is redelivered
         after ``ack_wait_seconds``."""
+        prefetch = self.subscription.prefetch
         next_batch: asyncio.Future[list[tuple[Msg, M]]] | None = None
         try:
             while not self._stopping:
@@ -145,7 +210,7 @@ class IdempotentConsumer(Generic[M]):
                             await asyncio.sleep(0.5)
                             continue
                         self._subscription = await self._subscribe()
-                    if not self.prefetch:
+                    if not prefetch:
                         messages = await self._fetch()
                         if messages:
                             await self.process(messages)
@@ -165,7 +230,7 @@ class IdempotentConsumer(Generic[M]):
 
     async def _fetch(self) -> list[Msg]:
         try:
-            messages: list[Msg] = await self._subscription.fetch(self.batch_size, timeout=1.0)
+            messages: list[Msg] = await self._subscription.fetch(self.subscription.batch_size, timeout=1.0)
         except (NatsTimeoutError, TimeoutError):
             return []
         return messages
@@ -174,7 +239,22 @@ class IdempotentConsumer(Generic[M]):
         return await self.decode(await self._fetch())
 
     async def process(self, messages: Sequence[Msg]) -> None:
-        await self.apply_decoded(await self.decode(messages))
+        if self.hooks is None:
+            await self.apply_decoded(await self.decode(messages))
+            return
+        for msg in messages:
+            if self._stopping:
+                # Stopping: hand it back now rather than start one the stop might cut off.
+                with contextlib.suppress(Exception):
+                    await msg.nak()
+                continue
+            self.hooks.begin(msg.metadata.num_delivered if msg.metadata else 1)
+            self._idle.clear()
+            try:
+                await self.apply_decoded(await self.decode([msg]))
+            finally:
+                await self.hooks.end()
+                self._idle.set()
 
     async def decode(self, messages: Sequence[Msg]) -> list[tuple[Msg, M]]:
         """The batch's messages as models; an undecodable one is dead-lettered here."""
@@ -266,26 +346,28 @@ class IdempotentConsumer(Generic[M]):
         elif is_unavailable_error(exc):
             logger.warning("consumer %s: dependency unavailable, retrying: %s", self.durable, exc)
             await msg.nak(delay=backoff_seconds(delivered, cap=10.0))
-        elif delivered >= self.max_attempts:
+        elif delivered >= self.retry.max_attempts:
             logger.error("consumer %s: giving up after %s attempts", self.durable, delivered, exc_info=exc)
             await self._dead_letter(msg, f"failed {delivered} times: {type(exc).__name__}")
         else:
             logger.warning("consumer %s: handler failed (attempt %s): %s", self.durable, delivered, exc)
-            await msg.nak(delay=backoff_seconds(delivered, self.backoff_base_seconds, self.backoff_cap_seconds))
+            retry = self.retry
+            await msg.nak(delay=backoff_seconds(delivered, retry.backoff_base_seconds, retry.backoff_cap_seconds))
 
     async def _dead_letter(self, msg: Msg, reason: str) -> None:
         DEAD_LETTERS.labels(consumer=self.durable).inc()
         EVENTS_CONSUMED.labels(consumer=self.durable, result="dead_letter").inc()
         logger.error("consumer %s: dead-lettering message on %s: %s", self.durable, msg.subject, reason)
-        payload = self.redact_for_deadletter(msg.data) if self.redact_for_deadletter else msg.data
+        copy = self.dead_letters.redact(msg.data)
         headers = {"X-Dead-Letter-Reason": reason[:200], "X-Original-Subject": msg.subject}
         try:
-            await self.bus.js.publish(f"{DEADLETTER_PREFIX}.{self.durable}", payload, headers=headers)
+            await self.bus.js.publish(f"{DEADLETTER_PREFIX}.{self.durable}", copy, headers=headers)
         except Exception as exc:  # keep it on the stream rather than lose it
             logger.error("consumer %s: dead-letter publish failed, will redeliver: %s", self.durable, exc)
             await msg.nak(delay=5)
-            return
-        await msg.term()
+        else:
+            await msg.term()
+        await self.dead_letters.abandoned(msg.data, reason)
 
 
 def _from_its_producer(event: EventEnvelope, subject: str) -> bool:

@@ -20,7 +20,7 @@ from inferadb_audit.tables import consumed_messages
 from inferadb_common.bus import Bus
 from inferadb_common.db import Database
 from inferadb_common.events.catalog import EVENTS_SUBJECT_PREFIX
-from inferadb_common.events.consumer import IdempotentConsumer, PoisonMessage
+from inferadb_common.events.consumer import IdempotentConsumer, PoisonMessage, Subscription
 from inferadb_common.events.envelope import EventEnvelope
 from inferadb_common.events.streams import EVENTS_STREAM
 
@@ -90,14 +90,16 @@ def organization_roles_consumers(bus: Bus, db: Database) -> list[IdempotentConsu
         IdempotentConsumer(
             bus=bus,
             db=db,
+            subscription=Subscription(
+                stream=EVENTS_STREAM,
+                durable=durable,
+                filter_subject=f"{EVENTS_SUBJECT_PREFIX}.orgs.{aggregate}.>",
+                batch_size=200,
+            ),
             consumed=consumed_messages,
-            stream=EVENTS_STREAM,
-            durable=durable,
-            filter_subject=f"{EVENTS_SUBJECT_PREFIX}.orgs.{aggregate}.>",
             model=EventEnvelope,
             handler=apply_membership_events,
             message_id=lambda event: event.id,
-            batch_size=200,
         )
         for durable, aggregate in DURABLES.items()
     ]

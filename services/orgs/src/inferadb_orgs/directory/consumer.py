@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inferadb_common.bus import Bus
 from inferadb_common.db import Database
 from inferadb_common.events.catalog import EVENTS_SUBJECT_PREFIX
-from inferadb_common.events.consumer import IdempotentConsumer
+from inferadb_common.events.consumer import IdempotentConsumer, Subscription
 from inferadb_common.events.envelope import Actor, EventEnvelope
 from inferadb_common.events.outbox import Outbox
 from inferadb_common.events.streams import EVENTS_STREAM
@@ -94,12 +94,11 @@ def directory_consumer(bus: Bus, db: Database, outbox: Outbox, default_tier: str
     return IdempotentConsumer(
         bus=bus,
         db=db,
+        subscription=Subscription(
+            stream=EVENTS_STREAM, durable=DURABLE, filter_subject=f"{EVENTS_SUBJECT_PREFIX}.auth.>", batch_size=100
+        ),
         consumed=consumed_messages,
-        stream=EVENTS_STREAM,
-        durable=DURABLE,
-        filter_subject=f"{EVENTS_SUBJECT_PREFIX}.auth.>",
         model=EventEnvelope,
         handler=DirectoryHandler(outbox, default_tier),
         message_id=lambda event: event.id,
-        batch_size=100,
     )
