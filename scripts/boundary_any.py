@@ -9,6 +9,7 @@ test_typed_boundaries.py holds each count at its ceiling, so a new `Any` at a bo
 
 from __future__ import annotations
 
+import ast
 import re
 import sys
 from collections.abc import Iterator
@@ -22,9 +23,8 @@ BOUNDARIES: tuple[tuple[str, str, str], ...] = (
     ("event data read by key", "**/*.py", r"\.data\[[\"']"),
     ("event dispatch by name", "**/*.py", r"getattr\(self, [\"']on_"),
     ("rows typed Any", "**/*.py", r"Row\[Any\]"),
-    ("repository keyword bags", "**/*.py", r"\*\*\w+: Any"),
+    ("keyword bags (**x: Any) outside templates", "**/*.py", r"\*\*(?!context\b)\w+: Any"),
     ("process state by key", "**/*.py", r"\bextras\b"),
-    ("Any in repositories", "**/*repositor*.py", r"\bAny\b"),
     ("Any in event modules", "**/events/**/*.py", r"\bAny\b"),
     ("Any in services' state", "**/state.py", r"\bAny\b"),
 )
@@ -45,6 +45,30 @@ def counts(root: Path) -> dict[str, int]:
     return result
 
 
+def public_repository_any(root: Path) -> int:
+    """Parameters and results typed with ``Any`` in the public functions of repository modules (what a
+    service hands in and gets back); private statement builders are not a boundary."""
+    found = 0
+    for path in set(_sources(root, "**/*repositor*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and not node.name.startswith("_"):
+                arguments = node.args
+                annotations = [
+                    a.annotation
+                    for a in [
+                        *arguments.posonlyargs,
+                        *arguments.args,
+                        *arguments.kwonlyargs,
+                        arguments.vararg,
+                        arguments.kwarg,
+                    ]
+                    if a is not None and a.annotation is not None
+                ]
+                annotations += [node.returns] if node.returns is not None else []
+                found += sum("Any" in ast.unparse(annotation) for annotation in annotations)
+    return found
+
+
 def event_type_literals(root: Path) -> int:
     """Event types written as string literals outside the event package (the catalog and models)."""
     catalog = (root / "libs/common/src/inferadb_common/events/catalog.py").read_text()
@@ -61,6 +85,7 @@ def main() -> None:
     root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent
     for name, count in counts(root).items():
         print(f"{count:5d}  {name}")
+    print(f"{public_repository_any(root):5d}  Any in public repository signatures")
     print(f"{event_type_literals(root):5d}  event types as string literals")
 
 

@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -143,7 +143,22 @@ def new_pair(
     return issued, row
 
 
-async def mint(state: OrgsState, db: AsyncSession, **pair: Any) -> IssuedTokens:
+class PairParameters(TypedDict):
+    """What :func:`new_pair` takes besides the state (so :func:`mint` passes it on typed)."""
+
+    family_id: int
+    family_created_at: datetime
+    organization_id: int
+    vault_id: int
+    role: TokenRole
+    subject: str
+    access_ttl: int
+    refresh_ttl: int
+    now: datetime
+    not_after: NotRequired[datetime | None]
+
+
+async def mint(state: OrgsState, db: AsyncSession, **pair: Unpack[PairParameters]) -> IssuedTokens:
     """:func:`new_pair`, with the refresh token stored."""
     issued, row = new_pair(state, **pair)
     await repo.insert_refresh_token(db, **row)
