@@ -19,6 +19,7 @@ from inferadb_common.db import Database
 from inferadb_common.events.consumer import IdempotentConsumer, Subscription
 from inferadb_common.events.envelope import Actor, EventEnvelope
 from inferadb_common.events.outbox import Outbox, OutboxRelay
+from inferadb_common.events.payloads.auth import UserUpdated
 from inferadb_common.events.streams import EVENTS_STREAM
 from inferadb_common.events.tables import consumed_messages_table, outbox_table
 from inferadb_common.identity import Identity, IdentitySigner
@@ -96,7 +97,7 @@ def test_relay_killed_between_publish_and_mark_sent_duplicates_nothing(
     async def scenario() -> tuple[str, int, int, list[str]]:
         db, outbox, bus, metadata = await _producer(tmp_path, isolated_nats_server.url)
         async with db.transaction() as session:
-            envelope = await outbox.record(session, "user.updated", actor=Actor(user_id=7), resource_id=7)
+            envelope = await outbox.record(session, UserUpdated(), actor=Actor(user_id=7), resource_id=7)
         crashing = OutboxRelay(db, metadata.tables["outbox"], bus)
 
         def crash(_: list[int]) -> None:
@@ -162,7 +163,7 @@ def test_a_relay_pass_publishes_its_batch_in_order_and_keeps_what_failed(
         table = metadata.tables["outbox"]
         async with db.transaction() as session:
             envelopes = [
-                await outbox.record(session, "user.updated", actor=Actor(user_id=n), resource_id=n) for n in range(30)
+                await outbox.record(session, UserUpdated(), actor=Actor(user_id=n), resource_id=n) for n in range(30)
             ]
         broken = envelopes[11].id  # no stream listens on this subject: JetStream cannot take it
         async with db.transaction() as session:

@@ -13,6 +13,8 @@ from inferadb_common.config import StorageConfig
 from inferadb_common.db import Database
 from inferadb_common.events.envelope import Actor, EventEnvelope
 from inferadb_common.events.outbox import PENDING_FLAG, Outbox, PendingEvent
+from inferadb_common.events.payloads.auth import UserRegistered
+from inferadb_common.events.payloads.vaults import VaultCreated
 from inferadb_common.events.tables import outbox_table
 from inferadb_common.request_context import set_request_id
 
@@ -38,15 +40,15 @@ async def test_a_batch_writes_the_rows_single_records_write_in_one_statement(
         try:
             async with db.transaction() as session:
                 single = await outbox.record(
-                    session, "vault.created", actor=Actor(user_id=7), organization_id=3, resource_id=11, data={"a": 1}
+                    session, VaultCreated(name="a"), actor=Actor(user_id=7), organization_id=3, resource_id=11
                 )
                 assert session.info[PENDING_FLAG]
         finally:
             set_request_id(None)
         statements.clear()
         batch = [
-            PendingEvent("vault.created", Actor(user_id=7), 3, 11, {"a": 1}, "req-one"),
-            PendingEvent("vault.created", Actor(client_id=9), 4, None, {}, "req-two"),
+            PendingEvent(VaultCreated(name="a"), Actor(user_id=7), 3, 11, "req-one"),
+            PendingEvent(VaultCreated(name="b"), Actor(client_id=9), 4, None, "req-two"),
         ]
         async with db.transaction() as session:
             envelopes = await outbox.record_many(session, batch)
@@ -80,8 +82,14 @@ async def test_a_batch_with_another_services_event_writes_nothing(
                 await outbox.record_many(
                     session,
                     [
-                        PendingEvent("vault.created", Actor(), 1, 1, {}, None),
-                        PendingEvent("user.registered", Actor(), None, 1, {}, None),
+                        PendingEvent(VaultCreated(name="v"), Actor(), 1, 1, None),
+                        PendingEvent(
+                            UserRegistered(name="u", email="u@example.com", default_organization_id=2),
+                            Actor(),
+                            None,
+                            1,
+                            None,
+                        ),
                     ],
                 )
         async with db.read() as session:

@@ -37,6 +37,12 @@ def added(user_id: int, role: str) -> EventEnvelope:
     return event("member.added", {"user_id": str(user_id), "role": role})
 
 
+def removed(user_id: int, role: str) -> EventEnvelope:
+    """A member.removed as orgs writes it: with the reason and what went with the membership."""
+    counts = {"team_memberships_removed": 0, "vault_grants_removed": 0, "refresh_tokens_revoked": 0}
+    return event("member.removed", {"user_id": str(user_id), "role": role, "reason": "removed", **counts})
+
+
 async def apply(db: Database, *events: EventEnvelope) -> None:
     async with db.transaction() as session:
         await apply_membership_events(session, events)
@@ -50,7 +56,9 @@ async def role(db: Database, user_id: int, organization_id: int = ORG) -> str | 
 async def test_roles_follow_added_changed_removed_and_transferred(db: Database) -> None:
     await apply(db, added(OWNER_ID, "OWNER"), added(OTHER_ID, "member"))
     assert (await role(db, OWNER_ID), await role(db, OTHER_ID)) == ("OWNER", "MEMBER")
-    await apply(db, event("member.role_changed", {"user_id": str(OTHER_ID), "role": "ADMIN"}))
+    await apply(
+        db, event("member.role_changed", {"user_id": str(OTHER_ID), "role": "ADMIN", "previous_role": "MEMBER"})
+    )
     assert await role(db, OTHER_ID) == "ADMIN"
     await apply(
         db,
@@ -60,7 +68,7 @@ async def test_roles_follow_added_changed_removed_and_transferred(db: Database) 
         ),
     )
     assert (await role(db, OWNER_ID), await role(db, OTHER_ID)) == ("ADMIN", "OWNER")
-    await apply(db, event("member.removed", {"user_id": str(OWNER_ID), "role": "ADMIN", "reason": "removed"}))
+    await apply(db, removed(OWNER_ID, "ADMIN"))
     assert await role(db, OWNER_ID) is None
     # Other orgs events pass by; other organizations are separate.
     await apply(
@@ -70,12 +78,12 @@ async def test_roles_follow_added_changed_removed_and_transferred(db: Database) 
 
 
 async def test_a_late_older_event_never_overrides_a_newer_one(db: Database) -> None:
-    joined, promoted, removed = (
+    joined, promoted, left = (
         added(OTHER_ID, "MEMBER"),
-        event("member.role_changed", {"user_id": str(OTHER_ID), "role": "ADMIN"}),
-        event("member.removed", {"user_id": str(OTHER_ID), "role": "ADMIN"}),
+        event("member.role_changed", {"user_id": str(OTHER_ID), "role": "ADMIN", "previous_role": "MEMBER"}),
+        removed(OTHER_ID, "ADMIN"),
     )
-    await apply(db, removed)  # the others were nak'd and come back after it
+    await apply(db, left)  # the others were nak'd and come back after it
     await apply(db, promoted, joined)
     assert await role(db, OTHER_ID) is None
     rejoined = added(OTHER_ID, "MEMBER")
@@ -88,7 +96,11 @@ async def test_a_deleted_organization_stays_deleted(db: Database) -> None:
     late_join = added(OTHER_ID, "ADMIN")
     await apply(db, event("organization.deleted", {"name": "gone"}))
     assert (await role(db, OWNER_ID), await role(db, OTHER_ID)) == (None, None)
-    await apply(db, late_join, event("member.role_changed", {"user_id": str(OWNER_ID), "role": "OWNER"}))
+    await apply(
+        db,
+        late_join,
+        event("member.role_changed", {"user_id": str(OWNER_ID), "role": "OWNER", "previous_role": "ADMIN"}),
+    )
     assert (await role(db, OWNER_ID), await role(db, OTHER_ID)) == (None, None)
     await apply(db, event("organization.deleted", {"name": "gone"}))  # redelivered: harmless
 
@@ -120,7 +132,7 @@ async def check(db: Database, config: AuditConfig, user_id: int) -> str:
 
 async def test_the_rule(db: Database) -> None:
     await apply(db, added(1, "OWNER"), added(2, "ADMIN"), added(3, "MEMBER"), added(4, "MEMBER"))
-    await apply(db, event("member.removed", {"user_id": "4", "role": "MEMBER"}))
+    await apply(db, removed(4, "MEMBER"))
     default, admins_too = AuditConfig(), AuditConfig(admins_can_read=True)
     outcomes = {user: (await check(db, default, user), await check(db, admins_too, user)) for user in (1, 2, 3, 4, 5)}
     forbidden, missing = "403 Insufficient permissions", "404 Organization not found"

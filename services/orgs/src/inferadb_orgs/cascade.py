@@ -6,9 +6,12 @@ net; these explicit deletes keep the behaviour the same on every backend.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.clock import utcnow
+from inferadb_common.events.payloads.organizations import MemberRemoved
 from inferadb_orgs.certificates import repository as certificates_repo
 from inferadb_orgs.clients import repository as clients_repo
 from inferadb_orgs.invitations import repository as invitations_repo
@@ -35,13 +38,32 @@ async def delete_organization_with_contents(db: AsyncSession, organization_id: i
     await organizations_repo.delete_organization(db, organization_id)
 
 
-async def remove_member_access(db: AsyncSession, organization_id: int, user_id: int) -> dict[str, int]:
+@dataclass(frozen=True, slots=True)
+class RemovedAccess:
+    """What a departing member lost with the membership."""
+
+    team_memberships: int
+    vault_grants: int
+    refresh_token_families: int
+
+    def member_removed(self, user_id: int, role: str, reason: str) -> MemberRemoved:
+        return MemberRemoved(
+            user_id=user_id,
+            role=role,
+            reason=reason,
+            team_memberships_removed=self.team_memberships,
+            vault_grants_removed=self.vault_grants,
+            refresh_tokens_revoked=self.refresh_token_families,
+        )
+
+
+async def remove_member_access(db: AsyncSession, organization_id: int, user_id: int) -> RemovedAccess:
     """A departing member's team memberships, direct vault grants and vault-token families there."""
     families = await tokens_repo.revoke_families(
         db, tokens_repo.of_user(user_id, organization_id), utcnow(), "member_removed"
     )
-    return {
-        "team_memberships_removed": await teams_repo.remove_user_from_teams(db, user_id, organization_id),
-        "vault_grants_removed": await vaults_repo.remove_user_grants(db, user_id, organization_id),
-        "refresh_tokens_revoked": len(families),
-    }
+    return RemovedAccess(
+        team_memberships=await teams_repo.remove_user_from_teams(db, user_id, organization_id),
+        vault_grants=await vaults_repo.remove_user_grants(db, user_id, organization_id),
+        refresh_token_families=len(families),
+    )

@@ -2,14 +2,15 @@
 
 ``id`` is unique (a snowflake id as a string) and is used as ``Nats-Msg-Id``; ``type`` names a
 catalog entry (``user.registered``); the audit ``event_type`` is derived from it by the catalog.
+``data`` is that entry's payload model dumped in JSON mode (:mod:`inferadb_common.events.decode`
+turns it back into the model).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 
 class _Frozen(BaseModel):
@@ -38,7 +39,7 @@ class EventEnvelope(_Frozen):
     organization_id: int | None = None
     resource: ResourceRef | None = None
     request_id: str | None = None
-    data: dict[str, Any] = Field(default_factory=dict)
+    data: dict[str, JsonValue] = Field(default_factory=dict)
 
 
 class MailRequest(_Frozen):

@@ -44,11 +44,10 @@ class PendingEvent:
     """One event of a batch for :meth:`Outbox.record_many`: what :meth:`Outbox.record` takes, plus
     the request it belongs to (a batch gathers several requests' events)."""
 
-    type: str
+    payload: EventPayload
     actor: Actor
     organization_id: int | None
     resource_id: str | int | None
-    data: dict[str, Any]
     request_id: str | None
 
 
@@ -62,21 +61,14 @@ class Outbox:
     async def record(
         self,
         session: AsyncSession,
-        event: EventPayload | str,
+        payload: EventPayload,
         *,
         actor: Actor | None = None,
         resource_id: str | int | None = None,
         organization_id: int | None = None,
-        data: dict[str, Any] | None = None,
     ) -> EventEnvelope:
-        if isinstance(event, EventPayload):
-            event_type, data = event.event_type, event.to_data()
-        else:
-            event_type = event
-        pending = PendingEvent(
-            event_type, actor or Actor(), organization_id, resource_id, data or {}, current_request_id()
-        )
-        envelope, row = self._event_row(pending, utcnow())
+        event = PendingEvent(payload, actor or Actor(), organization_id, resource_id, current_request_id())
+        envelope, row = self._event_row(event, utcnow())
         await self._insert(session, [row])
         return envelope
 
@@ -100,9 +92,11 @@ class Outbox:
         return mail
 
     def _event_row(self, event: PendingEvent, now: datetime) -> tuple[EventEnvelope, dict[str, Any]]:
-        spec = spec_for(event.type)
+        spec = spec_for(event.payload.event_type)
+        if spec.payload is not type(event.payload):
+            raise TypeError(f"{spec.type} carries {spec.payload.__name__}, not {type(event.payload).__name__}")
         if spec.source != self.source:
-            raise ValueError(f"{self.source} may not emit {event.type} (catalog says {spec.source})")
+            raise ValueError(f"{self.source} may not emit {spec.type} (catalog says {spec.source})")
         resource_id = None if event.resource_id is None else str(event.resource_id)
         envelope = EventEnvelope(
             id=str(new_id()),
@@ -113,7 +107,7 @@ class Outbox:
             organization_id=event.organization_id,
             resource=ResourceRef(type=spec.resource_type, id=resource_id),
             request_id=event.request_id,
-            data=event.data,
+            data=event.payload.to_data(),
         )
         return envelope, _row(KIND_EVENT, spec.subject, envelope.id, envelope.model_dump_json().encode(), now)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_audit.access import repository as repo
@@ -21,7 +22,15 @@ from inferadb_common.bus import Bus
 from inferadb_common.db import Database
 from inferadb_common.events.catalog import EVENTS_SUBJECT_PREFIX
 from inferadb_common.events.consumer import IdempotentConsumer, PoisonMessage, Subscription
+from inferadb_common.events.decode import payload_as
 from inferadb_common.events.envelope import EventEnvelope
+from inferadb_common.events.payloads.organizations import (
+    MemberAdded,
+    MemberRemoved,
+    MemberRoleChanged,
+    OrganizationDeleted,
+    OrganizationOwnershipTransferred,
+)
 from inferadb_common.events.streams import EVENTS_STREAM
 
 DURABLES = {"audit-roles-members": "member", "audit-roles-organizations": "organization"}
@@ -29,19 +38,20 @@ OWNER = "OWNER"
 ADMIN = "ADMIN"
 
 
-def _user_id(event: EventEnvelope, key: str = "user_id") -> int:
-    value = event.data.get(key)
+Membership = MemberAdded | MemberRoleChanged | MemberRemoved | OrganizationOwnershipTransferred | OrganizationDeleted
+# The payloads this projection reads, by event type; other organization events pass by undecoded.
+_HANDLED: dict[str, type[Membership]] = {
+    model.event_type: model
+    for model in (MemberAdded, MemberRoleChanged, MemberRemoved, OrganizationOwnershipTransferred, OrganizationDeleted)
+}
+
+
+def _payload(event: EventEnvelope, model: type[Membership]) -> Membership:
     try:
-        return int(str(value))
-    except ValueError as exc:
-        raise PoisonMessage(f"{event.type} {event.id}: data.{key} is not a user id") from exc
-
-
-def _role(event: EventEnvelope) -> str:
-    role = event.data.get("role")
-    if not isinstance(role, str) or not role:
-        raise PoisonMessage(f"{event.type} {event.id}: data.role is missing")
-    return role.upper()
+        return payload_as(event, model)
+    except ValidationError as exc:
+        fields = ", ".join(".".join(str(part) for part in error["loc"]) for error in exc.errors())
+        raise PoisonMessage(f"{event.type} {event.id}: data does not fit {model.__name__} ({fields})") from exc
 
 
 def _organization_id(event: EventEnvelope) -> int:
@@ -50,37 +60,34 @@ def _organization_id(event: EventEnvelope) -> int:
     return event.organization_id
 
 
+def _changes(payload: Membership) -> list[tuple[int, str | None]]:
+    """(user id, the role now held or None) for each membership the event changes."""
+    match payload:
+        case MemberAdded() | MemberRoleChanged():
+            return [(payload.user_id, payload.role.upper())]
+        case MemberRemoved():
+            return [(payload.user_id, None)]
+        case OrganizationOwnershipTransferred():  # the new owner is OWNER, the previous one ADMIN
+            return [(payload.to_user_id, OWNER), (payload.from_user_id, ADMIN)]
+        case OrganizationDeleted():
+            return []
+
+
 async def apply_membership_events(db: AsyncSession, events: Sequence[EventEnvelope]) -> None:
     for event in events:
-        if event.type not in _HANDLED:
+        model = _HANDLED.get(event.type)
+        if model is None:
             continue
         organization_id = _organization_id(event)
+        payload = _payload(event, model)
         event_id = int(event.id)
-        if event.type == "organization.deleted":
+        if isinstance(payload, OrganizationDeleted):
             await repo.mark_deleted(db, organization_id, event_id, event.time)
             continue
         if await repo.is_deleted(db, organization_id):
             continue
-        changes: list[tuple[int, str | None]]
-        if event.type in ("member.added", "member.role_changed"):
-            changes = [(_user_id(event), _role(event))]
-        elif event.type == "member.removed":
-            changes = [(_user_id(event), None)]
-        else:  # organization.ownership_transferred: the new owner is OWNER, the previous one ADMIN
-            changes = [(_user_id(event, "to_user_id"), OWNER), (_user_id(event, "from_user_id"), ADMIN)]
-        for user_id, role in changes:
+        for user_id, role in _changes(payload):
             await repo.set_role(db, organization_id, user_id, role, event_id, event.time)
-
-
-_HANDLED = frozenset(
-    {
-        "member.added",
-        "member.role_changed",
-        "member.removed",
-        "organization.ownership_transferred",
-        "organization.deleted",
-    }
-)
 
 
 def organization_roles_consumers(bus: Bus, db: Database) -> list[IdempotentConsumer[EventEnvelope]]:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.errors import Conflict
 from inferadb_common.events.envelope import Actor
+from inferadb_common.events.payloads.clients import CertificateCreated, CertificateDeleted, CertificateRevoked
 from inferadb_common.ids import new_id
 from inferadb_orgs.certificates import repository as repo
 from inferadb_orgs.certificates.keys import certificate_kid, generate_key_pair
@@ -62,8 +63,8 @@ async def create_certificate(
         public_key=public_key,
         created_at=now,
     )
-    data = {"client_id": str(client.id), "kid": kid, "name": name, "generated": private_key is not None}
-    await record(state, db, access, actor, "certificate.created", certificate_id, data)
+    created = CertificateCreated(client_id=client.id, kid=kid, name=name, generated=private_key is not None)
+    await record(state, db, access, actor, created, certificate_id)
     return await get_certificate(db, client, certificate_id), private_key
 
 
@@ -77,7 +78,7 @@ async def _revoke_tokens(
         actor,
         now,
         reason,
-        {"certificate_id": str(certificate.id)},
+        certificate_id=certificate.id,
     )
 
 
@@ -88,8 +89,8 @@ async def revoke_certificate(
         raise Conflict("Certificate is already revoked")
     mark_credentials_changed(db)
     families = await _revoke_tokens(state, db, actor, certificate, now, "certificate_revoked")
-    data = {"client_id": str(certificate.client_id), "kid": certificate.kid, "refresh_tokens_revoked": families}
-    await record(state, db, access, actor, "certificate.revoked", certificate.id, data)
+    revoked = CertificateRevoked(client_id=certificate.client_id, kid=certificate.kid, refresh_tokens_revoked=families)
+    await record(state, db, access, actor, revoked, certificate.id)
     row = await repo.get_certificate(db, certificate.client_id, certificate.id)
     assert row is not None
     return row
@@ -101,5 +102,5 @@ async def delete_certificate(
     families = await _revoke_tokens(state, db, actor, certificate, now, "certificate_deleted")
     await repo.delete_certificate(db, certificate.id)
     mark_credentials_changed(db)
-    data = {"client_id": str(certificate.client_id), "kid": certificate.kid, "refresh_tokens_revoked": families}
-    await record(state, db, access, actor, "certificate.deleted", certificate.id, data)
+    deleted = CertificateDeleted(client_id=certificate.client_id, kid=certificate.kid, refresh_tokens_revoked=families)
+    await record(state, db, access, actor, deleted, certificate.id)

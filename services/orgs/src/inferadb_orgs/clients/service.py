@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.errors import Conflict
 from inferadb_common.events.envelope import Actor
+from inferadb_common.events.payloads.clients import ClientCreated, ClientDeleted, ClientUpdated
 from inferadb_common.ids import new_id
 from inferadb_orgs.certificates import repository as certificates_repo
 from inferadb_orgs.clients import repository as repo
@@ -52,7 +53,7 @@ async def create_client(
         created_at=now,
         updated_at=now,
     )
-    await record(state, db, access, actor, "client.created", client_id, {"name": name})
+    await record(state, db, access, actor, ClientCreated(name=name), client_id)
     return await get_client(db, access, client_id)
 
 
@@ -67,19 +68,20 @@ async def update_client(
 ) -> ClientRecord:
     if changes:
         await repo.update_client(db, client.id, {**changes, "updated_at": now})
-        await record(state, db, access, actor, "client.updated", client.id, dict(changes))
+        await record(state, db, access, actor, ClientUpdated.model_validate(changes), client.id)
     return await get_client(db, access, client.id)
 
 
 async def _revoke_credentials(
     state: OrgsState, db: AsyncSession, actor: Actor, client: ClientRecord, now: datetime, reason: str
-) -> dict[str, int]:
+) -> tuple[int, int]:
+    """Revoke the client's certificates and vault-token families: (certificates, families) revoked."""
     certificates = await certificates_repo.revoke_all_of_client(db, client.id, now)
     mark_credentials_changed(db)
     families = await revocation.revoke(
-        state.outbox, db, tokens_repo.of_client(client.id), actor, now, reason, {"client_id": str(client.id)}
+        state.outbox, db, tokens_repo.of_client(client.id), actor, now, reason, client_id=client.id
     )
-    return {"certificates_revoked": certificates, "refresh_tokens_revoked": families}
+    return certificates, families
 
 
 async def deactivate_client(
@@ -87,15 +89,17 @@ async def deactivate_client(
 ) -> ClientRecord:
     if not await repo.deactivate(db, client.id, updated_at=now):
         raise Conflict("Client is already deactivated")
-    revoked = await _revoke_credentials(state, db, actor, client, now, "client_deactivated")
-    await record(state, db, access, actor, "client.updated", client.id, {"is_active": False, **revoked})
+    certificates, families = await _revoke_credentials(state, db, actor, client, now, "client_deactivated")
+    deactivated = ClientUpdated(is_active=False, certificates_revoked=certificates, refresh_tokens_revoked=families)
+    await record(state, db, access, actor, deactivated, client.id)
     return await get_client(db, access, client.id)
 
 
 async def delete_client(
     state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Actor, client: ClientRecord, now: datetime
 ) -> None:
-    revoked = await _revoke_credentials(state, db, actor, client, now, "client_deleted")
+    certificates, families = await _revoke_credentials(state, db, actor, client, now, "client_deleted")
     await certificates_repo.delete_certificates_of_client(db, client.id)
     await repo.delete_client(db, client.id)
-    await record(state, db, access, actor, "client.deleted", client.id, {"name": client.name, **revoked})
+    deleted = ClientDeleted(name=client.name, certificates_revoked=certificates, refresh_tokens_revoked=families)
+    await record(state, db, access, actor, deleted, client.id)

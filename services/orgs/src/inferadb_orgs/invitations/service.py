@@ -22,6 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.errors import Conflict
 from inferadb_common.events.envelope import Actor
+from inferadb_common.events.payloads.organizations import (
+    InvitationAccepted,
+    InvitationCreated,
+    InvitationDeclined,
+    InvitationRevoked,
+    MemberAdded,
+)
 from inferadb_common.identity import Identity
 from inferadb_common.ids import new_id
 from inferadb_orgs import policy, tiers
@@ -98,11 +105,10 @@ async def invite(
     )
     await state.outbox.record(
         db,
-        "invitation.created",
+        InvitationCreated(email=email, role=role.value),
         actor=actor,
         organization_id=organization_id,
         resource_id=invitation_id,
-        data={"email": email, "role": role.value},
     )
     invitation = await repo.get_invitation(db, organization_id, invitation_id)
     assert invitation is not None
@@ -117,11 +123,10 @@ async def revoke(
         raise InvitationNotFound()
     await state.outbox.record(
         db,
-        "invitation.revoked",
+        InvitationRevoked(email=invitation.email),
         actor=actor,
         organization_id=access.organization_id,
         resource_id=invitation_id,
-        data={"email": invitation.email},
     )
 
 
@@ -192,11 +197,10 @@ async def decline(
         raise InvitationNotFound()
     await state.outbox.record(
         db,
-        "invitation.declined",
+        InvitationDeclined(email=invitation.email),
         actor=actor,
         organization_id=invitation.organization_id,
         resource_id=invitation_id,
-        data={"email": invitation.email},
     )
 
 
@@ -238,19 +242,17 @@ async def _accept(
         raise YouAreAlreadyMember() from exc
     await state.outbox.record(
         db,
-        "invitation.accepted",
+        InvitationAccepted(email=invitation.email, user_id=user_id, role=invitation.role),
         actor=actor,
         organization_id=organization_id,
         resource_id=invitation.id,
-        data={"email": invitation.email, "user_id": str(user_id), "role": invitation.role},
     )
     await state.outbox.record(
         db,
-        "member.added",
+        MemberAdded(user_id=user_id, role=invitation.role, invitation_id=invitation.id),
         actor=actor,
         organization_id=organization_id,
         resource_id=member_id,
-        data={"user_id": str(user_id), "role": invitation.role, "invitation_id": str(invitation.id)},
     )
     row = await organizations_repo.organization_for_member(db, organization_id, user_id)
     assert row is not None

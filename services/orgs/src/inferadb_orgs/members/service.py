@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.events.envelope import Actor
+from inferadb_common.events.payloads.organizations import MemberRoleChanged
 from inferadb_orgs import policy
 from inferadb_orgs.cascade import remove_member_access
 from inferadb_orgs.errors import MemberNotFound
@@ -33,11 +34,10 @@ async def change_role(
     await repo.update_role(db, member_id, new_role)
     await state.outbox.record(
         db,
-        "member.role_changed",
+        MemberRoleChanged(user_id=target.user_id, role=new_role.value, previous_role=current.value),
         actor=actor,
         organization_id=access.organization_id,
         resource_id=member_id,
-        data={"user_id": str(target.user_id), "role": new_role.value, "previous_role": current.value},
     )
     return await _target(db, access, member_id)
 
@@ -68,11 +68,10 @@ async def _remove(
     await repo.delete_member(db, member.id)
     await state.outbox.record(
         db,
-        "member.removed",
+        removed.member_removed(int(member.user_id), member.role, reason),
         actor=actor,
         organization_id=organization_id,
         resource_id=member.id,
-        data={"user_id": str(member.user_id), "role": member.role, "reason": reason, **removed},
     )
 
 

@@ -6,6 +6,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.events.envelope import Actor, EventEnvelope
 from inferadb_common.events.outbox import Outbox
+from inferadb_common.events.payloads.organizations import (
+    MemberAdded,
+    OrganizationCreated,
+    OrganizationDeleted,
+)
 from inferadb_common.ids import new_id
 from inferadb_orgs.cascade import delete_organization_with_contents, remove_member_access
 from inferadb_orgs.members import repository as members_repo
@@ -50,19 +55,17 @@ async def create_default_organization(
     actor = Actor(user_id=user_id, ip_address=cause.actor.ip_address, user_agent=cause.actor.user_agent)
     await outbox.record(
         db,
-        "organization.created",
+        OrganizationCreated(name=name, tier=tier, default=True),
         actor=actor,
         organization_id=organization_id,
         resource_id=organization_id,
-        data={"name": name, "tier": tier, "default": True},
     )
     await outbox.record(
         db,
-        "member.added",
+        MemberAdded(user_id=user_id, role=OrgRole.OWNER.value),
         actor=actor,
         organization_id=organization_id,
         resource_id=member_id,
-        data={"user_id": str(user_id), "role": OrgRole.OWNER.value},
     )
 
 
@@ -76,22 +79,20 @@ async def remove_user_everywhere(db: AsyncSession, outbox: Outbox, cause: EventE
             await delete_organization_with_contents(db, organization_id)
             await outbox.record(
                 db,
-                "organization.deleted",
+                OrganizationDeleted(reason="owner_account_deleted"),
                 actor=actor,
                 organization_id=organization_id,
                 resource_id=organization_id,
-                data={"reason": "owner_account_deleted"},
             )
             continue
         removed = await remove_member_access(db, organization_id, user_id)
         await members_repo.delete_member(db, membership.id)
         await outbox.record(
             db,
-            "member.removed",
+            removed.member_removed(user_id, membership.role, "account_deleted"),
             actor=actor,
             organization_id=organization_id,
             resource_id=membership.id,
-            data={"user_id": str(user_id), "role": membership.role, "reason": "account_deleted", **removed},
         )
     # Anything left behind by an earlier, partial state (there should be none) goes too.
     await teams_repo.remove_user_from_teams(db, user_id)

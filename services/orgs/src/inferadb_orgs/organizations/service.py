@@ -11,6 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.errors import BadRequest, Conflict
 from inferadb_common.events.envelope import Actor
+from inferadb_common.events.payloads.organizations import (
+    MemberAdded,
+    OrganizationCreated,
+    OrganizationDeleted,
+    OrganizationOwnershipTransferred,
+    OrganizationResumed,
+    OrganizationSuspended,
+    OrganizationUpdated,
+)
 from inferadb_common.identity import Identity
 from inferadb_common.ids import new_id
 from inferadb_orgs import tiers
@@ -56,19 +65,17 @@ async def create_organization(
     )
     await state.outbox.record(
         db,
-        "organization.created",
+        OrganizationCreated(name=name, tier=tier),
         actor=actor,
         organization_id=organization_id,
         resource_id=organization_id,
-        data={"name": name, "tier": tier},
     )
     await state.outbox.record(
         db,
-        "member.added",
+        MemberAdded(user_id=user_id, role=OrgRole.OWNER.value),
         actor=actor,
         organization_id=organization_id,
         resource_id=member_id,
-        data={"user_id": str(user_id), "role": OrgRole.OWNER.value},
     )
     return await _reload(db, organization_id, user_id)
 
@@ -79,11 +86,10 @@ async def rename(
     await repo.update_organization(db, access.organization_id, name=name, updated_at=now)
     await state.outbox.record(
         db,
-        "organization.updated",
+        OrganizationUpdated(name=name, previous_name=access.organization.name),
         actor=actor,
         organization_id=access.organization_id,
         resource_id=access.organization_id,
-        data={"name": name, "previous_name": access.organization.name},
     )
     return await _reload(db, access.organization_id, access.user_id)
 
@@ -95,11 +101,10 @@ async def delete(state: OrgsState, db: AsyncSession, access: OrgAccess, actor: A
     await delete_organization_with_contents(db, access.organization_id)
     await state.outbox.record(
         db,
-        "organization.deleted",
+        OrganizationDeleted(name=access.organization.name),
         actor=actor,
         organization_id=access.organization_id,
         resource_id=access.organization_id,
-        data={"name": access.organization.name},
     )
 
 
@@ -113,11 +118,10 @@ async def set_suspended(
     mark_credentials_changed(db)  # client tokens are refused while suspended
     await state.outbox.record(
         db,
-        "organization.suspended" if suspended else "organization.resumed",
+        OrganizationSuspended(status=after) if suspended else OrganizationResumed(status=after),
         actor=actor,
         organization_id=access.organization_id,
         resource_id=access.organization_id,
-        data={"status": after},
     )
     return await _reload(db, access.organization_id, access.user_id)
 
@@ -135,15 +139,12 @@ async def transfer_ownership(
     await members_repo.update_role(db, access.member_id, OrgRole.ADMIN)
     await state.outbox.record(
         db,
-        "organization.ownership_transferred",
+        OrganizationOwnershipTransferred(
+            from_user_id=access.user_id, to_user_id=new_owner_user_id, previous_role_of_new_owner=target.role
+        ),
         actor=actor,
         organization_id=access.organization_id,
         resource_id=access.organization_id,
-        data={
-            "from_user_id": str(access.user_id),
-            "to_user_id": str(new_owner_user_id),
-            "previous_role_of_new_owner": target.role,
-        },
     )
 
 

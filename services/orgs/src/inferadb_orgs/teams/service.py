@@ -12,6 +12,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.errors import Conflict
 from inferadb_common.events.envelope import Actor
+from inferadb_common.events.payloads.teams import (
+    TeamCreated,
+    TeamDeleted,
+    TeamMemberAdded,
+    TeamMemberRemoved,
+    TeamMemberUpdated,
+    TeamPermissionGranted,
+    TeamPermissionRevoked,
+    TeamRemovals,
+    TeamUpdated,
+)
 from inferadb_common.ids import new_id
 from inferadb_orgs import policy, tiers
 from inferadb_orgs.errors import MemberNotFound, NotAnOrganizationMember, TeamNotFound, TeamPermissionNotFound
@@ -64,7 +75,7 @@ async def create_team(
         )
     except IntegrityError as exc:
         raise TeamNameTaken(name) from exc
-    await record(state, db, access, actor, "team.created", team_id, {"name": name})
+    await record(state, db, access, actor, TeamCreated(name=name), team_id)
     return await _team(db, access, team_id)
 
 
@@ -85,13 +96,14 @@ async def update_team(
             await repo.update_team(db, team.id, values)
         except IntegrityError as exc:
             raise TeamNameTaken(changes.get("name", team.name)) from exc
-        await record(state, db, access, actor, "team.updated", team.id, dict(changes))
+        await record(state, db, access, actor, TeamUpdated.model_validate(changes), team.id)
     return await _team(db, access, team.id)
 
 
 async def delete_team(state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Actor, team: TeamRecord) -> None:
     removed = await repo.delete_team(db, team.id)
-    await record(state, db, access, actor, "team.deleted", team.id, {"name": team.name, "removed": removed})
+    deleted = TeamDeleted(name=team.name, removed=TeamRemovals.model_validate(removed))
+    await record(state, db, access, actor, deleted, team.id)
 
 
 # -- team members ---------------------------------------------------------------------------------
@@ -117,8 +129,8 @@ async def add_member(
         )
     except IntegrityError as exc:
         raise AlreadyInTeam() from exc
-    data = {"team_id": str(team.id), "user_id": str(user_id), "is_manager": is_manager}
-    await record(state, db, access, actor, "team_member.added", member_id, data)
+    added = TeamMemberAdded(team_id=team.id, user_id=user_id, is_manager=is_manager)
+    await record(state, db, access, actor, added, member_id)
     return await _team_member(db, team, member_id)
 
 
@@ -136,8 +148,8 @@ async def update_member(
         await policy.check_team_within_reach(db, access, team.id)
     if member.is_manager != is_manager:
         await repo.update_team_member(db, member_id, is_manager=is_manager)
-        data = {"team_id": str(team.id), "user_id": str(member.user_id), "is_manager": is_manager}
-        await record(state, db, access, actor, "team_member.updated", member_id, data)
+        updated = TeamMemberUpdated(team_id=team.id, user_id=member.user_id, is_manager=is_manager)
+        await record(state, db, access, actor, updated, member_id)
     return await _team_member(db, team, member_id)
 
 
@@ -146,8 +158,8 @@ async def remove_member(
 ) -> None:
     member = await _team_member(db, team, member_id)
     await repo.delete_team_member(db, member_id)
-    data = {"team_id": str(team.id), "user_id": str(member.user_id)}
-    await record(state, db, access, actor, "team_member.removed", member_id, data)
+    removed = TeamMemberRemoved(team_id=team.id, user_id=member.user_id)
+    await record(state, db, access, actor, removed, member_id)
 
 
 # -- team permissions -----------------------------------------------------------------------------
@@ -174,8 +186,8 @@ async def grant_permission(
         )
     except IntegrityError as exc:
         raise PermissionAlreadyGranted() from exc
-    data = {"team_id": str(team.id), "permission": permission.value}
-    await record(state, db, access, actor, "team_permission.granted", permission_id, data)
+    granted = TeamPermissionGranted(team_id=team.id, permission=permission.value)
+    await record(state, db, access, actor, granted, permission_id)
     row = await repo.get_team_permission(db, team.id, permission_id=permission_id)
     assert row is not None
     return row
@@ -192,8 +204,8 @@ async def revoke_permission(
     if row is None:
         raise TeamPermissionNotFound()
     await repo.delete_team_permission(db, row.id)
-    data = {"team_id": str(team.id), "permission": row.permission}
-    await record(state, db, access, actor, "team_permission.revoked", row.id, data)
+    revoked = TeamPermissionRevoked(team_id=team.id, permission=row.permission)
+    await record(state, db, access, actor, revoked, row.id)
 
 
 # -- helpers --------------------------------------------------------------------------------------

@@ -85,6 +85,6 @@ async def revoke_vault_tokens(vault: IdIn, state: OrgsDep, identity: Authenticat
             actor_of(identity),
             utcnow(),
             "vault_revoke",
-            {"vault_id": str(vault)},
+            vault_id=vault,
         )
     return RevokedOut(revoked_count=count)

@@ -202,13 +202,11 @@ class IssuanceWriter:
     def _generated_event(item: _Pending, issued: IssuedTokens) -> PendingEvent:
         verified = item.verified
         grant = "client_credentials" if item.request.grant_type == CLIENT_CREDENTIALS else "jwt_bearer"
-        data = issued.event_data(f"client:{verified.client_id}", grant)
         return PendingEvent(
-            type="vault_token.generated",
+            payload=issued.generated(f"client:{verified.client_id}", grant, verified.certificate_id),
             actor=item.actor,
             organization_id=verified.organization_id,
             resource_id=issued.family_id,
-            data={**data, "certificate_id": str(verified.certificate_id)},
             request_id=item.request_id,
         )
 

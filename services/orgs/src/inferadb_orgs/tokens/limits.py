@@ -18,6 +18,7 @@ from starlette.types import Scope
 
 from inferadb_common.edge import add_response_headers
 from inferadb_common.events.envelope import Actor
+from inferadb_common.events.payloads.tokens import TokenRateLimitExceeded
 from inferadb_common.metrics import RATE_LIMITS_EXCEEDED
 from inferadb_common.ratelimit import RateLimitResult
 from inferadb_orgs.state import OrgsState
@@ -59,7 +60,7 @@ async def admit(state: OrgsState, scope: Scope, kind: str, value: str, actor: Ac
         return
     RATE_LIMITS_EXCEEDED.labels(category=f"token_{kind}").inc()
     if first_refusal:
-        data = {"category": "token", "limit": kind} | ({"client_id": value} if kind == "client" else {})
+        exceeded = TokenRateLimitExceeded(category="token", limit=kind, client_id=value if kind == "client" else None)
         async with state.db.transaction() as db:
-            await state.outbox.record(db, "rate_limit.exceeded_orgs", actor=actor, data=data)
+            await state.outbox.record(db, exceeded, actor=actor)
     raise result.error()

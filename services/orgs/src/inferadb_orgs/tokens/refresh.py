@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.events.envelope import Actor
+from inferadb_common.events.payloads.tokens import RefreshTokenReused
 from inferadb_common.identity import Identity
 from inferadb_orgs import policy
 from inferadb_orgs.certificates import repository as certificates_repo
@@ -91,11 +92,10 @@ async def refresh(
     )
     await state.outbox.record(
         db,
-        "vault_token.refreshed",
+        issued.refreshed(subject_of(row)),
         actor=actor,
         organization_id=int(row.organization_id),
         resource_id=issued.family_id,
-        data=issued.event_data(subject_of(row), "refresh_token"),
     )
     return issued
 
@@ -107,11 +107,10 @@ async def _reused(
     if revoked:
         await state.outbox.record(
             db,
-            "refresh_token.reused",
+            RefreshTokenReused(vault_id=row.vault_id, subject=subject_of(row), family_revoked=True),
             actor=actor,
             organization_id=int(row.organization_id),
             resource_id=int(row.family_id),
-            data={"vault_id": str(row.vault_id), "subject": subject_of(row), "family_revoked": True},
         )
     return InvalidGrant("The refresh token was already used; its token family is revoked", status=401)
 

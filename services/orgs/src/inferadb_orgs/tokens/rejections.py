@@ -28,6 +28,7 @@ from inferadb_common.clock import utcnow
 from inferadb_common.db import Database, dialect_insert
 from inferadb_common.events.envelope import Actor
 from inferadb_common.events.outbox import Outbox, PendingEvent
+from inferadb_common.events.payloads.tokens import ClientAssertionRejected
 from inferadb_orgs.tables import client_assertion_rejections as table
 
 logger = logging.getLogger("inferadb.orgs.tokens")
@@ -136,19 +137,19 @@ class RejectionCounter:
 
 def _event(row: Row[Any]) -> PendingEvent:
     start = datetime.fromtimestamp(int(row.window_start), UTC)
+    rejected = ClientAssertionRejected(
+        reason=row.reason,
+        error=row.error,
+        kid=row.kid,
+        count=int(row._mapping["count"]),
+        window_start=start.isoformat().replace("+00:00", "Z"),
+        window_end=(start + timedelta(seconds=WINDOW_SECONDS)).isoformat().replace("+00:00", "Z"),
+    )
     return PendingEvent(
-        type="client_assertion.rejected",
+        payload=rejected,
         actor=Actor(client_id=int(row.client_id), ip_address=row.ip_address, user_agent=row.user_agent),
         organization_id=int(row.organization_id),
         resource_id=int(row.client_id),
-        data={
-            "reason": row.reason,
-            "error": row.error,
-            "kid": row.kid,
-            "count": int(row._mapping["count"]),
-            "window_start": start.isoformat().replace("+00:00", "Z"),
-            "window_end": (start + timedelta(seconds=WINDOW_SECONDS)).isoformat().replace("+00:00", "Z"),
-        },
         request_id=row.request_id,
     )
 

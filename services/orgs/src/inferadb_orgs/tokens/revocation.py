@@ -9,15 +9,14 @@ deactivation and deletion, certificate revocation and deletion, a revoked sessio
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, Row
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.events.envelope import Actor
 from inferadb_common.events.outbox import Outbox
+from inferadb_common.events.payloads.tokens import RefreshTokensRevoked
 from inferadb_orgs.state import VaultDeletionHook
 from inferadb_orgs.tokens import repository as repo
 
@@ -29,37 +28,31 @@ async def revoke(
     actor: Actor,
     now: datetime,
     reason: str,
-    data: dict[str, Any] | None = None,
+    *,
+    vault_id: int | None = None,
+    client_id: int | None = None,
+    certificate_id: int | None = None,
 ) -> int:
-    """Revoke the live families matching ``condition``; one event per organization touched."""
+    """Revoke the live families matching ``condition``; one event per organization touched, naming
+    the vault, client or certificate the revocation was about."""
     revoked = await repo.revoke_families(db, condition, now, reason)
-    await record_revocations(outbox, db, revoked, actor, reason, data)
-    return len(revoked)
-
-
-async def record_revocations(
-    outbox: Outbox,
-    db: AsyncSession,
-    revoked: Sequence[Row[int, int, int]],
-    actor: Actor,
-    reason: str,
-    data: dict[str, Any] | None = None,
-) -> None:
     per_organization = Counter(int(row.organization_id) for row in revoked)
     for organization_id, count in sorted(per_organization.items()):
-        await outbox.record(
-            db,
-            "refresh_tokens.revoked",
-            actor=actor,
-            organization_id=organization_id,
-            data={"revoked_count": count, "reason": reason, **(data or {})},
+        event = RefreshTokensRevoked(
+            revoked_count=count,
+            reason=reason,
+            vault_id=vault_id,
+            client_id=client_id,
+            certificate_id=certificate_id,
         )
+        await outbox.record(db, event, actor=actor, organization_id=organization_id)
+    return len(revoked)
 
 
 def vault_deletion_hook(outbox: Outbox) -> VaultDeletionHook:
     """Registered in ``OrgsState.vault_deletion_hooks``: a deleted vault's refresh tokens go with it."""
 
     async def revoke_vault_tokens(db: AsyncSession, vault_id: int, actor: Actor, now: datetime) -> None:
-        await revoke(outbox, db, repo.of_vault(vault_id), actor, now, "vault_deleted", {"vault_id": str(vault_id)})
+        await revoke(outbox, db, repo.of_vault(vault_id), actor, now, "vault_deleted", vault_id=vault_id)
 
     return revoke_vault_tokens

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.errors import ValidationFailed
 from inferadb_common.events.envelope import Actor
+from inferadb_common.events.payloads.tokens import VaultTokenGenerated, VaultTokenRefreshed
 from inferadb_common.identity import Identity
 from inferadb_common.ids import new_id
 from inferadb_orgs import policy
@@ -63,17 +64,30 @@ class IssuedTokens:
             scope=self.role.scope,
         )
 
-    def event_data(self, subject: str, grant: str) -> dict[str, Any]:
-        """What the token events say (identifiers only; never a token)."""
-        return {
-            "vault_id": str(self.vault_id),
-            "vault_role": self.role.value,
-            "subject": subject,
-            "grant": grant,
-            "jti": self.jti,
-            "expires_in": self.expires_in,
-            "refresh_expires_in": self.refresh_expires_in,
-        }
+    def generated(self, subject: str, grant: str, certificate_id: int | None = None) -> VaultTokenGenerated:
+        """The event of a new token (identifiers only; never a token)."""
+        return VaultTokenGenerated(
+            vault_id=self.vault_id,
+            vault_role=self.role.value,
+            subject=subject,
+            grant=grant,
+            jti=self.jti,
+            expires_in=self.expires_in,
+            refresh_expires_in=self.refresh_expires_in,
+            certificate_id=certificate_id,
+        )
+
+    def refreshed(self, subject: str) -> VaultTokenRefreshed:
+        """The event of a refresh (identifiers only; never a token)."""
+        return VaultTokenRefreshed(
+            vault_id=self.vault_id,
+            vault_role=self.role.value,
+            subject=subject,
+            grant="refresh_token",
+            jti=self.jti,
+            expires_in=self.expires_in,
+            refresh_expires_in=self.refresh_expires_in,
+        )
 
 
 def default_access_ttl(state: OrgsState) -> int:
@@ -296,10 +310,9 @@ async def issue_for_session(
     )
     await state.outbox.record(
         db,
-        "vault_token.generated",
+        issued.generated(f"user:{access.user_id}", "session"),
         actor=actor,
         organization_id=access.organization_id,
         resource_id=issued.family_id,
-        data=issued.event_data(f"user:{access.user_id}", "session"),
     )
     return issued

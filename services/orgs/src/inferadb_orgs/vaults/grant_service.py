@@ -14,6 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.errors import BadRequest, Conflict
 from inferadb_common.events.envelope import Actor
+from inferadb_common.events.payload import EventPayload
+from inferadb_common.events.payloads.vaults import (
+    VaultTeamGrantCreated,
+    VaultTeamGrantDeleted,
+    VaultTeamGrantUpdated,
+    VaultUserGrantCreated,
+    VaultUserGrantDeleted,
+    VaultUserGrantUpdated,
+)
 from inferadb_common.ids import new_id
 from inferadb_orgs import policy
 from inferadb_orgs.errors import GrantNotFound, NotAnOrganizationMember
@@ -36,8 +45,22 @@ class TeamNotInOrganization(BadRequest):
 class GrantKind:
     table: Table
     grantee: str  # the grantee column: user_id or team_id
-    events: str  # event type prefix
     duplicate: str
+
+    def created(self, vault_id: int, grantee_id: int, role: str) -> EventPayload:
+        if self.grantee == "user_id":
+            return VaultUserGrantCreated(vault_id=vault_id, user_id=grantee_id, role=role)
+        return VaultTeamGrantCreated(vault_id=vault_id, team_id=grantee_id, role=role)
+
+    def updated(self, vault_id: int, grantee_id: int, role: str, previous_role: str) -> EventPayload:
+        if self.grantee == "user_id":
+            return VaultUserGrantUpdated(vault_id=vault_id, user_id=grantee_id, role=role, previous_role=previous_role)
+        return VaultTeamGrantUpdated(vault_id=vault_id, team_id=grantee_id, role=role, previous_role=previous_role)
+
+    def deleted(self, vault_id: int, grantee_id: int, role: str) -> EventPayload:
+        if self.grantee == "user_id":
+            return VaultUserGrantDeleted(vault_id=vault_id, user_id=grantee_id, role=role)
+        return VaultTeamGrantDeleted(vault_id=vault_id, team_id=grantee_id, role=role)
 
     async def check_grantee(self, db: AsyncSession, organization_id: int, grantee_id: int) -> None:
         if self.grantee == "user_id":
@@ -53,8 +76,8 @@ class GrantKind:
         return await teams_repo.team_member_by_user(db, grantee_id, user_id) is not None
 
 
-USER = GrantKind(repo.USER_GRANTS, "user_id", "vault_user_grant", "The user already has a grant on this vault")
-TEAM = GrantKind(repo.TEAM_GRANTS, "team_id", "vault_team_grant", "The team already has a grant on this vault")
+USER = GrantKind(repo.USER_GRANTS, "user_id", "The user already has a grant on this vault")
+TEAM = GrantKind(repo.TEAM_GRANTS, "team_id", "The team already has a grant on this vault")
 
 
 async def create_grant(
@@ -84,8 +107,7 @@ async def create_grant(
         )
     except IntegrityError as exc:
         raise Conflict(kind.duplicate) from exc
-    data = {"vault_id": str(vault.id), kind.grantee: str(grantee_id), "role": role.value}
-    await record(state, db, access, actor, f"{kind.events}.created", grant_id, data)
+    await record(state, db, access, actor, kind.created(vault.id, grantee_id, role.value), grant_id)
     return await _grant(db, kind, vault, grant_id)
 
 
@@ -104,13 +126,8 @@ async def update_grant(
         previous = VaultRole(grant.role)
         await _check_own_grant(db, access, kind, vault, grant.grantee_id, role, previous=previous)
         await repo.update_grant(db, kind.table, grant_id, role=role.value)
-        data = {
-            "vault_id": str(vault.id),
-            kind.grantee: str(grant.grantee_id),
-            "role": role.value,
-            "previous_role": grant.role,
-        }
-        await record(state, db, access, actor, f"{kind.events}.updated", grant_id, data)
+        updated = kind.updated(vault.id, grant.grantee_id, role.value, grant.role)
+        await record(state, db, access, actor, updated, grant_id)
     return await _grant(db, kind, vault, grant_id)
 
 
@@ -125,8 +142,8 @@ async def delete_grant(
 ) -> None:
     grant = await _grant(db, kind, vault, grant_id)
     await repo.delete_grant(db, kind.table, grant_id)
-    data = {"vault_id": str(vault.id), kind.grantee: str(grant.grantee_id), "role": grant.role}
-    await record(state, db, access, actor, f"{kind.events}.deleted", grant_id, data)
+    deleted = kind.deleted(vault.id, grant.grantee_id, grant.role)
+    await record(state, db, access, actor, deleted, grant_id)
 
 
 async def _check_own_grant(

@@ -10,6 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.errors import Conflict
 from inferadb_common.events.envelope import Actor
+from inferadb_common.events.payloads.vaults import (
+    VaultCreated,
+    VaultDeleted,
+    VaultRemovals,
+    VaultUpdated,
+    VaultUserGrantCreated,
+)
 from inferadb_common.ids import new_id
 from inferadb_orgs import tiers
 from inferadb_orgs.errors import VaultNotFound
@@ -65,9 +72,9 @@ async def create_vault(
         granted_by_user_id=access.user_id,
     )
     mark_credentials_changed(db)  # a client may ask for a token for it at once
-    await record(state, db, access, actor, "vault.created", vault_id, {"name": name})
-    grant_data = {"vault_id": str(vault_id), "user_id": str(access.user_id), "role": VaultRole.ADMIN.value}
-    await record(state, db, access, actor, "vault_user_grant.created", grant_id, grant_data)
+    await record(state, db, access, actor, VaultCreated(name=name), vault_id)
+    grant = VaultUserGrantCreated(vault_id=vault_id, user_id=access.user_id, role=VaultRole.ADMIN.value)
+    await record(state, db, access, actor, grant, grant_id)
     return await _vault(db, access, vault_id)
 
 
@@ -88,7 +95,7 @@ async def update_vault(
             await repo.update_vault(db, vault.id, values)
         except IntegrityError as exc:
             raise VaultNameTaken(changes.get("name", vault.name)) from exc
-        await record(state, db, access, actor, "vault.updated", vault.id, dict(changes))
+        await record(state, db, access, actor, VaultUpdated.model_validate(changes), vault.id)
     return await _vault(db, access, vault.id)
 
 
@@ -100,7 +107,8 @@ async def delete_vault(
     mark_credentials_changed(db)
     for hook in state.vault_deletion_hooks:
         await hook(db, int(vault.id), actor, now)
-    await record(state, db, access, actor, "vault.deleted", vault.id, {"name": vault.name, "removed": removed})
+    deleted = VaultDeleted(name=vault.name, removed=VaultRemovals.model_validate(removed))
+    await record(state, db, access, actor, deleted, vault.id)
 
 
 async def _vault(db: AsyncSession, access: OrgAccess, vault_id: int) -> VaultRecord:
