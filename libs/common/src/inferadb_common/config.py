@@ -34,7 +34,7 @@ class ServerConfig(_Section):
     http_host: str = "127.0.0.1"
     http_port: int = Field(3000, ge=1, le=65535)
     internal_host: str = "127.0.0.1"
-    internal_port: int = Field(3100, ge=1, le=65535)
+    internal_port: int = Field(9091, ge=1, le=65535)
     grpc_host: str = "127.0.0.1"
     grpc_port: int = Field(3200, ge=1, le=65535)
     worker_threads: int = Field(4, ge=1, le=256)
@@ -181,6 +181,31 @@ class ObservabilityConfig(_Section):
         return value
 
 
+class EngineConfig(_Section):
+    """How the InferaDB engine reaches us (engine.md E2) and how we reach it (E3)."""
+
+    jwks_url: str | None = None
+    jwks_cache_ttl_seconds: float = Field(300.0, ge=0)
+    audience: str | None = None  # default: http://{server.internal_host}:{server.internal_port}
+    clock_skew_seconds: int = Field(60, ge=0, le=600)
+    instance_id: str | None = None  # default: the host name
+    endpoints: list[str] = Field(default_factory=list)
+    discovery: Literal["static", "dns"] = "static"
+    dns_name: str | None = None
+    dns_port: int = Field(9090, ge=1, le=65535)
+    dns_refresh_seconds: float = Field(30.0, gt=0)
+    webhook_timeout_seconds: float = Field(5.0, gt=0)
+    webhook_max_attempts: int = Field(10, ge=1)
+    webhook_backoff_seconds: float = Field(0.5, gt=0)
+    webhook_backoff_max_seconds: float = Field(60.0, gt=0)
+
+    @model_validator(mode="after")
+    def _dns_needs_a_name(self) -> EngineConfig:
+        if self.discovery == "dns" and not self.dns_name:
+            raise ValueError("engine.discovery: dns needs engine.dns_name (the engine's headless Service)")
+        return self
+
+
 class WebConfig(_Section):
     gateway_url: str | None = None
     request_timeout_seconds: float = Field(15.0, gt=0)
@@ -236,6 +261,7 @@ class Settings(_Section):
     rate_limiting: RateLimitingConfig = Field(default_factory=RateLimitingConfig)
     features: FeaturesConfig = Field(default_factory=FeaturesConfig)
     observability: ObservabilityConfig = Field(default_factory=ObservabilityConfig)
+    engine: EngineConfig = Field(default_factory=EngineConfig)
     id_generation: IdGenerationConfig = Field(default_factory=IdGenerationConfig)
     audit: AuditConfig = Field(default_factory=AuditConfig)
     organizations: OrganizationsConfig = Field(default_factory=OrganizationsConfig)

@@ -139,6 +139,7 @@ vaults = Table(
     Column("name_key", String(100), nullable=False),
     Column("description", Text, nullable=True),
     Column("sync_status", String(16), nullable=False),
+    Column("sync_error", Text, nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("deleted_at", UtcDateTime(), nullable=True),
@@ -231,6 +232,48 @@ signing_keys = Table(
         sqlite_where=text("status = 'active'"),
         postgresql_where=text("status = 'active'"),
     ),
+)
+
+# The service's own Ed25519 keys for the invalidation webhooks it sends engines (engine.md E3),
+# published at /internal/management-jwks.json: sealed and rotated like signing_keys, kept apart so a
+# webhook key can never verify a vault token nor the reverse.
+management_keys = Table(
+    "management_keys",
+    metadata,
+    Column("kid", String(64), primary_key=True),
+    Column("public_key", LargeBinary(32), nullable=False),
+    Column("encrypted_private_key", LargeBinary(), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("retired_at", UtcDateTime(), nullable=True),
+    Index(
+        "uq_management_keys_active",
+        "status",
+        unique=True,
+        sqlite_where=text("status = 'active'"),
+        postgresql_where=text("status = 'active'"),
+    ),
+)
+
+# Invalidation webhooks still to deliver, one row per (engine endpoint, request): written when the
+# notifier takes an event off the stream (in the transaction that acks it), deleted once an engine
+# answered 2xx or the request was dead-lettered. A vault webhook row names the vault whose
+# sync_status waits on it (sync_vault_id).
+engine_deliveries = Table(
+    "engine_deliveries",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("endpoint", String(512), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("path", String(512), nullable=False),
+    Column("event_id", String(32), nullable=False),
+    Column("sync_vault_id", BigInteger, nullable=True),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index("ix_engine_deliveries_endpoint_due", "endpoint", "next_attempt_at"),
+    Index("ix_engine_deliveries_sync_vault_id", "sync_vault_id"),
 )
 
 # One family per issued vault token; every refresh replaces the family's live refresh token with a
