@@ -25,6 +25,18 @@ AUTH_ATTEMPTS = Counter("auth_attempts_total", "Password login attempts", ["resu
 RATE_LIMITS_EXCEEDED = Counter("rate_limits_exceeded_total", "Requests refused by a rate limit", ["category"])
 EMAILS_SENT = Counter("emails_sent_total", "Mail delivery outcomes", ["template", "result"])
 ACTIVE_SESSIONS = Gauge("active_sessions", "Sessions alive at the last count")
+ENGINE_WEBHOOKS = Counter(
+    "engine_webhooks_total",
+    "Invalidation webhook attempts by outcome (delivered, retried, dead_lettered)",
+    ["kind", "result"],
+)
+ENGINE_WEBHOOK_DURATION = Histogram(
+    "engine_webhook_duration_seconds",
+    "Time for an engine to answer an invalidation webhook (or to fail)",
+    ["kind"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+ENGINE_WEBHOOK_PENDING = Gauge("engine_webhook_pending", "Invalidation webhooks waiting for delivery or a retry")
 
 
 async def metrics_endpoint(_: Request) -> Response:

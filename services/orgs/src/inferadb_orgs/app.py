@@ -9,6 +9,7 @@ from inferadb_common.routes import Service, routes_of
 from inferadb_common.runtime import ServiceContext
 from inferadb_orgs.certificates.endpoints import router as certificates_router
 from inferadb_orgs.clients.endpoints import router as clients_router
+from inferadb_orgs.engine.endpoints import router as engine_router
 from inferadb_orgs.internal.endpoints import router as internal_router
 from inferadb_orgs.invitations.endpoints import router as invitations_router
 from inferadb_orgs.members.endpoints import router as members_router
@@ -40,6 +41,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     team_permissions_router,
     vaults_router,
     grants_router,
+    engine_router,
     clients_router,
     certificates_router,
     tokens_router,

@@ -78,6 +78,7 @@ class Action(StrEnum):
     VAULT_READ = "vault.read"
     VAULT_UPDATE = "vault.update"
     VAULT_DELETE = "vault.delete"
+    VAULT_SYNC = "vault.sync"
     VAULT_GRANT_READ = "vault_grant.read"
     VAULT_GRANT_MANAGE = "vault_grant.manage"
     CLIENT_CREATE = "client.create"
@@ -131,6 +132,7 @@ RULES: dict[Action, Rule] = {
     Action.VAULT_READ: Rule(_M, writes=False),
     Action.VAULT_UPDATE: Rule(_A, vault_admin=True),
     Action.VAULT_DELETE: Rule(_A, _P.VAULT_DELETE),
+    Action.VAULT_SYNC: Rule(_A, vault_admin=True),  # announcing a vault again changes nothing else
     Action.VAULT_GRANT_READ: Rule(_M, writes=False),
     Action.VAULT_GRANT_MANAGE: Rule(_A, vault_admin=True),
     Action.CLIENT_CREATE: Rule(_A, _P.CLIENT_CREATE),

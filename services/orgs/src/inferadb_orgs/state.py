@@ -17,6 +17,7 @@ from inferadb_common.events.outbox import Outbox
 from inferadb_common.identity import Identity
 from inferadb_common.ratelimit import BatchedRateLimiter
 from inferadb_orgs.auth_client import AuthClient
+from inferadb_orgs.engine.targets import EngineTargets
 from inferadb_orgs.signing.service import SigningKeyring
 from inferadb_orgs.tables import rate_limit_counters
 from inferadb_orgs.tokens.rejections import RejectionCounter
@@ -48,6 +49,8 @@ class OrgsState:
     rejections: RejectionCounter = field(init=False)
     # Auth itself, for what the event-fed copies may not know yet (a revoked session, a new address).
     auth: AuthClient = field(init=False)
+    # The engines the invalidation webhooks go to (engine.md E3); none configured: vaults are SYNCED.
+    engine_targets: EngineTargets = field(init=False)
 
     def __post_init__(self) -> None:
         from inferadb_orgs.tokens.issuance import IssuanceWriter  # it needs this module
@@ -56,6 +59,7 @@ class OrgsState:
         self.token_limiter = BatchedRateLimiter(self.db, rate_limit_counters)
         self.rejections = RejectionCounter(self.db)
         self.auth = AuthClient(self.settings)
+        self.engine_targets = EngineTargets(self.settings.engine)
 
     def link(self, path: str, token: str) -> str:
         return f"{self.settings.frontend_base_url.rstrip('/')}{path}?token={token}"

@@ -78,6 +78,8 @@ _ENTRIES = [
     _spec(vaults.VaultCreated, "orgs", "vault_created", "vault"),
     _spec(vaults.VaultUpdated, "orgs", "vault_updated", "vault"),
     _spec(vaults.VaultDeleted, "orgs", "vault_deleted", "vault"),
+    _spec(vaults.VaultSynced, "orgs", "vault_synced", "vault"),
+    _spec(vaults.VaultSyncFailed, "orgs", "vault_sync_failed", "vault"),
     _spec(vaults.VaultUserGrantCreated, "orgs", "vault_access_granted", "vault_grant"),
     _spec(vaults.VaultUserGrantUpdated, "orgs", "vault_access_updated", "vault_grant"),
     _spec(vaults.VaultUserGrantDeleted, "orgs", "vault_access_revoked", "vault_grant"),

@@ -91,6 +91,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v1/vaults/{vault}", ORGS, action="vault.read"),
     Route("PATCH", f"{ORG}/vaults/{{vault}}", ORGS, body=JSON, action="vault.update"),
     Route("DELETE", f"{ORG}/vaults/{{vault}}", ORGS, action="vault.delete"),
+    Route("POST", f"{ORG}/vaults/{{vault}}/sync", ORGS, action="vault.sync"),  # engine.md E4
     Route("POST", f"{ORG}/vaults/{{vault}}/user-grants", ORGS, body=JSON, action="vault_grant.manage"),
     Route("GET", f"{ORG}/vaults/{{vault}}/user-grants", ORGS, action="vault_grant.read"),
     Route("PATCH", f"{ORG}/vaults/{{vault}}/user-grants/{{grant}}", ORGS, body=JSON, action="vault_grant.manage"),

@@ -75,6 +75,11 @@ async def revoke_all_of_client(db: AsyncSession, client_id: int, now: datetime) 
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def certificate_ids_of_client(db: AsyncSession, client_id: int) -> list[int]:
+    query = select(_certs.c.id).where(_certs.c.client_id == client_id).order_by(_certs.c.id)
+    return [int(value) for value in (await db.execute(query)).scalars()]
+
+
 async def delete_certificate(db: AsyncSession, certificate_id: int) -> None:
     await db.execute(delete(_certs).where(_certs.c.id == certificate_id))
 

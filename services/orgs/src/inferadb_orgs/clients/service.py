@@ -90,7 +90,12 @@ async def deactivate_client(
     if not await repo.deactivate(db, client.id, updated_at=now):
         raise Conflict("Client is already deactivated")
     certificates, families = await _revoke_credentials(state, db, actor, client, now, "client_deactivated")
-    deactivated = ClientUpdated(is_active=False, certificates_revoked=certificates, refresh_tokens_revoked=families)
+    deactivated = ClientUpdated(
+        is_active=False,
+        certificates_revoked=certificates,
+        refresh_tokens_revoked=families,
+        certificate_ids=await certificates_repo.certificate_ids_of_client(db, client.id),
+    )
     await record(state, db, access, actor, deactivated, client.id)
     return await get_client(db, access, client.id)
 
@@ -99,7 +104,13 @@ async def delete_client(
     state: OrgsState, db: AsyncSession, access: OrgAccess, actor: Actor, client: ClientRecord, now: datetime
 ) -> None:
     certificates, families = await _revoke_credentials(state, db, actor, client, now, "client_deleted")
+    certificate_ids = await certificates_repo.certificate_ids_of_client(db, client.id)
     await certificates_repo.delete_certificates_of_client(db, client.id)
     await repo.delete_client(db, client.id)
-    deleted = ClientDeleted(name=client.name, certificates_revoked=certificates, refresh_tokens_revoked=families)
+    deleted = ClientDeleted(
+        name=client.name,
+        certificates_revoked=certificates,
+        refresh_tokens_revoked=families,
+        certificate_ids=certificate_ids,
+    )
     await record(state, db, access, actor, deleted, client.id)

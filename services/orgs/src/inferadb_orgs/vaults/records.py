@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import TypedDict
+
+
+class SyncStatus(StrEnum):
+    """Whether every engine has learnt of the vault (engine.md E4), spelled so in every response."""
+
+    PENDING = "PENDING"
+    SYNCED = "SYNCED"
+    FAILED = "FAILED"
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from inferadb_common.pagination import PageParams
 from inferadb_orgs.paging import fetch_records
 from inferadb_orgs.records import columns_of
 from inferadb_orgs.tables import team_members, vault_team_grants, vault_user_grants, vaults
-from inferadb_orgs.vaults.records import GrantRecord, VaultChanges, VaultRecord
+from inferadb_orgs.vaults.records import GrantRecord, SyncStatus, VaultChanges, VaultRecord
 
 USER_GRANTS = vault_user_grants
 TEAM_GRANTS = vault_team_grants
@@ -53,7 +53,7 @@ async def insert_vault(
     name: str,
     name_key: str,
     description: str | None,
-    sync_status: str,
+    sync_status: SyncStatus,
     created_at: datetime,
     updated_at: datetime,
 ) -> None:
@@ -63,7 +63,7 @@ async def insert_vault(
         "name": name,
         "name_key": name_key,
         "description": description,
-        "sync_status": sync_status,
+        "sync_status": sync_status.value,
         "created_at": created_at,
         "updated_at": updated_at,
         "deleted_at": None,

@@ -10,7 +10,7 @@ from pydantic import BeforeValidator
 from inferadb_common.wire import IdIn, IdOut, RequestModel, ResponseModel, Timestamp
 from inferadb_orgs.roles import VaultRoleIn
 from inferadb_orgs.schemas import Description, PaginationOut
-from inferadb_orgs.vaults.records import GrantRecord, VaultRecord
+from inferadb_orgs.vaults.records import GrantRecord, SyncStatus, VaultRecord
 
 _VAULT_NAME_PUNCTUATION = frozenset(" -_")
 
@@ -54,7 +54,7 @@ class VaultOut(ResponseModel):
     name: str
     description: str | None
     organization_id: IdOut
-    sync_status: str
+    sync_status: SyncStatus
     created_at: Timestamp
     updated_at: Timestamp
 

@@ -26,9 +26,7 @@ from inferadb_orgs.roles import VaultRole
 from inferadb_orgs.state import OrgsState
 from inferadb_orgs.tokens.subject_cache import mark_credentials_changed
 from inferadb_orgs.vaults import repository as repo
-from inferadb_orgs.vaults.records import VaultChanges, VaultRecord
-
-SYNC_PENDING = "PENDING"
+from inferadb_orgs.vaults.records import SyncStatus, VaultChanges, VaultRecord
 
 
 class VaultNameTaken(Conflict):
@@ -55,7 +53,8 @@ async def create_vault(
             name=name,
             name_key=name.casefold(),
             description=description,
-            sync_status=SYNC_PENDING,
+            # PENDING until every engine acknowledged it (engine.md E4); with none to tell, SYNCED.
+            sync_status=SyncStatus.PENDING if state.engine_targets.configured else SyncStatus.SYNCED,
             created_at=now,
             updated_at=now,
         )

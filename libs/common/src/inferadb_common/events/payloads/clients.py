@@ -19,6 +19,9 @@ class ClientUpdated(EventPayload):
     is_active: bool | None = None
     certificates_revoked: int | None = None
     refresh_tokens_revoked: int | None = None
+    # The client's certificates at its deactivation, whose engine caches must drop them (engine.md
+    # E3); absent from events written before the engine integration.
+    certificate_ids: list[IdStr] | None = None
 
 
 class ClientDeleted(EventPayload):
@@ -26,6 +29,7 @@ class ClientDeleted(EventPayload):
     name: str
     certificates_revoked: int
     refresh_tokens_revoked: int
+    certificate_ids: list[IdStr] | None = None  # as in ClientUpdated
 
 
 class CertificateCreated(EventPayload):

@@ -33,6 +33,20 @@ class VaultDeleted(EventPayload):
     removed: VaultRemovals
 
 
+class VaultSynced(EventPayload):
+    """Every engine known when the vault was created (or announced again) acknowledged it (engine.md E4)."""
+
+    event_type = "vault.synced"
+
+
+class VaultSyncFailed(EventPayload):
+    """An engine's attempts to learn of the vault were used up: which engine and its last answer."""
+
+    event_type = "vault.sync_failed"
+    engine: str
+    error: str
+
+
 class VaultUserGrantCreated(EventPayload):
     event_type = "vault_user_grant.created"
     vault_id: IdStr
