@@ -27,6 +27,10 @@ from inferadb_orgs.policy import RULES, Action
 REPOSITORY = Path(__file__).resolve().parents[2]
 API_MD = REPOSITORY / "tests" / "contract" / "api.md"
 SHARED_API_MD = REPOSITORY.parent / "shared" / "spec" / "api.md"
+# engine.md adds public routes in its prose (E4's ``POST …/vaults/{vault}/sync``), each an orgs route
+# that takes a session.
+ENGINE_MD = REPOSITORY / "tests" / "contract" / "engine.md"
+SHARED_ENGINE_MD = REPOSITORY.parent / "shared" / "spec" / "engine.md"
 SERVED_SECTIONS = {2, 3, 4, 5, 6, 7}
 ROUTERS: dict[Service, tuple[APIRouter, ...]] = {
     Service.AUTH: AUTH_ROUTERS,
@@ -108,15 +112,31 @@ def spec_routes(text: str) -> list[SpecRoute]:
     return routes
 
 
+def engine_routes(text: str) -> list[SpecRoute]:
+    """The public routes engine.md names (``POST /v1/…``; its engine and internal paths are not ours to serve here)."""
+    named = [mention.split(" ", 1) for mention in _MENTION.findall(text)]
+    return [(method, path, Service.ORGS, AuthMode.SESSION) for method, path in named if path.startswith("/v1/")]
+
+
 @pytest.fixture(scope="module")
 def spec() -> list[SpecRoute]:
     return spec_routes(API_MD.read_text(encoding="utf-8"))
 
 
-def test_the_copied_contract_is_the_shared_one() -> None:
-    if not SHARED_API_MD.is_file():
-        pytest.skip(f"the shared contract is not checked out next to the repository ({SHARED_API_MD})")
-    assert API_MD.read_bytes() == SHARED_API_MD.read_bytes(), f"copy {SHARED_API_MD} to {API_MD}"
+@pytest.fixture(scope="module")
+def engine_spec() -> list[SpecRoute]:
+    return engine_routes(ENGINE_MD.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(("copy", "shared"), [(API_MD, SHARED_API_MD), (ENGINE_MD, SHARED_ENGINE_MD)])
+def test_the_copied_contract_is_the_shared_one(copy: Path, shared: Path) -> None:
+    if not shared.is_file():
+        pytest.skip(f"the shared contract is not checked out next to the repository ({shared})")
+    assert copy.read_bytes() == shared.read_bytes(), f"copy {shared} to {copy}"
+
+
+def test_engine_md_adds_the_vault_sync_route(engine_spec: list[SpecRoute]) -> None:
+    assert engine_spec == [("POST", "/v1/organizations/{org}/vaults/{vault}/sync", Service.ORGS, AuthMode.SESSION)]
 
 
 def _manifest_shapes() -> set[SpecRoute]:
@@ -141,9 +161,11 @@ def test_the_reader_finds_every_route_of_the_contract_once(spec: list[SpecRoute]
     assert ("POST", "/v1/auth/logout", Service.AUTH, AuthMode.OPTIONAL) in spec
 
 
-def test_every_route_of_the_contract_is_in_the_manifest_and_nothing_else(spec: list[SpecRoute]) -> None:
-    """Method, path, owning service and whether a session is needed, as api.md's tables say."""
-    contract = {(method, _shape(path), service, auth) for method, path, service, auth in spec}
+def test_every_route_of_the_contract_is_in_the_manifest_and_nothing_else(
+    spec: list[SpecRoute], engine_spec: list[SpecRoute]
+) -> None:
+    """Method, path, owning service and whether a session is needed, as api.md's tables (and engine.md) say."""
+    contract = {(method, _shape(path), service, auth) for method, path, service, auth in [*spec, *engine_spec]}
     manifest = _manifest_shapes()
     assert contract - manifest == set(), "routes of api.md missing from the manifest (or with another service/auth)"
     assert manifest - contract == set(), "routes in the manifest that api.md does not list (so)"

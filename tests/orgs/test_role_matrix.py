@@ -206,6 +206,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("DELETE", f"{ORG}/vaults/{{vault}}"): Case(
         "ADMIN", fresh(lambda w: {"vault": w.new_vault()}), "ORG_PERM_VAULT_DELETE"
     ),
+    ("POST", f"{ORG}/vaults/{{vault}}/sync"): Case("ADMIN", main(vault="vault")),  # engine.md E4
     ("POST", f"{ORG}/vaults/{{vault}}/user-grants"): Case(
         "ADMIN", fresh(lambda w: {"vault": w.new_vault()}, lambda w: {"user_id": w.target.id, "role": "reader"})
     ),

@@ -24,8 +24,13 @@ def test_vault_crud_names_and_creator_grant(env: OrgsEnv) -> None:
         "Produção_eu-1",
         "Main policies",
         org,
-        "PENDING",
+        "SYNCED",  # this stack configures no engine: nothing to wait for (engine.md E3)
     )
+    # E4: announcing it again is for ADMINs; with no engine it is SYNCED again at once.
+    synced = admin.post(f"{base}/{vault['id']}/sync")
+    assert synced.status_code == 202, synced.text
+    assert synced.json()["vault"]["sync_status"] == "SYNCED"
+    assert member.post(f"{base}/{vault['id']}/sync").status_code == 403
     grants = member.get(f"{base}/{vault['id']}/user-grants").json()["grants"]
     assert [(g["user_id"], g["role"], g["granted_by_user_id"]) for g in grants] == [(admin.id, "ADMIN", admin.id)]
 

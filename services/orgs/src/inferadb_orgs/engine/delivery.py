@@ -70,6 +70,23 @@ def backoff_seconds(attempts: int, base: float, cap: float, rand: random.Random 
     return float(ceiling * (rand or random).uniform(0.5, 1.0))
 
 
+class DeadLetters(Protocol):
+    """Where a given-up webhook is published (with its reason)."""
+
+    async def publish(self, data: bytes, reason: str) -> None: ...
+
+
+class DeadLetterStream:
+    """The dead-letter stream (``INFERADB_DEADLETTER``), reached through the process's NATS connection."""
+
+    def __init__(self, bus: Bus) -> None:
+        self.bus = bus
+
+    async def publish(self, data: bytes, reason: str) -> None:
+        headers = {"X-Dead-Letter-Reason": reason[:200]}
+        await self.bus.js.publish(DEAD_LETTER_SUBJECT, data, headers=headers)
+
+
 class Result(StrEnum):
     DELIVERED = "delivered"
     RETRIED = "retried"
@@ -101,7 +118,7 @@ class WebhookDispatcher:
         *,
         db: Database,
         outbox: Outbox,
-        bus: Bus,
+        dead_letters: DeadLetters,
         targets: EngineTargets,
         config: EngineConfig,
         signer: WebhookSigner,
@@ -109,7 +126,7 @@ class WebhookDispatcher:
     ) -> None:
         self.db = db
         self.outbox = outbox
-        self.bus = bus
+        self.dead_letters = dead_letters
         self.targets = targets
         self.config = config
         self.signer = signer
@@ -275,9 +292,8 @@ class WebhookDispatcher:
             "attempts": attempts,
             "reason": reason,
         }
-        headers = {"X-Dead-Letter-Reason": reason[:200], "X-Original-Subject": f"engine:{endpoint}{row.path}"}
         try:
-            await self.bus.js.publish(DEAD_LETTER_SUBJECT, json.dumps(letter).encode(), headers=headers)
+            await self.dead_letters.publish(json.dumps(letter).encode(), reason)
         except Exception as exc:
             logger.error("engine webhooks: cannot publish the dead letter for %s%s: %s", endpoint, row.path, exc)
 
