@@ -42,9 +42,14 @@ def test_every_captured_envelope_decodes_into_its_model_and_back_to_the_same_dat
     assert orjson.loads(rebuilt.model_dump_json()) == raw
 
 
+# Types that did not exist when the stream was captured (engine.md E4's audit events): nothing old to decode.
+BORN_AFTER_THE_CAPTURE = {"vault.synced", "vault.sync_failed"}
+
+
 def test_the_capture_covers_every_catalog_type() -> None:
     captured = {orjson.loads(line)["type"] for line in _lines(CAPTURED)}
-    assert captured == set(CATALOG)
+    assert captured == set(CATALOG) - BORN_AFTER_THE_CAPTURE
+    assert BORN_AFTER_THE_CAPTURE <= set(CATALOG)
 
 
 def test_optional_keys_stay_absent_and_a_set_null_stays_null() -> None:
