@@ -120,13 +120,18 @@ async def test_dns_targets_are_every_address_on_the_port_refreshed_and_kept_when
     config = EngineConfig(discovery="dns", dns_name="engine.svc", dns_port=9191, dns_refresh_seconds=0.05)
     targets = EngineTargets(config, resolver)
     changes: list[tuple[str, ...]] = []
-    targets.on_change.append(changes.append)
+    two_changes = asyncio.Event()
+
+    def changed(endpoints: tuple[str, ...]) -> None:
+        changes.append(endpoints)
+        if len(changes) == 2:
+            two_changes.set()
+
+    targets.on_change.append(changed)
     assert targets.configured and targets.current() == ()
     targets.start()
     try:
-        deadline = time.monotonic() + 5
-        while len(changes) < 2 and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
+        await asyncio.wait_for(two_changes.wait(), timeout=5)
     finally:
         await targets.stop()
     assert asked[0] == ("engine.svc", 9191)
@@ -270,8 +275,8 @@ async def _new_vault(rig: Rig) -> int:
     return vault_id
 
 
-async def _until(check: Callable[[], Any], timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
+async def _until(check: Callable[[], Any], within: float = 10.0) -> Any:
+    deadline = time.monotonic() + within
     while True:
         result = await check()
         if result or time.monotonic() > deadline:
@@ -404,7 +409,7 @@ async def test_a_hanging_engine_does_not_hold_up_another(engines: Callable[[], A
     org = r.org_id
     async with r.db.transaction() as db:
         await service.enqueue(db, r.dispatcher.targets.current(), [invalidations.organization(org)], "e2", NOW)
-    assert await _until(lambda: _true_if(bool(quick.received)), timeout=5)
+    assert await _until(lambda: _true_if(bool(quick.received)), within=5)
     assert quick.received[0][2] - started < 1.0
     assert quick.received[0][0] == f"/internal/cache/invalidate/organization/{org}"
 
