@@ -18,7 +18,6 @@ import itertools
 import json
 import secrets
 import sqlite3
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -34,6 +33,7 @@ from inferadb_common.events.catalog import spec_for
 from inferadb_common.events.envelope import Actor, EventEnvelope, ResourceRef
 from inferadb_common.ids import SnowflakeGenerator, WorkerIdLease
 from inferadb_testing import NatsServer, SmtpSink, Stack, extract_link, token_from_link
+from inferadb_testing.waiting import eventually
 
 FAST_ENV = {
     "INFERADB_MGMT__FEATURES__REQUIRE_EMAIL_VERIFICATION": "false",
@@ -49,17 +49,6 @@ PASSWORD = "audit-suite Passphrase 42"
 VERIFY_PREFIX = "http://frontend.test/verify-email?token="
 USER_AGENT = "inferadb-audit-tests/1.0"
 _numbers = itertools.count(1)
-
-
-def eventually(check: Callable[[], Any], *, timeout: float = 15.0, interval: float = 0.05, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what or check} (last: {result!r})")
-        time.sleep(interval)
 
 
 def error_of(response: httpx.Response) -> tuple[int, str, str]:

@@ -7,8 +7,9 @@ import pytest
 
 from inferadb_testing import NatsServer, SmtpSink
 from inferadb_testing.pytest_plugin import StackFactory
+from inferadb_testing.waiting import eventually
 
-from .conftest import FAST_ENV, AuditEnv, User, error_of, eventually
+from .conftest import FAST_ENV, AuditEnv, User, error_of
 
 pytestmark = pytest.mark.integration
 

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from inferadb_testing import extract_link, token_from_link
+from inferadb_testing.waiting import eventually
 
-from .conftest import PASSWORD, AuditEnv, User, eventually, make_events, page_through
+from .conftest import PASSWORD, AuditEnv, User, make_events, page_through
 
 pytestmark = pytest.mark.integration
 

@@ -11,8 +11,9 @@ import pytest
 from inferadb_common.events.catalog import CATALOG
 from inferadb_testing import NatsServer, SmtpSink
 from inferadb_testing.pytest_plugin import StackFactory
+from inferadb_testing.waiting import eventually
 
-from .conftest import FAST_ENV, PASSWORD, AuditEnv, eventually, make_events, query
+from .conftest import FAST_ENV, PASSWORD, AuditEnv, make_events, query
 
 pytestmark = pytest.mark.integration
 

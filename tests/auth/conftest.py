@@ -13,9 +13,8 @@ import base64
 import hashlib
 import secrets
 import sqlite3
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +26,7 @@ import pytest
 from inferadb_testing.nats import NatsServer
 from inferadb_testing.smtp import ReceivedMail, SmtpSink, extract_link, token_from_link
 from inferadb_testing.stack import Stack
+from inferadb_testing.waiting import eventually
 
 COOKIE = "infera_session"
 FRONTEND = "http://frontend.test"
@@ -85,17 +85,6 @@ def execute(db_path: Path, sql: str, *params: Any) -> None:
         db.commit()
     finally:
         db.close()
-
-
-def wait_until(check: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what or 'condition'} not met within {timeout}s (last result: {result!r})")
-        time.sleep(interval)
 
 
 def seconds_between(start: str, end: str) -> float:
@@ -247,7 +236,9 @@ class AuthEnv:
             rows = self.audit_rows(f"event_type = ? AND ({where})", event_type, *params)
             return rows if len(rows) >= count else []
 
-        rows: list[dict[str, Any]] = wait_until(found, timeout, 0.1, what=f"{count} audit row(s) {event_type}")
+        rows: list[dict[str, Any]] = eventually(
+            found, timeout=timeout, interval=0.1, what=f"{count} audit row(s) {event_type}"
+        )
         return rows
 
     # -- mail
@@ -262,7 +253,9 @@ class AuthEnv:
             found = self.mails(address, subject)
             return found if len(found) >= number else []
 
-        mails: list[ReceivedMail] = wait_until(arrived, timeout, 0.05, what=f"mail #{number} {subject!r} to {address}")
+        mails: list[ReceivedMail] = eventually(
+            arrived, timeout=timeout, interval=0.05, what=f"mail #{number} {subject!r} to {address}"
+        )
         return mails[number - 1]
 
     def token_in_mail(self, address: str, subject: str, link_prefix: str, number: int = 1) -> str:

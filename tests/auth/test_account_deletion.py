@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from inferadb_testing.smtp import extract_link, token_from_link
+from inferadb_testing.waiting import eventually
 
-from .conftest import FRONTEND, Api, AuthEnv, User, cookie_clears, error_of, wait_until
+from .conftest import FRONTEND, Api, AuthEnv, User, cookie_clears, error_of
 
 pytestmark = pytest.mark.integration
 
@@ -25,7 +26,7 @@ def _orgs_rows(env: AuthEnv, organization_id: str) -> tuple[list[tuple[object, .
 def test_deleting_the_account_removes_its_lonely_organizations_sessions_and_addresses(
     auth_env: AuthEnv, api: Api, user: User
 ) -> None:
-    wait_until(lambda: _orgs_rows(auth_env, user.organization_id)[0], what="default organization")
+    eventually(lambda: _orgs_rows(auth_env, user.organization_id)[0], what="default organization")
     second = auth_env.login_session(api, user.email, session_type="cli")
     for session in (user.session, second):
         assert api.get("/v1/users/me", session=session).status_code == 200
@@ -47,9 +48,9 @@ def test_deleting_the_account_removes_its_lonely_organizations_sessions_and_addr
     def gone(organization_id: str) -> bool:
         return _orgs_rows(auth_env, organization_id) == ([], [])
 
-    wait_until(lambda: gone(user.organization_id) and gone(side_project), what="both organizations gone")
+    eventually(lambda: gone(user.organization_id) and gone(side_project), what="both organizations gone")
     assert auth_env.query("orgs", "SELECT COUNT(*) FROM organization_members WHERE user_id = ?", int(user.id)) == [(0,)]
-    wait_until(
+    eventually(
         lambda: auth_env.query("orgs", "SELECT COUNT(*) FROM directory_users WHERE id = ?", int(user.id)) == [(0,)],
         what="directory entry gone",
     )
@@ -99,7 +100,7 @@ def test_the_sole_owner_of_an_organization_with_other_members_must_transfer_it_f
     )
     assert transfer.status_code == 200, transfer.text
     assert api.delete("/v1/users/me", session=user.session).status_code == 200
-    wait_until(
+    eventually(
         lambda: _orgs_rows(auth_env, user.organization_id)[1] == [(int(member.id),)],
         what="only the new owner left",
     )

@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from inferadb_testing.waiting import eventually
+
 from .conftest import (
     FAST_HASHING,
     GENEROUS_LIMITS,
@@ -29,7 +31,6 @@ from .conftest import (
     session_token_of,
     start_env,
     unique_email,
-    wait_until,
 )
 
 pytestmark = pytest.mark.integration
@@ -236,7 +237,7 @@ def test_sign_in_names_the_earliest_holder_until_someone_verifies(open_env: Auth
     me = api.get("/v1/users/me", session=first_session).json()["user"]
     assert me["email"] == fresh and me["email_verified"] is True
     assert open_env.login(api, fresh, OTHER_PASSWORD).json()["user"]["id"] == first_id
-    wait_until(
+    eventually(
         lambda: open_env.query("orgs", "SELECT email FROM directory_users WHERE id = ?", int(first_id)) == [(fresh,)],
         what="the orgs directory to show the new primary",
     )
@@ -255,7 +256,7 @@ def test_a_claimed_primary_is_replaced_by_the_holders_verified_address(open_env:
     assert me["email"] == spare and me["email_verified"] is True
     open_env.wait_for_audit("user_email_primary_changed", "actor_user_id = ?", int(holder_id))
     # The orgs directory follows the events: the holder's primary there is the spare address too.
-    wait_until(
+    eventually(
         lambda: open_env.query("orgs", "SELECT email FROM directory_users WHERE id = ?", int(holder_id)) == [(spare,)],
         what="the orgs directory to show the new primary",
     )

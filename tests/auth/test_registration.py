@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from inferadb_testing.waiting import eventually
 from tests.fuzz.conformance import assert_documented, openapi_document
 
 from .conftest import (
@@ -27,7 +28,6 @@ from .conftest import (
     sha256_hex,
     start_env,
     unique_email,
-    wait_until,
 )
 
 pytestmark = pytest.mark.integration
@@ -93,7 +93,7 @@ def test_registration_creates_the_default_organization_with_the_user_as_owner(au
     user_id = int(response.json()["user"]["id"])
     organization_id = int(response.json()["default_organization_id"])
 
-    organizations = wait_until(
+    organizations = eventually(
         lambda: auth_env.query("orgs", "SELECT id, name FROM organizations WHERE id = ?", organization_id),
         what="default organization in orgs",
     )
@@ -285,4 +285,4 @@ def test_without_required_verification_registration_signs_the_user_in(open_env: 
     )  # the default web TTL
     # The default organization exists here too.
     organization_id = int(body["default_organization_id"])
-    wait_until(lambda: open_env.query("orgs", "SELECT id FROM organizations WHERE id = ?", organization_id))
+    eventually(lambda: open_env.query("orgs", "SELECT id FROM organizations WHERE id = ?", organization_id))

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,17 +28,6 @@ def stack(stack_factory: StackFactory, isolated_nats_server: NatsServer) -> Stac
 def query(db_path: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
     with sqlite3.connect(db_path, timeout=10) as db:
         return list(db.execute(sql, params))
-
-
-def wait_until(check: Callable[[], Any], timeout: float = 15.0, interval: float = 0.1) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s (last result: {result!r})")
-        time.sleep(interval)
 
 
 def register(base_url: str, email: str, name: str = "Pat Doe") -> dict[str, Any]:

@@ -25,8 +25,9 @@ from inferadb_common.identity import Identity, IdentitySigner
 from inferadb_common.ids import SnowflakeGenerator, install_generator
 from inferadb_testing.nats import NatsServer
 from inferadb_testing.stack import Stack
+from inferadb_testing.waiting import eventually
 
-from .conftest import query, register, wait_until
+from .conftest import query, register
 
 
 def audit_rows(stack: Stack, event_type: str) -> list[tuple[int, str | None]]:
@@ -44,13 +45,13 @@ def test_a_write_in_one_service_is_delivered_exactly_once_to_consumers_in_others
     body = register(stack.gateway_url, "pipes@example.com")
     user_id = body["user"]["id"]
     organization_id = body["default_organization_id"]
-    registered = wait_until(lambda: audit_rows(stack, "user_registered"))
+    registered = eventually(lambda: audit_rows(stack, "user_registered"))
     assert [resource for _, resource in registered] == [user_id]
     orgs_db = stack.tmp_dir / "data" / "orgs.db"
-    wait_until(lambda: query(orgs_db, "SELECT id FROM organizations"))
+    eventually(lambda: query(orgs_db, "SELECT id FROM organizations"))
     assert query(orgs_db, "SELECT id, name FROM organizations") == [(int(organization_id), "Pat Doe's organization")]
     # The orgs consumer's own events come back to audit, once each.
-    wait_until(lambda: audit_rows(stack, "organization_created"))
+    eventually(lambda: audit_rows(stack, "organization_created"))
     # Give redeliveries a chance to show up if they were going to.
     asyncio.run(asyncio.sleep(1.0))
     assert len(audit_rows(stack, "user_registered")) == 1

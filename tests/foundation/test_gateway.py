@@ -9,8 +9,9 @@ import httpx
 from inferadb_testing.nats import NatsServer
 from inferadb_testing.pytest_plugin import StackFactory
 from inferadb_testing.stack import Stack
+from inferadb_testing.waiting import eventually
 
-from .conftest import FAST_HASHING, register, wait_until
+from .conftest import FAST_HASHING, register
 
 
 def test_health_reports_every_dependency(stack: Stack) -> None:
@@ -85,7 +86,7 @@ def test_request_id_is_echoed_and_reaches_the_service_log(stack: Stack) -> None:
         lines = [json.loads(line) for line in stack.process("auth").log_text().splitlines() if line.startswith("{")]
         return any(line.get("request_id") == "trace-me-123" for line in lines)
 
-    wait_until(logged, timeout=5)
+    eventually(logged, timeout=5)
     insane = httpx.get(f"{stack.gateway_url}/v1/nowhere", headers={"x-request-id": "bad id with spaces"}, timeout=10)
     assert insane.status_code == 404 and insane.headers["x-request-id"] != "bad id with spaces"
 

@@ -16,8 +16,9 @@ from nats.errors import Error as NatsError
 from inferadb_testing.nats import NatsServer
 from inferadb_testing.pytest_plugin import StackFactory
 from inferadb_testing.smtp import SmtpSink
+from inferadb_testing.waiting import eventually
 
-from .conftest import FAST_HASHING, query, register, wait_until
+from .conftest import FAST_HASHING, query, register
 from .helpers import base_env, run_service
 
 
@@ -40,10 +41,12 @@ def test_the_stack_works_through_an_authenticated_nats(
     org = user["default_organization_id"]
     cookies = {"infera_session": user["cookie"]}
     with httpx.Client(base_url=stack.gateway_url, timeout=30, cookies=cookies) as http:
-        wait_until(lambda: http.get(f"/v1/organizations/{org}").status_code == 200, timeout=20)
+        eventually(lambda: http.get(f"/v1/organizations/{org}").status_code == 200, timeout=20)
         audit_db = stack.tmp_dir / "data" / "audit.db"
         wanted = {"user_registered", "organization_created"}
-        wait_until(lambda: wanted <= {row[0] for row in query(audit_db, "SELECT event_type FROM audit_logs")}, 20)
+        eventually(
+            lambda: wanted <= {row[0] for row in query(audit_db, "SELECT event_type FROM audit_logs")}, timeout=20
+        )
         invited = http.post(f"/v1/organizations/{org}/invitations", json={"email": "sam@example.com", "role": "MEMBER"})
         assert invited.status_code == 201, invited.text
         smtp_sink.wait_for(lambda mail: mail.to == "sam@example.com", timeout=20)  # orgs → mail queue → mailer
@@ -64,10 +67,12 @@ def test_the_stack_works_with_nkeys_instead_of_passwords(
         cookies = {"infera_session": user["cookie"]}
         with httpx.Client(base_url=stack.gateway_url, timeout=30, cookies=cookies) as http:
             org = user["default_organization_id"]
-            wait_until(lambda: http.get(f"/v1/organizations/{org}").status_code == 200, timeout=20)
+            eventually(lambda: http.get(f"/v1/organizations/{org}").status_code == 200, timeout=20)
         audit_db = stack.tmp_dir / "data" / "audit.db"
         wanted = {"user_registered", "organization_created"}
-        wait_until(lambda: wanted <= {row[0] for row in query(audit_db, "SELECT event_type FROM audit_logs")}, 20)
+        eventually(
+            lambda: wanted <= {row[0] for row in query(audit_db, "SELECT event_type FROM audit_logs")}, timeout=20
+        )
         assert "Permissions Violation" not in server.log_text()
         assert "INFERADB_MGMT__NATS__PASSWORD" not in str(server.stack_env())
 

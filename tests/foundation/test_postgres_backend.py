@@ -11,8 +11,9 @@ import pytest
 from inferadb_testing.nats import NatsServer
 from inferadb_testing.postgres import fresh_database
 from inferadb_testing.pytest_plugin import StackFactory
+from inferadb_testing.waiting import eventually
 
-from .conftest import FAST_HASHING, register, wait_until
+from .conftest import FAST_HASHING, register
 from .helpers import base_env, run_service
 
 pytestmark = pytest.mark.postgres
@@ -48,7 +49,7 @@ def test_stack_on_postgres_after_migrate(
         def audit_rows() -> list[asyncpg.Record]:
             return asyncio.run(_fetch(url, "SELECT event_type, resource_id FROM audit.audit_logs"))
 
-        rows = wait_until(lambda: [r for r in audit_rows() if r["event_type"] == "organization_created"])
+        rows = eventually(lambda: [r for r in audit_rows() if r["event_type"] == "organization_created"])
         assert len(rows) == 1
         organizations = asyncio.run(_fetch(url, "SELECT id, name FROM orgs.organizations"))
         assert [(str(row["id"]), row["name"]) for row in organizations] == [

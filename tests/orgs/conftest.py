@@ -12,8 +12,7 @@ import itertools
 import json
 import secrets
 import sqlite3
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ import httpx
 import pytest
 
 from inferadb_testing import NatsServer, SmtpSink, Stack, extract_link, token_from_link
+from inferadb_testing.waiting import eventually
 
 FAST_ENV = {
     "INFERADB_MGMT__FEATURES__REQUIRE_EMAIL_VERIFICATION": "false",
@@ -66,18 +66,6 @@ class User:
 
     def request(self, method: str, path: str, json: Any = None) -> httpx.Response:
         return self.http.request(method, path, json=json)
-
-
-def eventually(check: Callable[[], Any], *, timeout: float = 10.0, interval: float = 0.05, what: str = "") -> Any:
-    """Poll until ``check`` returns something truthy (the directory is fed by events)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or check}")
-        time.sleep(interval)
 
 
 class OrgsEnv:

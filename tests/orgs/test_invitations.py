@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from tests.orgs.conftest import INVITE_PREFIX, OrgsEnv, User, eventually
+from inferadb_testing.waiting import eventually
+from tests.orgs.conftest import INVITE_PREFIX, OrgsEnv, User
 
 
 def _invite(inviter: User, org: str, email: str, role: str = "MEMBER") -> httpx.Response:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import httpx
 
 from inferadb_testing import extract_link, token_from_link
-from tests.orgs.conftest import VERIFY_PREFIX, OrgsEnv, User, eventually
+from inferadb_testing.waiting import eventually
+from tests.orgs.conftest import VERIFY_PREFIX, OrgsEnv, User
 from tests.orgs.directory_pause import directory_paused
 
 ACCEPT = "/v1/organizations/invitations/accept"

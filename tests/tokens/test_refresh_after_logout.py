@@ -14,7 +14,8 @@ import httpx
 import pytest
 
 from inferadb_testing import extract_link, token_from_link
-from tests.orgs.conftest import PASSWORD, User, eventually
+from inferadb_testing.waiting import eventually
+from tests.orgs.conftest import PASSWORD, User
 from tests.orgs.directory_pause import directory_paused
 from tests.tokens.conftest import TokensEnv
 

@@ -16,7 +16,8 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 
 from inferadb_testing import NatsServer, SmtpSink, Stack
-from tests.orgs.conftest import ROOMY_ENV, eventually
+from inferadb_testing.waiting import eventually
+from tests.orgs.conftest import ROOMY_ENV
 from tests.tokens.conftest import CLIENT_ASSERTION_TYPE, TokensEnv
 
 FLOOD = 10_000

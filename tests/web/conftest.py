@@ -7,7 +7,6 @@ One stack and one browser per module; each test gets a fresh browser context (no
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ import pytest
 from inferadb_testing.nats import NatsServer
 from inferadb_testing.smtp import SmtpSink
 from inferadb_testing.stack import ALL_PROCESSES, WEB, Stack
+from inferadb_testing.waiting import eventually
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -58,15 +58,16 @@ class Console:
 
     def link_in_dev_inbox(self, email: str, path: str, timeout: float = 20.0) -> str:
         """The newest link to ``path`` in a mail to ``email``, read from /dev/mail like a person would."""
-        deadline = time.monotonic() + timeout
         pattern = re.compile(r'href="(' + re.escape(self.url + path) + r'\?token=[^"]+)"')
-        while time.monotonic() < deadline:
+
+        def link() -> str:
             page = httpx.get(f"{self.url}/dev/mail", timeout=10).text
             for article in page.split("<article")[1:]:
                 if f"To {email}" in article and (match := pattern.search(article)):
                     return match.group(1)
-            time.sleep(0.2)
-        raise AssertionError(f"no {path} mail to {email} in the dev inbox")
+            return ""
+
+        return eventually(link, timeout=timeout, interval=0.2, what=f"a {path} mail to {email} in the dev inbox")
 
     def verified_user(self, label: str) -> str:
         """A registered, verified user made through the API (the flows under test are elsewhere)."""

@@ -39,6 +39,7 @@ from inferadb_mailer.redaction import recipient_hash
 from inferadb_mailer.tables import mail_deliveries
 from inferadb_mailer.worker import DURABLE, MailWorker
 from inferadb_testing import NatsServer, ReceivedMail, ServiceProcess, SmtpSink, free_port
+from inferadb_testing.waiting import eventually_async
 
 FRONT = "http://front.test"
 TOKEN_PREFIX = "tok_"  # every test token starts so, to scan logs and dead letters for leaks
@@ -81,14 +82,6 @@ async def publish(js: JetStreamContext, request: MailRequest, msg_id: str | None
         MAIL_SUBJECT, request.model_dump_json().encode(), headers={"Nats-Msg-Id": msg_id or request.id}
     )
     assert not ack.duplicate
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], *, within: float = 10.0, what: str) -> None:
-    deadline = time.monotonic() + within
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not reached within {within} s")
-        await asyncio.sleep(0.05)
 
 
 @dataclass(frozen=True)
@@ -237,7 +230,7 @@ async def test_each_template_is_sent_with_its_subject_a_text_part_with_the_link_
     async def all_recorded() -> bool:
         return len(await mailer.deliveries()) == 4
 
-    await eventually(all_recorded, what="four sent rows")
+    await eventually_async(all_recorded, what="four sent rows")
     rows = await mailer.deliveries()
     for request in requests.values():
         row = rows[request.id]
@@ -276,7 +269,7 @@ async def test_4xx_replies_are_retried_with_backoff_until_the_server_accepts(
     async def refused_three_times() -> bool:
         return smtp_sink.attempts >= 3
 
-    await eventually(refused_three_times, what="three refused attempts")
+    await eventually_async(refused_three_times, what="three refused attempts")
     assert smtp_sink.messages == []
     smtp_sink.succeed()
     await smtp_sink.async_wait_for(addressed_to(request.to))
@@ -284,7 +277,7 @@ async def test_4xx_replies_are_retried_with_backoff_until_the_server_accepts(
     async def recorded() -> bool:
         return request.id in await mailer.deliveries()
 
-    await eventually(recorded, what="the sent row")
+    await eventually_async(recorded, what="the sent row")
     row = (await mailer.deliveries())[request.id]
     assert row["status"] == "sent"
     assert row["attempts"] >= 4
@@ -305,7 +298,7 @@ async def test_a_mail_still_refused_after_max_attempts_is_dead_lettered(
     async def dead_lettered() -> bool:
         return len(await dead_letters(mailer.js)) == 1
 
-    await eventually(dead_lettered, what="a dead letter")
+    await eventually_async(dead_lettered, what="a dead letter")
     assert smtp_sink.attempts == 3
     (dead,) = await dead_letters(mailer.js)
     copy = orjson.loads(dead.data)
@@ -334,7 +327,7 @@ async def test_a_recipient_refused_with_5xx_is_dead_lettered_without_a_retry(
     async def abandoned() -> bool:
         return (await mailer.deliveries()).get(request.id, {}).get("status") == "abandoned"
 
-    await eventually(abandoned, what="the abandoned row")
+    await eventually_async(abandoned, what="the abandoned row")
     row = (await mailer.deliveries())[request.id]
     assert row["attempts"] == 1
     assert row["last_error"] == "SMTP 550 5.1.1 No such user"
@@ -366,7 +359,7 @@ async def test_unknown_templates_and_invalid_requests_are_dead_lettered_without_
     async def all_dead() -> bool:
         return len(await dead_letters(mailer.js)) == len(bad) + 1
 
-    await eventually(all_dead, what="every bad request dead-lettered")
+    await eventually_async(all_dead, what="every bad request dead-lettered")
     assert smtp_sink.attempts == 1  # only the good one reached the server
     for dead in await dead_letters(mailer.js):
         assert_no_secret(dead.data, *bad)
@@ -465,7 +458,7 @@ async def test_the_mailer_process_sends_each_request_once_across_sigkill_restart
         rows = mailer_process.deliveries()
         return all(rows.get(r.id, {}).get("status") == "sent" for r in first)
 
-    await eventually(committed, what="the sent rows")
+    await eventually_async(committed, what="the sent rows")
     await asyncio.sleep(0.2)  # let the acks follow the commits
     mailer_process.process.kill()
     assert mailer_process.process.returncode == -9
@@ -500,7 +493,7 @@ async def test_the_mailer_process_delivers_a_mail_queued_while_smtp_was_down(
     async def recorded() -> bool:
         return request.id in mailer_process.deliveries()
 
-    await eventually(recorded, what="the sent row")
+    await eventually_async(recorded, what="the sent row")
     row = mailer_process.deliveries()[request.id]
     assert row["status"] == "sent"
     assert row["attempts"] > 1
@@ -517,7 +510,7 @@ async def test_the_mailer_process_dead_letters_a_5xx_at_once_with_a_metric_and_a
     async def dead_lettered() -> bool:
         return len(await dead_letters(producer)) == 1
 
-    await eventually(dead_lettered, what="a dead letter")
+    await eventually_async(dead_lettered, what="a dead letter")
     (dead,) = await dead_letters(producer)
     assert dead.subject == f"inferadb.deadletter.{DURABLE}"
     assert orjson.loads(dead.data)["id"] == request.id
@@ -527,7 +520,7 @@ async def test_the_mailer_process_dead_letters_a_5xx_at_once_with_a_metric_and_a
     async def abandoned() -> bool:
         return mailer_process.deliveries().get(request.id, {}).get("status") == "abandoned"
 
-    await eventually(abandoned, what="the abandoned row")
+    await eventually_async(abandoned, what="the abandoned row")
     row = mailer_process.deliveries()[request.id]
     assert row["attempts"] == 1
     assert row["last_error"] == "SMTP 554 5.7.1 Message rejected"
