@@ -33,6 +33,7 @@ from inferadb_common.events.catalog import spec_for
 from inferadb_common.events.envelope import Actor, EventEnvelope, ResourceRef
 from inferadb_common.ids import SnowflakeGenerator, WorkerIdLease
 from inferadb_testing import NatsServer, SmtpSink, Stack, extract_link, token_from_link
+from inferadb_testing.pytest_plugin import starts_processes
 from inferadb_testing.waiting import eventually
 
 FAST_ENV = {
@@ -341,6 +342,7 @@ def page_through(user: User, org: str | None, limit: int, **params: Any) -> list
 
 
 @pytest.fixture(scope="session")
+@starts_processes
 def audit_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuditEnv]:
     """The shared stack (default configuration: only OWNERs read an organization's log)."""
     root = tmp_path_factory.mktemp("audit-shared")

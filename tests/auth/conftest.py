@@ -24,6 +24,7 @@ import httpx
 import pytest
 
 from inferadb_testing.nats import NatsServer
+from inferadb_testing.pytest_plugin import starts_processes
 from inferadb_testing.smtp import ReceivedMail, SmtpSink, extract_link, token_from_link
 from inferadb_testing.stack import Stack
 from inferadb_testing.waiting import eventually
@@ -334,6 +335,7 @@ def start_env(
 
 
 @pytest.fixture(scope="session")
+@starts_processes
 def auth_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuthEnv]:
     """The shared stack: verification required, fast hashing, per-IP limits out of the way."""
     yield from start_env(tmp_path_factory.mktemp("auth-shared"), {**FAST_HASHING, **GENEROUS_LIMITS, **SESSION_TTL_ENV})

@@ -91,6 +91,7 @@ def render_with_kubectl(path: Path) -> list[Doc] | None:
 
 
 # ----------------------------------------------------------------------------------------- rendering
+@pytest.mark.integration
 @pytest.mark.parametrize("name", sorted(KUSTOMIZATIONS))
 def test_renderer_agrees_with_kubectl_kustomize(name: str, rendered: dict[str, list[Doc]]) -> None:
     theirs = render_with_kubectl(KUSTOMIZATIONS[name])

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from inferadb_testing.nats import NatsServer
-from inferadb_testing.pytest_plugin import StackFactory
+from inferadb_testing.pytest_plugin import StackFactory, starts_processes
 from inferadb_testing.stack import Stack
 
 FAST_HASHING = {
@@ -21,6 +21,7 @@ FAST_HASHING = {
 
 
 @pytest.fixture
+@starts_processes
 def stack(stack_factory: StackFactory, isolated_nats_server: NatsServer) -> Stack:
     return stack_factory(nats_url=isolated_nats_server.url, extra_env=FAST_HASHING)
 

@@ -14,7 +14,7 @@ import pytest
 from nats.errors import Error as NatsError
 
 from inferadb_testing.nats import NatsServer
-from inferadb_testing.pytest_plugin import StackFactory
+from inferadb_testing.pytest_plugin import StackFactory, starts_processes
 from inferadb_testing.smtp import SmtpSink
 from inferadb_testing.waiting import eventually
 
@@ -23,6 +23,7 @@ from .helpers import base_env, run_service
 
 
 @pytest.fixture
+@starts_processes
 def secured_nats(tmp_path: Path) -> Iterator[NatsServer]:
     with NatsServer(tmp_path / "secured-nats", authorization=True) as server:
         yield server

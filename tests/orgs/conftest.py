@@ -22,6 +22,7 @@ import httpx
 import pytest
 
 from inferadb_testing import NatsServer, SmtpSink, Stack, extract_link, token_from_link
+from inferadb_testing.pytest_plugin import starts_processes, starts_processes_named
 from inferadb_testing.waiting import eventually
 
 FAST_ENV = {
@@ -42,6 +43,8 @@ VERIFY_PREFIX = "http://frontend.test/verify-email?token="
 INVITE_PREFIX = "http://frontend.test/accept-invitation?token="
 PASSWORD = "orgs-suite-Passphrase-42"
 _sequence = itertools.count(1)
+# The role matrix (test_role_matrix.py) starts its own stack in its ``world`` fixture.
+starts_processes_named("world")
 
 
 @dataclass
@@ -189,6 +192,7 @@ def start_env(tmp: Path, env: dict[str, str]) -> Iterator[OrgsEnv]:
 
 
 @pytest.fixture(scope="session")
+@starts_processes
 def orgs_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrgsEnv]:
     """The shared stack: top tier by default and no practical membership cap (limits have their own)."""
     yield from start_env(tmp_path_factory.mktemp("orgs"), ROOMY_ENV)

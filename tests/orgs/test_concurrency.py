@@ -15,12 +15,14 @@ import httpx
 import pytest
 
 from inferadb_testing.postgres import fresh_database
+from inferadb_testing.pytest_plugin import starts_processes
 from tests.orgs.conftest import ROOMY_ENV, OrgsEnv, User, start_env
 
 N = 50
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@starts_processes
 def env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrgsEnv]:
     if request.param == "sqlite":
         yield request.getfixturevalue("orgs_env")

@@ -21,6 +21,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from inferadb_testing.pytest_plugin import starts_processes
 from tests.orgs.conftest import ROOMY_ENV, OrgsEnv, User, start_env
 
 CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -212,6 +213,7 @@ TOKENS_ENV = {**ROOMY_ENV, "INFERADB_MGMT__RATE_LIMITING__TOKEN_PER_MINUTE": "10
 
 
 @pytest.fixture(scope="session")
+@starts_processes
 def tokens_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokensEnv]:
     for orgs_env in start_env(tmp_path_factory.mktemp("tokens"), TOKENS_ENV):
         env = TokensEnv(orgs_env.stack, orgs_env.smtp)

@@ -16,6 +16,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 
 from inferadb_testing import NatsServer, SmtpSink, Stack
+from inferadb_testing.pytest_plugin import starts_processes
 from inferadb_testing.waiting import eventually
 from tests.orgs.conftest import ROOMY_ENV
 from tests.tokens.conftest import CLIENT_ASSERTION_TYPE, TokensEnv
@@ -28,6 +29,7 @@ SETTINGS = {**ROOMY_ENV, "INFERADB_MGMT__RATE_LIMITING__TOKEN_PER_MINUTE": "1000
 
 
 @pytest.fixture(scope="module")
+@starts_processes
 def flood_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokensEnv]:
     tmp = tmp_path_factory.mktemp("token-flood")
     with NatsServer(tmp / "nats") as nats, SmtpSink() as smtp:

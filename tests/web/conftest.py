@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from inferadb_testing.nats import NatsServer
+from inferadb_testing.pytest_plugin import starts_processes
 from inferadb_testing.smtp import SmtpSink
 from inferadb_testing.stack import ALL_PROCESSES, WEB, Stack
 from inferadb_testing.waiting import eventually
@@ -92,6 +93,7 @@ class Console:
 
 
 @pytest.fixture(scope="module")
+@starts_processes
 def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     root = tmp_path_factory.mktemp("console")
     with NatsServer(root / "nats") as nats, SmtpSink() as sink:
@@ -112,6 +114,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
 
 
 @pytest.fixture(scope="module")
+@starts_processes
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)")

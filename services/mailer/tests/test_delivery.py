@@ -39,6 +39,7 @@ from inferadb_mailer.redaction import recipient_hash
 from inferadb_mailer.tables import mail_deliveries
 from inferadb_mailer.worker import DURABLE, MailWorker
 from inferadb_testing import NatsServer, ReceivedMail, ServiceProcess, SmtpSink, free_port
+from inferadb_testing.pytest_plugin import starts_processes
 from inferadb_testing.waiting import eventually_async
 
 FRONT = "http://front.test"
@@ -153,6 +154,7 @@ MailerFactory = Callable[..., Awaitable[InProcessMailer]]
 
 
 @pytest.fixture
+@starts_processes
 async def start_mailer(
     tmp_path: Path, isolated_nats_server: NatsServer, smtp_sink: SmtpSink, caplog: pytest.LogCaptureFixture
 ) -> AsyncIterator[MailerFactory]:
@@ -397,6 +399,7 @@ class MailerProcess:
 
 
 @pytest.fixture
+@starts_processes
 def mailer_process(tmp_path: Path, isolated_nats_server: NatsServer, smtp_sink: SmtpSink) -> Iterator[MailerProcess]:
     """``python -m inferadb_mailer`` on free ports with fast retries, stopped after the test."""
     port = free_port()
@@ -436,6 +439,7 @@ def mailer_process(tmp_path: Path, isolated_nats_server: NatsServer, smtp_sink: 
 
 
 @pytest.fixture
+@starts_processes
 async def producer(isolated_nats_server: NatsServer) -> AsyncIterator[JetStreamContext]:
     """A JetStream client standing in for the auth and orgs outbox relays."""
     bus = Bus(NatsConfig(url=isolated_nats_server.url), name="producer-test")
