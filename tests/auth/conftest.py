@@ -259,6 +259,19 @@ class AuthEnv:
         )
         return mails[number - 1]
 
+    def wait_for_earlier_mails(self, api: Api, headers: dict[str, str] | None = None) -> None:
+        """Return once every mail requested before this call has been delivered or dropped.
+
+        The marker is a new registration's verification mail: the mailer takes its requests one at a
+        time in stream order, so when the marker has arrived no earlier mail is still on its way.
+        """
+        marker = unique_email("marker")
+        response = api.post(
+            "/v1/auth/register", json={"name": "Marker", "email": marker, "password": PASSWORD}, headers=headers
+        )
+        assert response.status_code == 201, response.text
+        self.wait_for_mail(marker, VERIFY_SUBJECT)
+
     def token_in_mail(self, address: str, subject: str, link_prefix: str, number: int = 1) -> str:
         mail = self.wait_for_mail(address, subject, number)
         token = token_from_link(extract_link(mail, link_prefix))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -186,7 +185,7 @@ def test_the_public_resend_serves_the_newest_unverified_copy_and_nobody_once_the
     assert owners == [(int(registered.json()["user"]["id"]),)]
     # Owned: the same answer, and no mail.
     assert api.post("/v1/auth/email-verification/resend", json={"email": address}).status_code == 202
-    time.sleep(1.5)
+    auth_env.wait_for_earlier_mails(api)
     assert len(auth_env.mails(address, VERIFY_SUBJECT)) == 3
 
 

@@ -4,7 +4,6 @@ single use — with the same answer whether or not an address exists; and the pa
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
@@ -32,7 +31,6 @@ RESEND_ANSWER = {"message": "If the address is registered and unverified, a veri
 RESET_ANSWER = {"message": "If the email exists, a reset link has been sent"}
 NEW_PASSWORD = "a brand new passphrase 77"
 # Long enough for a mail that was going to be sent to have arrived (P5: p99 ≤ 300 ms).
-QUIET_SECONDS = 1.5
 
 
 def _lifetime(env: AuthEnv, table: str, token: str) -> float:
@@ -49,8 +47,8 @@ def _expire(env: AuthEnv, table: str, token: str) -> None:
 
 
 def _quiet(env: AuthEnv, address: str, subject: str, expected: int) -> None:
-    """No more than ``expected`` mails with ``subject`` reach ``address`` (waiting a moment for stragglers)."""
-    time.sleep(QUIET_SECONDS)
+    """No more than ``expected`` mails with ``subject`` reach ``address``, counted once a later marker mail arrived."""
+    env.wait_for_earlier_mails(env.api())
     assert len(env.mails(address, subject)) == expected
 
 
