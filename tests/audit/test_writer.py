@@ -13,7 +13,7 @@ from inferadb_testing import NatsServer, SmtpSink
 from inferadb_testing.pytest_plugin import StackFactory
 from inferadb_testing.waiting import eventually
 
-from .conftest import FAST_ENV, PASSWORD, AuditEnv, make_events, query
+from .conftest import FAST_ENV, PASSWORD, AuditEnv, audit_logs, make_events, query
 
 pytestmark = pytest.mark.integration
 
@@ -127,7 +127,7 @@ def test_secrets_in_event_data_are_never_stored(env: AuditEnv) -> None:
         },
     )
     env.publish(leaky)
-    entry = owner.audit_logs(owner.default_org, event_type="vault_updated").json()["audit_logs"][0]
+    entry = audit_logs(owner, owner.default_org, event_type="vault_updated").json()["audit_logs"][0]
     assert entry["data"] == {
         "password": "[REDACTED]",
         "grant": {"refresh_token": "[REDACTED]", "token_id": "42"},

@@ -13,7 +13,6 @@ import base64
 import hashlib
 import secrets
 import sqlite3
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,10 +26,9 @@ from inferadb_testing.nats import NatsServer
 from inferadb_testing.pytest_plugin import starts_processes
 from inferadb_testing.smtp import ReceivedMail, SmtpSink, extract_link, token_from_link
 from inferadb_testing.stack import Stack
+from inferadb_testing.users import FRONTEND, SESSION_COOKIE, ApiUser, sign_up, unique_email
 from inferadb_testing.waiting import eventually
 
-COOKIE = "infera_session"
-FRONTEND = "http://frontend.test"
 VERIFY_SUBJECT = "Verify your email address"
 RESET_SUBJECT = "Reset your password"
 CHANGED_SUBJECT = "Your password was changed"
@@ -55,10 +53,6 @@ SESSION_TTL_ENV = {f"INFERADB_MGMT__AUTH__SESSION_TTL_{kind.upper()}": str(ttl) 
 
 
 # ----------------------------------------------------------------------------------------- small helpers
-
-
-def unique_email(label: str = "user") -> str:
-    return f"{label}-{uuid.uuid4().hex[:12]}@example.com"
 
 
 def sha256_hex(value: str) -> str:
@@ -113,14 +107,14 @@ def set_cookie_headers(response: httpx.Response) -> list[str]:
 
 
 def session_cookie_header(response: httpx.Response) -> str:
-    cookies = [value for value in set_cookie_headers(response) if value.startswith(f"{COOKIE}=")]
+    cookies = [value for value in set_cookie_headers(response) if value.startswith(f"{SESSION_COOKIE}=")]
     assert len(cookies) == 1, set_cookie_headers(response)
     return cookies[0]
 
 
 def session_token_of(response: httpx.Response) -> str:
-    token = response.cookies.get(COOKIE)
-    assert token, f"no {COOKIE} cookie in {set_cookie_headers(response)}"
+    token = response.cookies.get(SESSION_COOKIE)
+    assert token, f"no {SESSION_COOKIE} cookie in {set_cookie_headers(response)}"
     return token
 
 
@@ -137,7 +131,15 @@ class Api:
 
     def __init__(self, base_url: str, user_agent: str = USER_AGENT) -> None:
         self.base_url = base_url
+        self.user_agent = user_agent
         self._client = httpx.Client(base_url=base_url, timeout=30, headers={"User-Agent": user_agent})
+        self._user_clients: list[httpx.Client] = []
+
+    def user_client(self) -> httpx.Client:
+        """A client of the same gateway and User-Agent with a cookie jar of its own, for one user."""
+        client = httpx.Client(base_url=self.base_url, timeout=30, headers={"User-Agent": self.user_agent})
+        self._user_clients.append(client)
+        return client
 
     def request(
         self,
@@ -151,7 +153,7 @@ class Api:
     ) -> httpx.Response:
         sent = dict(headers or {})
         if session is not None:
-            sent["Cookie"] = f"{COOKIE}={session}"
+            sent["Cookie"] = f"{SESSION_COOKIE}={session}"
         # Nothing persists between calls: each test says which cookie it sends.
         self._client.cookies.clear()
         return self._client.request(method, path, json=json, headers=sent, **kwargs)
@@ -169,17 +171,9 @@ class Api:
         return self.request("DELETE", path, **kwargs)
 
     def close(self) -> None:
+        for client in self._user_clients:
+            client.close()
         self._client.close()
-
-
-@dataclass
-class User:
-    name: str
-    email: str
-    password: str
-    id: str
-    organization_id: str
-    session: str
 
 
 @dataclass
@@ -289,8 +283,8 @@ class AuthEnv:
     def register(self, api: Api, email: str, password: str = PASSWORD, name: str = "Pat Doe") -> httpx.Response:
         self.remember(password)
         response = api.post("/v1/auth/register", json={"name": name, "email": email, "password": password})
-        if COOKIE in response.cookies:
-            self.remember(response.cookies[COOKIE])
+        if SESSION_COOKIE in response.cookies:
+            self.remember(response.cookies[SESSION_COOKIE])
         return response
 
     def verify(self, api: Api, address: str, number: int = 1) -> None:
@@ -303,8 +297,8 @@ class AuthEnv:
         if session_type is not None:
             body["session_type"] = session_type
         response = api.post("/v1/auth/login/password", json=body)
-        if COOKIE in response.cookies:
-            self.remember(response.cookies[COOKIE])
+        if SESSION_COOKIE in response.cookies:
+            self.remember(response.cookies[SESSION_COOKIE])
         return response
 
     def login_session(self, api: Api, email: str, password: str = PASSWORD, session_type: str | None = None) -> str:
@@ -312,15 +306,11 @@ class AuthEnv:
         assert response.status_code == 200, response.text
         return session_token_of(response)
 
-    def signup(self, api: Api, label: str = "user", name: str = "Pat Doe", password: str = PASSWORD) -> User:
-        """Register, verify through the real mail, sign in: a user with one web session."""
-        email = unique_email(label)
-        response = self.register(api, email, password, name)
-        assert response.status_code == 201, response.text
-        body = response.json()
-        self.verify(api, email)
-        session = self.login_session(api, email, password)
-        return User(name, email, password, body["user"]["id"], body["default_organization_id"], session)
+    def signup(self, api: Api, label: str = "user", name: str = "Pat Doe", password: str = PASSWORD) -> ApiUser:
+        """Register, verify through the real mail, sign in (with ``api``'s User-Agent): one web session."""
+        user = sign_up(api.user_client(), self.sink, name=name, email=unique_email(label), password=password)
+        self.remember(*user.secrets)
+        return user
 
     # -- leaks
 
@@ -360,6 +350,6 @@ def api(auth_env: AuthEnv) -> Api:
 
 
 @pytest.fixture
-def user(auth_env: AuthEnv, api: Api) -> User:
+def user(auth_env: AuthEnv, api: Api) -> ApiUser:
     """A fresh, verified user with one web session on the shared stack."""
     return auth_env.signup(api)

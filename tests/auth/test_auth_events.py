@@ -9,9 +9,10 @@ import uuid
 
 import pytest
 
+from inferadb_testing.users import unique_email
 from inferadb_testing.waiting import eventually
 
-from .conftest import Api, AuthEnv, error_of, session_token_of, unique_email
+from .conftest import Api, AuthEnv, error_of, session_token_of
 
 pytestmark = pytest.mark.integration
 

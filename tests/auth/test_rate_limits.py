@@ -13,17 +13,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from .conftest import (
-    FAST_HASHING,
-    PASSWORD,
-    RESET_SUBJECT,
-    VERIFY_SUBJECT,
-    Api,
-    AuthEnv,
-    error_of,
-    start_env,
-    unique_email,
-)
+from inferadb_testing.users import unique_email
+
+from .conftest import FAST_HASHING, PASSWORD, RESET_SUBJECT, VERIFY_SUBJECT, Api, AuthEnv, error_of, start_env
 
 pytestmark = pytest.mark.integration
 

@@ -42,9 +42,9 @@ def audit_rows(stack: Stack, event_type: str) -> list[tuple[int, str | None]]:
 
 
 def test_a_write_in_one_service_is_delivered_exactly_once_to_consumers_in_others(stack: Stack) -> None:
-    body = register(stack.gateway_url, "pipes@example.com")
-    user_id = body["user"]["id"]
-    organization_id = body["default_organization_id"]
+    user = register(stack.gateway_url, "pipes@example.com")
+    user_id = user.id
+    organization_id = user.default_org
     registered = eventually(lambda: audit_rows(stack, "user_registered"))
     assert [resource for _, resource in registered] == [user_id]
     orgs_db = stack.tmp_dir / "data" / "orgs.db"
@@ -194,7 +194,7 @@ def test_a_forged_identity_header_is_refused(stack: Stack) -> None:
     alice = register(stack.gateway_url, "alice@example.com", "Alice")
     bob = register(stack.gateway_url, "bob@example.com", "Bob")
     forger = IdentitySigner(b"f" * 48)  # not the deployment's secret
-    forged_bob = forger.sign(Identity(audience="auth", user_id=int(bob["user"]["id"]), session_id=1))
+    forged_bob = forger.sign(Identity(audience="auth", user_id=int(bob.id), session_id=1))
     # Straight to the service: refused without a genuine header.
     auth_url = stack.url("auth")
     for headers in ({}, {"x-infera-identity": forged_bob}, {"x-infera-identity": "v1.e30.AAAA"}):
@@ -206,15 +206,15 @@ def test_a_forged_identity_header_is_refused(stack: Stack) -> None:
         response = httpx.get(
             f"{stack.gateway_url}/v1/users/me",
             headers={name: forged_bob},
-            cookies={"infera_session": alice["cookie"]},
+            cookies={"infera_session": alice.session},
             timeout=10,
         )
         assert response.status_code == 200
-        assert response.json()["user"]["id"] == alice["user"]["id"]
+        assert response.json()["user"]["id"] == alice.id
         anonymous = httpx.get(f"{stack.gateway_url}/v1/users/me", headers={name: forged_bob}, timeout=10)
         assert anonymous.status_code == 401
     # A forged identity on a route without a session cannot act as Bob: his session survives.
     logout = httpx.post(f"{stack.gateway_url}/v1/auth/logout", headers={"x-infera-identity": forged_bob}, timeout=10)
     assert logout.status_code == 200
-    still = httpx.get(f"{stack.gateway_url}/v1/users/me", cookies={"infera_session": bob["cookie"]}, timeout=10)
+    still = httpx.get(f"{stack.gateway_url}/v1/users/me", cookies={"infera_session": bob.session}, timeout=10)
     assert still.status_code == 200

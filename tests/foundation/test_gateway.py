@@ -165,8 +165,8 @@ def test_token_routes_answer_every_error_in_rfc6749_form(stack: Stack) -> None:
 def test_percent_encoded_control_characters_in_the_path_are_a_400_not_a_500(stack: Stack) -> None:
     """Found by the fuzzer (R5): the gateway decoded the path and could not forward it (500)."""
     user = register(stack.gateway_url, "control-characters@example.com")
-    org = user["default_organization_id"]
-    cookies = {"infera_session": user["cookie"]}
+    org = user.default_org
+    cookies = {"infera_session": user.session}
     with httpx.Client(base_url=stack.gateway_url, timeout=30, cookies=cookies) as http:
         for method, path in (
             ("GET", f"/v1/organizations/{org}/teams/~t%C3%91%0E%F0%91%87%B8%1A"),
@@ -181,7 +181,7 @@ def test_percent_encoded_control_characters_in_the_path_are_a_400_not_a_500(stac
 
 def test_bearer_and_other_cookie_names_are_not_sessions(stack: Stack) -> None:
     user = register(stack.gateway_url, "bearer@example.com")
-    token = user["cookie"]
+    token = user.session
     assert token.startswith("sess_") and len(token) == 5 + 43
     bearer = httpx.get(f"{stack.gateway_url}/v1/users/me", headers={"authorization": f"Bearer {token}"}, timeout=10)
     assert bearer.status_code == 401 and bearer.json()["error"] == "Invalid session"

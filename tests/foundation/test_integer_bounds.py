@@ -32,8 +32,8 @@ def _refused(response: httpx.Response, field: str) -> None:
 
 def _check_bounds(base_url: str, email: str) -> None:
     user = register(base_url, email)
-    org = user["default_organization_id"]
-    with httpx.Client(base_url=base_url, timeout=30, cookies={"infera_session": user["cookie"]}) as http:
+    org = user.default_org
+    with httpx.Client(base_url=base_url, timeout=30, cookies={"infera_session": user.session}) as http:
         eventually(lambda: http.get(f"/v1/organizations/{org}").status_code == 200)
         lists = [
             "/v1/organizations",

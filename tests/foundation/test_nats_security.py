@@ -39,8 +39,8 @@ def test_the_stack_works_through_an_authenticated_nats(
     stack = stack_factory(nats_url=secured_nats.url, extra_env=FAST_HASHING, service_env=secured_nats.stack_env())
     user = register(stack.gateway_url, "pat@example.com")
     smtp_sink.wait_for(lambda mail: mail.to == "pat@example.com", timeout=20)
-    org = user["default_organization_id"]
-    cookies = {"infera_session": user["cookie"]}
+    org = user.default_org
+    cookies = {"infera_session": user.session}
     with httpx.Client(base_url=stack.gateway_url, timeout=30, cookies=cookies) as http:
         eventually(lambda: http.get(f"/v1/organizations/{org}").status_code == 200, timeout=20)
         audit_db = stack.tmp_dir / "data" / "audit.db"
@@ -65,9 +65,9 @@ def test_the_stack_works_with_nkeys_instead_of_passwords(
         stack = stack_factory(nats_url=server.url, extra_env=FAST_HASHING, service_env=server.stack_env())
         user = register(stack.gateway_url, "kim@example.com")
         smtp_sink.wait_for(lambda mail: mail.to == "kim@example.com", timeout=20)
-        cookies = {"infera_session": user["cookie"]}
+        cookies = {"infera_session": user.session}
         with httpx.Client(base_url=stack.gateway_url, timeout=30, cookies=cookies) as http:
-            org = user["default_organization_id"]
+            org = user.default_org
             eventually(lambda: http.get(f"/v1/organizations/{org}").status_code == 200, timeout=20)
         audit_db = stack.tmp_dir / "data" / "audit.db"
         wanted = {"user_registered", "organization_created"}

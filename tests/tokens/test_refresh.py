@@ -10,15 +10,16 @@ from typing import Any
 
 import httpx
 
+from inferadb_testing.users import ApiUser
 from inferadb_testing.waiting import eventually
 from tests.fuzz.conformance import merged_document
-from tests.orgs.conftest import PASSWORD, User
+from tests.orgs.conftest import PASSWORD
 from tests.tokens.conftest import TokensEnv
 
 N = 50
 
 
-def _session_token(user: User, org: str, vault: str, **body: Any) -> dict[str, Any]:
+def _session_token(user: ApiUser, org: str, vault: str, **body: Any) -> dict[str, Any]:
     response = user.post(f"/v1/organizations/{org}/vaults/{vault}/tokens", body)
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()

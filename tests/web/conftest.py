@@ -7,7 +7,6 @@ One stack and one browser per module; each test gets a fresh browser context (no
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from inferadb_testing.nats import NatsServer
 from inferadb_testing.pytest_plugin import starts_processes
 from inferadb_testing.smtp import SmtpSink
 from inferadb_testing.stack import ALL_PROCESSES, WEB, Stack
+from inferadb_testing.users import register, unique_email, verify
 from inferadb_testing.waiting import eventually
 
 CHROMIUM = "/usr/bin/chromium"
@@ -44,10 +44,6 @@ GENEROUS_LIMITS = {
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def unique_email(label: str) -> str:
-    return f"{label}-{uuid.uuid4().hex[:10]}@example.com"
-
-
 @dataclass
 class Console:
     stack: Stack
@@ -71,19 +67,10 @@ class Console:
         return eventually(link, timeout=timeout, interval=0.2, what=f"a {path} mail to {email} in the dev inbox")
 
     def verified_user(self, label: str) -> str:
-        """A registered, verified user made through the API (the flows under test are elsewhere)."""
-        email = unique_email(label)
-        response = httpx.post(
-            f"{self.url}/v1/auth/register",
-            json={"name": label.title(), "email": email, "password": PASSWORD},
-            timeout=20,
-        )
-        assert response.status_code == 201, response.text
-        link = self.link_in_dev_inbox(email, "/verify-email")
-        token = link.split("token=", 1)[1]
-        verified = httpx.post(f"{self.url}/v1/auth/verify-email", json={"token": token}, timeout=20)
-        assert verified.status_code == 200, verified.text
-        return email
+        """The address of a registered, verified user made through the API (the flows under test are elsewhere)."""
+        with httpx.Client(base_url=self.url, timeout=20) as http:
+            user = register(http, name=label.title(), email=unique_email(label), password=PASSWORD)
+            return verify(user, self.sink, frontend=self.url).email
 
     def api_session(self, email: str) -> httpx.Client:
         client = httpx.Client(base_url=self.url, timeout=20)

@@ -9,9 +9,10 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
+from inferadb_testing.users import unique_email
 from inferadb_testing.waiting import eventually
 
-from .conftest import CSRF_INPUT, PASSWORD, Console, unique_email
+from .conftest import CSRF_INPUT, PASSWORD, Console
 
 pytestmark = pytest.mark.integration
 
