@@ -25,7 +25,7 @@ from inferadb_common.identity import Identity, IdentitySigner
 from inferadb_common.ids import SnowflakeGenerator, install_generator
 from inferadb_testing.nats import NatsServer
 from inferadb_testing.stack import Stack
-from inferadb_testing.waiting import eventually
+from inferadb_testing.waiting import eventually, eventually_async
 
 from .conftest import query, register
 
@@ -52,10 +52,14 @@ def test_a_write_in_one_service_is_delivered_exactly_once_to_consumers_in_others
     assert query(orgs_db, "SELECT id, name FROM organizations") == [(int(organization_id), "Pat Doe's organization")]
     # The orgs consumer's own events come back to audit, once each.
     eventually(lambda: audit_rows(stack, "organization_created"))
-    # Give redeliveries a chance to show up if they were going to.
-    asyncio.run(asyncio.sleep(1.0))
-    assert len(audit_rows(stack, "user_registered")) == 1
-    assert len(audit_rows(stack, "organization_created")) == 1
+    # A later registration's events reach audit after everything before them on the stream,
+    # redeliveries of the first one's included.
+    marker = register(stack.gateway_url, "pipes-marker@example.com")
+    eventually(lambda: marker.default_org in {resource for _, resource in audit_rows(stack, "organization_created")})
+    assert sorted(resource for _, resource in audit_rows(stack, "user_registered")) == sorted([user_id, marker.id])
+    assert sorted(resource for _, resource in audit_rows(stack, "organization_created")) == sorted(
+        [organization_id, marker.default_org]
+    )
     auth_outbox = query(stack.tmp_dir / "data" / "auth.db", "SELECT message_id FROM outbox WHERE kind = 'event'")
     audit_ids = {str(row[0]) for row in query(stack.tmp_dir / "data" / "audit.db", "SELECT id FROM audit_logs")}
     assert {row[0] for row in auth_outbox} <= audit_ids
@@ -117,6 +121,11 @@ def test_relay_killed_between_publish_and_mark_sent_duplicates_nothing(
             envelope.model_dump_json().encode(),
             headers={"Nats-Msg-Id": f"{envelope.id}-late"},
         )
+        # A marker after the late copy: once the consumer has applied it, the copy has been handled.
+        marker = envelope.model_copy(update={"id": str(int(envelope.id) + 1)})
+        await bus.js.publish(
+            "inferadb.events.auth.user.updated", marker.model_dump_json().encode(), headers={"Nats-Msg-Id": marker.id}
+        )
         applied: list[str] = []
 
         async def handler(_: AsyncSession, events: Sequence[EventEnvelope]) -> None:
@@ -139,12 +148,16 @@ def test_relay_killed_between_publish_and_mark_sent_duplicates_nothing(
             message_id=lambda event: event.id,
         )
         consumer.start()
-        await asyncio.sleep(2.0)
+
+        async def marker_applied() -> bool:
+            return marker.id in applied
+
+        await eventually_async(marker_applied, what="the marker event to be applied")
         await consumer.stop()
         await bus.close()
         await db.dispose()
         await consumer_db.dispose()
-        return envelope.id, republished, count, applied
+        return envelope.id, republished, count, [applied_id for applied_id in applied if applied_id != marker.id]
 
     event_id, republished, count, applied = asyncio.run(scenario())
     assert republished == 1
