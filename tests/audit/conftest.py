@@ -233,13 +233,15 @@ class AuditEnv:
             what=f"{count} audit rows where {where}",
         )
 
-    def wait_for_earlier_events(self, organization_id: str) -> None:
-        """Return once the writer has handled every event published before this call.
+    def wait_for_earlier_events(self, organization_id: str) -> int:
+        """Return (the marker's id) once the writer has handled every event published before this call.
 
         The marker is a harmless event of our own: the writer consumes the one event stream in
         order, so when the marker's row is in, nothing published earlier is still on its way.
         """
-        self.publish(make_events(self.publisher.ids(1), organization_id=organization_id))
+        marker = make_events(self.publisher.ids(1), organization_id=organization_id)
+        self.publish(marker)
+        return int(marker[0].id)
 
     def publish(self, events: Sequence[EventEnvelope], *, wait: bool = True) -> None:
         self.publisher.publish(events)

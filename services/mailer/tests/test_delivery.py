@@ -7,7 +7,6 @@ work queue exactly as the producers' outbox relay does.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import logging
 import os
@@ -32,7 +31,7 @@ from inferadb_common.bus import Bus
 from inferadb_common.config import EmailConfig, NatsConfig, StorageConfig
 from inferadb_common.db import Database
 from inferadb_common.events.envelope import MailRequest
-from inferadb_common.events.streams import DEADLETTER_STREAM, MAIL_SUBJECT
+from inferadb_common.events.streams import DEADLETTER_STREAM, MAIL_STREAM, MAIL_SUBJECT
 from inferadb_common.migrations import upgrade
 from inferadb_mailer.__main__ import DEFINITION
 from inferadb_mailer.redaction import recipient_hash
@@ -90,6 +89,17 @@ class DeadLetter:
     subject: str
     data: bytes
     headers: dict[str, str]
+
+
+async def wait_until_nothing_in_hand(js: JetStreamContext) -> None:
+    """Until the mailer's consumer has no request waiting or awaiting its ack (a retry scheduled with a
+    back-off awaits one): from then on nothing more is sent or retried without a new request."""
+
+    async def nothing_in_hand() -> bool:
+        info = await js.consumer_info(MAIL_STREAM, DURABLE)
+        return info.num_pending == 0 and info.num_ack_pending == 0
+
+    await eventually_async(nothing_in_hand, what="the mail consumer to have nothing in hand")
 
 
 async def dead_letters(js: JetStreamContext) -> list[DeadLetter]:
@@ -313,7 +323,7 @@ async def test_a_mail_still_refused_after_max_attempts_is_dead_lettered(
     assert metric("emails_sent_total", template="invitation", result="dead_letter") == dead_before + 1
 
     smtp_sink.succeed()
-    await asyncio.sleep(0.6)  # beyond the largest backoff: it is not tried again
+    await wait_until_nothing_in_hand(mailer.js)  # it is not tried again
     assert smtp_sink.attempts == 3
     assert smtp_sink.messages == []
 
@@ -463,7 +473,7 @@ async def test_the_mailer_process_sends_each_request_once_across_sigkill_restart
         return all(rows.get(r.id, {}).get("status") == "sent" for r in first)
 
     await eventually_async(committed, what="the sent rows")
-    await asyncio.sleep(0.2)  # let the acks follow the commits
+    await wait_until_nothing_in_hand(producer)  # the acks follow the commits
     mailer_process.process.kill()
     assert mailer_process.process.returncode == -9
 
@@ -475,7 +485,7 @@ async def test_the_mailer_process_sends_each_request_once_across_sigkill_restart
     mailer_process.process.restart()
 
     await smtp_sink.async_wait_for(addressed_to(later.to), timeout=15)
-    await asyncio.sleep(0.3)
+    await wait_until_nothing_in_hand(producer)  # every copy has been handled: nothing more is coming
     for request in [*first, later]:
         assert mails_with_id(smtp_sink, request) == 1, request.template
     assert len(smtp_sink.messages) == 4
@@ -487,7 +497,11 @@ async def test_the_mailer_process_delivers_a_mail_queued_while_smtp_was_down(
     smtp_sink.stop()
     request = mail_request("verify_email")
     await publish(producer, request)
-    await asyncio.sleep(3)
+
+    async def retried() -> bool:  # two refused attempts: the request is in hand and being retried
+        return mailer_process.process.log_text().count("SMTPConnectError") >= 2
+
+    await eventually_async(retried, what="a refused attempt and its retry")
     assert mailer_process.deliveries() == {}
     smtp_sink.start()
 
@@ -542,5 +556,5 @@ async def test_the_mailer_process_dead_letters_a_5xx_at_once_with_a_metric_and_a
     assert f"id={request.id}" in abandon_lines[0]["message"]
     assert "554" in abandon_lines[0]["message"]
 
-    await asyncio.sleep(1)  # never retried
+    await wait_until_nothing_in_hand(producer)  # never retried
     assert smtp_sink.attempts == 1
