@@ -10,7 +10,7 @@ import sys
 import jwt
 
 from inferadb_testing.free_port import free_port
-from tests.orgs.conftest import eventually
+from inferadb_testing.waiting import eventually
 from tests.tokens.conftest import TokensEnv
 
 MISMATCH = "Key encryption secret does not match the stored signing keys"
