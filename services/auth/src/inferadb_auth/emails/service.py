@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_auth.emails import repository as emails_repo
 from inferadb_auth.emails.addresses import purge_expired
@@ -35,6 +36,14 @@ def _caller(identity: Identity) -> int:
 async def _verification_allowed(state: AuthState, identity: Identity, address: str) -> bool:
     limit = state.settings.rate_limiting.email_verification_tokens_per_hour
     return await address_allowed(state, "email_verification", limit, address, identity)
+
+
+async def _email_of_caller(db: AsyncSession, user_id: int, email_id: int) -> EmailRecord:
+    """One of the caller's live addresses; an expired copy is not found either."""
+    email = await emails_repo.email_of_user(db, user_id, email_id, utcnow())
+    if email is None:
+        raise EmailNotFound()
+    return email
 
 
 async def list_emails(state: AuthState, identity: Identity) -> list[EmailRecord]:
@@ -77,9 +86,7 @@ async def add_email(state: AuthState, identity: Identity, address: str) -> Email
 async def make_primary(state: AuthState, identity: Identity, email_id: int) -> EmailRecord:
     user_id = _caller(identity)
     async with state.db.transaction() as db:
-        email = await emails_repo.email_of_user(db, user_id, email_id, utcnow())
-        if email is None:
-            raise EmailNotFound()
+        email = await _email_of_caller(db, user_id, email_id)
         if email.verified_at is None:
             raise UnverifiedEmailCannotBePrimary()
         if not email.is_primary:
@@ -101,9 +108,7 @@ async def make_primary(state: AuthState, identity: Identity, email_id: int) -> E
 async def remove_email(state: AuthState, identity: Identity, email_id: int) -> None:
     user_id = _caller(identity)
     async with state.db.transaction() as db:
-        email = await emails_repo.email_of_user(db, user_id, email_id, utcnow())
-        if email is None:
-            raise EmailNotFound()
+        email = await _email_of_caller(db, user_id, email_id)
         if email.is_primary:
             raise PrimaryEmailCannotBeDeleted()
         await emails_repo.delete_email(db, email.id)
@@ -119,9 +124,7 @@ async def resend_verification(state: AuthState, identity: Identity, email_id: in
     """A new link for one of the caller's unverified addresses (none once the address's limit is spent)."""
     user_id = _caller(identity)
     async with state.db.read() as db:
-        email = await emails_repo.email_of_user(db, user_id, email_id, utcnow())
-    if email is None:  # an expired copy too: a new token would revive it
-        raise EmailNotFound()
+        email = await _email_of_caller(db, user_id, email_id)  # not an expired one: a new token would revive it
     if email.verified_at is not None:
         raise EmailAlreadyVerified()
     if await _verification_allowed(state, identity, email.email):
