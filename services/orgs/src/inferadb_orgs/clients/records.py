@@ -18,18 +18,6 @@ class ClientRecord:
     updated_at: datetime
 
 
-class ClientValues(TypedDict):
-    """A new client."""
-
-    id: int
-    organization_id: int
-    name: str
-    description: str | None
-    is_active: bool
-    created_at: datetime
-    updated_at: datetime
-
-
 class ClientChanges(TypedDict, total=False):
     """The fields a client update sets (an absent key stays as it is)."""
 

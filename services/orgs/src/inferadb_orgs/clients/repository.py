@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
-from typing import Unpack
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.pagination import PageParams
-from inferadb_orgs.clients.records import ClientChanges, ClientRecord, ClientValues
+from inferadb_orgs.clients.records import ClientChanges, ClientRecord
 from inferadb_orgs.paging import fetch_records
 from inferadb_orgs.records import columns_of
 from inferadb_orgs.tables import clients
@@ -28,8 +28,8 @@ async def list_clients(db: AsyncSession, organization_id: int, page: PageParams)
     return await fetch_records(db, select(*_CLIENT), clients.c.id, scope, page, ClientRecord)
 
 
-async def insert_client(db: AsyncSession, **client: Unpack[ClientValues]) -> None:
-    await db.execute(insert(clients).values(dict(client)))
+async def insert_client(db: AsyncSession, client: ClientRecord) -> None:
+    await db.execute(insert(clients).values(asdict(client)))
 
 
 async def update_client(db: AsyncSession, client_id: int, changes: ClientChanges) -> None:
