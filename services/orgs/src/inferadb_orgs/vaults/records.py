@@ -30,6 +30,19 @@ class GrantRecord:
     granted_by_user_id: int
 
 
+class VaultValues(TypedDict):
+    """A new (live) vault."""
+
+    id: int
+    organization_id: int
+    name: str
+    name_key: str
+    description: str | None
+    sync_status: str
+    created_at: datetime
+    updated_at: datetime
+
+
 class VaultChanges(TypedDict, total=False):
     """The fields a vault update sets (an absent key stays as it is)."""
 
