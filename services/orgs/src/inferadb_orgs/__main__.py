@@ -10,6 +10,7 @@ from inferadb_common.service import ServiceCommand, ServiceDefinition
 from inferadb_common.service import main as run
 from inferadb_orgs.app import build_app
 from inferadb_orgs.directory.consumer import directory_consumer
+from inferadb_orgs.engine_api.app import build_internal_app
 from inferadb_orgs.signing.keys import KeyCipher
 from inferadb_orgs.signing.service import ManagementKeyring, SigningKeyring
 from inferadb_orgs.signing.worker import SigningKeyWorker, rotate_signing_key
@@ -48,6 +49,7 @@ DEFINITION = ServiceDefinition(
     name="orgs",
     description="Organizations, teams, vaults, clients and tokens",
     build_app=build_app,
+    build_internal_app=build_internal_app,
     metadata=metadata,
     migrations=Path(__file__).parent / "migrations",
     outbox_table_name="outbox",
