@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck unit migrate bench clean browser screenshots
+.PHONY: run test install lint typecheck unit migrate bench clean browser system-packages screenshots
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -20,7 +20,7 @@ run: $(STAMP)
 	$(BIN)/python scripts/run.py $(if $(CONFIG),--config $(CONFIG),)
 
 ## Lint, type-check and run every test (unit and integration).
-test: $(STAMP) lint typecheck browser
+test: $(STAMP) lint typecheck browser system-packages
 	$(BIN)/python -m pytest
 
 ## Chromium for the console's browser tests (tests/web): the distribution's package, never a download.
@@ -33,6 +33,19 @@ browser:
 	    echo "tests/web need Chromium at $(CHROMIUM): install the distribution's package (Debian: apt-get install chromium)" >&2; \
 	    exit 1; \
 	  fi; }
+
+## The tools tests call, from the distribution's packages: docker-compose (tests/deploy validates
+## compose.yaml with `docker-compose config`; no engine needed), jq and curl (the getting-started walkthrough).
+SYSTEM_TOOLS := docker-compose jq curl
+system-packages:
+	@missing=""; for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else \
+	    echo "the tests need:$$missing (Debian: apt-get install$$missing)" >&2; exit 1; \
+	  fi; \
+	fi
 
 ## The console's main pages, light and dark, as PNGs in docs/images/ (a throwaway stack and Chromium).
 screenshots: $(STAMP) browser

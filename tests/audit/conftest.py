@@ -18,9 +18,7 @@ import itertools
 import json
 import secrets
 import sqlite3
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,7 +31,10 @@ from inferadb_common.config import NatsConfig
 from inferadb_common.events.catalog import spec_for
 from inferadb_common.events.envelope import Actor, EventEnvelope, ResourceRef
 from inferadb_common.ids import SnowflakeGenerator, WorkerIdLease
-from inferadb_testing import NatsServer, SmtpSink, Stack, extract_link, token_from_link
+from inferadb_testing import NatsServer, SmtpSink, Stack
+from inferadb_testing.pytest_plugin import starts_processes
+from inferadb_testing.users import ApiUser, register, verify
+from inferadb_testing.waiting import eventually
 
 FAST_ENV = {
     "INFERADB_MGMT__FEATURES__REQUIRE_EMAIL_VERIFICATION": "false",
@@ -46,20 +47,8 @@ FAST_ENV = {
     "INFERADB_MGMT__ORGANIZATIONS__MAX_PER_USER": "1000",
 }
 PASSWORD = "audit-suite Passphrase 42"
-VERIFY_PREFIX = "http://frontend.test/verify-email?token="
 USER_AGENT = "inferadb-audit-tests/1.0"
 _numbers = itertools.count(1)
-
-
-def eventually(check: Callable[[], Any], *, timeout: float = 15.0, interval: float = 0.05, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what or check} (last: {result!r})")
-        time.sleep(interval)
 
 
 def error_of(response: httpx.Response) -> tuple[int, str, str]:
@@ -70,29 +59,10 @@ def error_of(response: httpx.Response) -> tuple[int, str, str]:
 # ----------------------------------------------------------------------------------------- users
 
 
-@dataclass
-class User:
-    id: str
-    name: str
-    email: str
-    default_org: str
-    http: httpx.Client = field(repr=False)
-
-    def get(self, path: str, **kwargs: Any) -> httpx.Response:
-        return self.http.get(path, **kwargs)
-
-    def post(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
-        return self.http.post(path, json=json, **kwargs)
-
-    def patch(self, path: str, json: Any = None) -> httpx.Response:
-        return self.http.patch(path, json=json)
-
-    def delete(self, path: str) -> httpx.Response:
-        return self.http.delete(path)
-
-    def audit_logs(self, org: str | None = None, **params: Any) -> httpx.Response:
-        path = f"/v1/organizations/{org}/audit-logs" if org else "/v1/users/me/audit-logs"
-        return self.get(path, params=params)
+def audit_logs(user: ApiUser, org: str | None = None, **params: Any) -> httpx.Response:
+    """An organization's log, or with no ``org`` the user's own (``/v1/users/me/audit-logs``)."""
+    path = f"/v1/organizations/{org}/audit-logs" if org else "/v1/users/me/audit-logs"
+    return user.get(path, params=params)
 
 
 # ----------------------------------------------------------------------------------------- events
@@ -210,32 +180,22 @@ class AuditEnv:
 
     # -- users and organizations
 
-    def user(self, name: str | None = None) -> User:
+    def user(self, name: str | None = None) -> ApiUser:
         """Registered and signed in (verification is off), with a default organization it OWNs,
         readable through the audit service once orgs' events have reached it."""
         number = next(_numbers)
         name = name or f"Audit User {number}"
         email = f"audit{number}-{secrets.token_hex(4)}@example.com"
-        http = self.client()
-        response = http.post("/v1/auth/register", json={"name": name, "email": email, "password": PASSWORD})
-        assert response.status_code == 201, response.text
-        body = response.json()
-        user = User(body["user"]["id"], name, email, body["default_organization_id"], http)
+        user = register(self.client(), name=name, email=email, password=PASSWORD)
         eventually(
-            lambda: user.audit_logs(user.default_org).status_code == 200,
+            lambda: audit_logs(user, user.default_org).status_code == 200,
             what=f"the audit service to learn that {email} owns {user.default_org}",
         )
         return user
 
-    def verify(self, user: User) -> None:
-        """Verify the primary address with the mailed token; orgs learns it from auth's events."""
-        mail = self.smtp.wait_for(lambda m: user.email in m.rcpt_tos and VERIFY_PREFIX in m.text, timeout=20)
-        response = user.post("/v1/auth/verify-email", {"token": token_from_link(extract_link(mail, VERIFY_PREFIX))})
-        assert response.status_code == 200, response.text
-
-    def add_member(self, org: str, owner: User, user: User, role: str = "MEMBER") -> str:
+    def add_member(self, org: str, owner: ApiUser, user: ApiUser, role: str = "MEMBER") -> str:
         """Invite and accept through the orgs routes; the member id."""
-        self.verify(user)
+        verify(user, self.smtp)
 
         def accepted() -> httpx.Response | None:
             invited = owner.post(f"/v1/organizations/{org}/invitations", {"email": user.email, "role": role})
@@ -253,8 +213,8 @@ class AuditEnv:
         members = owner.get(f"/v1/organizations/{org}/members", params={"limit": 100}).json()["members"]
         return str(next(member["id"] for member in members if member["user_id"] == user.id))
 
-    def wait_for_status(self, user: User, org: str, status: int, what: str = "") -> None:
-        eventually(lambda: user.audit_logs(org).status_code == status, what=what or f"{status} for {user.email}")
+    def wait_for_status(self, user: ApiUser, org: str, status: int, what: str = "") -> None:
+        eventually(lambda: audit_logs(user, org).status_code == status, what=what or f"{status} for {user.email}")
 
     # -- the audit database (SQLite)
 
@@ -272,6 +232,16 @@ class AuditEnv:
             interval=0.1,
             what=f"{count} audit rows where {where}",
         )
+
+    def wait_for_earlier_events(self, organization_id: str) -> int:
+        """Return (the marker's id) once the writer has handled every event published before this call.
+
+        The marker is a harmless event of our own: the writer consumes the one event stream in
+        order, so when the marker's row is in, nothing published earlier is still on its way.
+        """
+        marker = make_events(self.publisher.ids(1), organization_id=organization_id)
+        self.publish(marker)
+        return int(marker[0].id)
 
     def publish(self, events: Sequence[EventEnvelope], *, wait: bool = True) -> None:
         self.publisher.publish(events)
@@ -336,12 +306,12 @@ def seed_rows(
         connection.close()
 
 
-def page_through(user: User, org: str | None, limit: int, **params: Any) -> list[list[dict[str, Any]]]:
+def page_through(user: ApiUser, org: str | None, limit: int, **params: Any) -> list[list[dict[str, Any]]]:
     """Every page of a listing, following ``next_cursor``."""
     pages: list[list[dict[str, Any]]] = []
     cursor: str | None = None
     while True:
-        response = user.audit_logs(org, limit=limit, **params, **({"cursor": cursor} if cursor else {}))
+        response = audit_logs(user, org, limit=limit, **params, **({"cursor": cursor} if cursor else {}))
         assert response.status_code == 200, response.text
         body = response.json()
         pages.append(body["audit_logs"])
@@ -352,6 +322,7 @@ def page_through(user: User, org: str | None, limit: int, **params: Any) -> list
 
 
 @pytest.fixture(scope="session")
+@starts_processes
 def audit_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuditEnv]:
     """The shared stack (default configuration: only OWNERs read an organization's log)."""
     root = tmp_path_factory.mktemp("audit-shared")

@@ -7,8 +7,10 @@ import pytest
 
 from inferadb_testing import NatsServer, SmtpSink
 from inferadb_testing.pytest_plugin import StackFactory
+from inferadb_testing.users import ApiUser, verify
+from inferadb_testing.waiting import eventually
 
-from .conftest import FAST_ENV, AuditEnv, User, error_of, eventually
+from .conftest import FAST_ENV, AuditEnv, audit_logs, error_of
 
 pytestmark = pytest.mark.integration
 
@@ -16,13 +18,13 @@ NOT_FOUND = (404, "Organization not found", "NOT_FOUND")
 FORBIDDEN = (403, "Insufficient permissions", "INSUFFICIENT_PERMISSIONS")
 
 
-def export(user: User, org: str) -> tuple[int, str, str] | int:
+def export(user: ApiUser, org: str) -> tuple[int, str, str] | int:
     response = user.get(f"/v1/organizations/{org}/audit-logs/export", params={"format": "ndjson"})
     return response.status_code if response.status_code == 200 else error_of(response)
 
 
-def both_routes(user: User, org: str) -> tuple[object, object]:
-    listing = user.audit_logs(org)
+def both_routes(user: ApiUser, org: str) -> tuple[object, object]:
+    listing = audit_logs(user, org)
     return (listing.status_code if listing.status_code == 200 else error_of(listing)), export(user, org)
 
 
@@ -46,7 +48,7 @@ def test_roles_follow_orgs_through_promotion_transfer_and_removal(env: AuditEnv)
     promoted = owner.patch(f"/v1/organizations/{org}/members/{colleague_member}", {"role": "ADMIN"})
     assert promoted.status_code == 200, promoted.text
     eventually(
-        lambda: owner.audit_logs(org, event_type="organization_member_role_changed").json()["audit_logs"],
+        lambda: audit_logs(owner, org, event_type="organization_member_role_changed").json()["audit_logs"],
         what="the role change to be recorded",
     )
     # ADMIN is not enough while audit.admins_can_read is false (the default).
@@ -66,11 +68,11 @@ def test_roles_follow_orgs_through_promotion_transfer_and_removal(env: AuditEnv)
 
 def test_a_deleted_organization_is_not_found_for_its_former_owner(env: AuditEnv) -> None:
     owner = env.user()
-    env.verify(owner)
+    verify(owner, env.smtp)
 
-    def created() -> str | None:
+    def created() -> str:
         response = owner.post("/v1/organizations", {"name": "Short-lived"})
-        return str(response.json()["organization"]["id"]) if response.status_code == 201 else None
+        return str(response.json()["organization"]["id"]) if response.status_code == 201 else ""
 
     org = eventually(created, what="orgs to know the verified address")
     env.wait_for_status(owner, org, 200, "the new organization's owner to be known")
@@ -96,7 +98,7 @@ def test_admins_read_when_admins_can_read_is_set(
         assert both_routes(admin, org) == (200, 200)
         assert both_routes(member, org) == (FORBIDDEN, FORBIDDEN)
         # What the ADMIN reads is the organization's log, the owner's actions included.
-        types = {entry["event_type"] for entry in admin.audit_logs(org, limit=100).json()["audit_logs"]}
+        types = {entry["event_type"] for entry in audit_logs(admin, org, limit=100).json()["audit_logs"]}
         assert {"organization_created", "organization_member_added", "invitation_created"} <= types
     finally:
         env.close()

@@ -15,9 +15,10 @@ import pytest
 
 from inferadb_testing import NatsServer, SmtpSink
 from inferadb_testing.pytest_plugin import StackFactory
+from inferadb_testing.users import ApiUser
 from tests.fuzz.conformance import assert_documented, openapi_document
 
-from .conftest import FAST_ENV, AuditEnv, User, make_events, page_through, seed_rows
+from .conftest import FAST_ENV, AuditEnv, make_events, page_through, seed_rows
 
 pytestmark = pytest.mark.integration
 
@@ -37,7 +38,7 @@ CSV_COLUMNS = [
 ]
 
 
-def export(user: User, org: str, **params: str) -> tuple[dict[str, str], bytes]:
+def export(user: ApiUser, org: str, **params: str) -> tuple[dict[str, str], bytes]:
     with user.http.stream("GET", f"/v1/organizations/{org}/audit-logs/export", params=params) as response:
         assert response.status_code == 200, response.read()
         return dict(response.headers), b"".join(response.iter_bytes())

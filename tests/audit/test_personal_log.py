@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 
 from inferadb_testing import extract_link, token_from_link
+from inferadb_testing.users import ApiUser, verify
+from inferadb_testing.waiting import eventually
 
-from .conftest import PASSWORD, AuditEnv, User, eventually, make_events, page_through
+from .conftest import PASSWORD, AuditEnv, audit_logs, make_events, page_through
 
 pytestmark = pytest.mark.integration
 
@@ -28,13 +30,13 @@ PERSONAL = {
 }
 
 
-def own_log(user: User, **params: Any) -> list[dict[str, Any]]:
+def own_log(user: ApiUser, **params: Any) -> list[dict[str, Any]]:
     return [entry for page in page_through(user, None, 100, **params) for entry in page]
 
 
 def test_the_personal_log_holds_the_callers_security_events_only(env: AuditEnv) -> None:
     alice, bob = env.user("Alice"), env.user("Bob")
-    env.verify(alice)
+    verify(alice, env.smtp)
     # Alice: a failed sign-in; a second session that signs out; a third that her password change
     # revokes; an address added and removed; a password reset, requested and completed.
     assert env.client().post("/v1/auth/login/password", json={"email": alice.email, "password": "nope nope nope"})
@@ -91,7 +93,7 @@ def test_the_personal_log_holds_the_callers_security_events_only(env: AuditEnv) 
     assert own_log(alice, event_type="organization_created") == []
     assert own_log(alice, user_id=bob.id) == []
     assert own_log(alice, resource_type="email") == [e for e in entries if e["resource_type"] == "email"]
-    first = alice.audit_logs(None, limit=2).json()
+    first = audit_logs(alice, None, limit=2).json()
     assert len(first["audit_logs"]) == 2 and first["pagination"]["next_cursor"]
 
 

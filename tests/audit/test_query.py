@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
-from .conftest import AuditEnv, User, make_events, page_through, spaced_times
+from inferadb_testing.users import ApiUser
+
+from .conftest import AuditEnv, audit_logs, make_events, page_through, spaced_times
 
 pytestmark = pytest.mark.integration
 
@@ -21,7 +23,7 @@ CLIENT = 385_000_000_000_000_555
 
 @dataclass
 class Seeded:
-    owner: User
+    owner: ApiUser
     org: str
     base: datetime
     vault_ids: list[str]  # 200 vault_updated by the owner, resource "111", at base + 0…199 s
@@ -41,8 +43,8 @@ def ids_of(entries: list[dict[str, Any]]) -> list[str]:
     return [entry["id"] for entry in entries]
 
 
-def listing(user: User, org: str, **params: Any) -> list[dict[str, Any]]:
-    response = user.audit_logs(org, limit=100, **params)
+def listing(user: ApiUser, org: str, **params: Any) -> list[dict[str, Any]]:
+    response = audit_logs(user, org, limit=100, **params)
     assert response.status_code == 200, response.text
     body = response.json()
     assert not body["pagination"]["has_more"], "use page_through for more than one page"
@@ -90,7 +92,7 @@ def seeded(audit_env: AuditEnv) -> Seeded:
 
 
 def test_entries_have_the_documented_shape(seeded: Seeded) -> None:
-    response = seeded.owner.audit_logs(seeded.org, limit=1, client_id=str(CLIENT))
+    response = audit_logs(seeded.owner, seeded.org, limit=1, client_id=str(CLIENT))
     body = response.json()
     assert set(body) == {"audit_logs", "pagination"}
     assert set(body["pagination"]) == {"count", "limit", "offset", "has_more", "next_cursor"}  # no total
@@ -187,7 +189,7 @@ def test_cursor_pages_through_250_entries_without_gaps_while_new_ones_arrive(env
         params: dict[str, Any] = {"event_type": "vault_updated", "limit": 100}
         if cursor:
             params["cursor"] = cursor
-        body = owner.audit_logs(org, **params).json()
+        body = audit_logs(owner, org, **params).json()
         pages.append(ids_of(body["audit_logs"]))
         cursor = body["pagination"]["next_cursor"]
         if cursor is None:
@@ -203,15 +205,15 @@ def test_cursor_pages_through_250_entries_without_gaps_while_new_ones_arrive(env
     assert seen == [event.id for event in expected]
     assert len(set(seen)) == 250
     # The first page now starts with the newcomers.
-    assert owner.audit_logs(org, event_type="vault_updated", limit=1).json()["audit_logs"][0]["id"] not in seen
+    assert audit_logs(owner, org, event_type="vault_updated", limit=1).json()["audit_logs"][0]["id"] not in seen
 
 
 def test_limit_is_clamped_and_offsets_work(seeded: Seeded) -> None:
-    body = seeded.owner.audit_logs(seeded.org, limit=1000, **seeded.window()).json()
+    body = audit_logs(seeded.owner, seeded.org, limit=1000, **seeded.window()).json()
     assert body["pagination"]["limit"] == 100 and body["pagination"]["count"] == 100
-    default = seeded.owner.audit_logs(seeded.org, **seeded.window()).json()
+    default = audit_logs(seeded.owner, seeded.org, **seeded.window()).json()
     assert default["pagination"]["limit"] == 50
-    offset = seeded.owner.audit_logs(seeded.org, offset=250, **seeded.window()).json()
+    offset = audit_logs(seeded.owner, seeded.org, offset=250, **seeded.window()).json()
     assert ids_of(offset["audit_logs"]) == seeded.vault_ids[-10:]
 
 
@@ -235,7 +237,7 @@ def test_limit_is_clamped_and_offsets_work(seeded: Seeded) -> None:
     ],
 )
 def test_bad_values_are_400_with_details(seeded: Seeded, params: dict[str, str], fields: set[str]) -> None:
-    response = seeded.owner.audit_logs(seeded.org, **params)
+    response = audit_logs(seeded.owner, seeded.org, **params)
     assert response.status_code == 400, response.text
     body = response.json()
     assert (body["error"], body["code"]) == ("Validation failed", "VALIDATION_FAILED")

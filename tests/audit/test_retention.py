@@ -10,8 +10,9 @@ import pytest
 
 from inferadb_testing import NatsServer, SmtpSink
 from inferadb_testing.pytest_plugin import StackFactory
+from inferadb_testing.waiting import eventually
 
-from .conftest import FAST_ENV, AuditEnv, eventually, seed_rows
+from .conftest import FAST_ENV, AuditEnv, seed_rows
 
 pytestmark = pytest.mark.integration
 

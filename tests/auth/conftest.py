@@ -13,9 +13,7 @@ import base64
 import hashlib
 import secrets
 import sqlite3
-import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -25,11 +23,12 @@ import httpx
 import pytest
 
 from inferadb_testing.nats import NatsServer
+from inferadb_testing.pytest_plugin import starts_processes
 from inferadb_testing.smtp import ReceivedMail, SmtpSink, extract_link, token_from_link
 from inferadb_testing.stack import Stack
+from inferadb_testing.users import FRONTEND, SESSION_COOKIE, ApiUser, sign_up, unique_email
+from inferadb_testing.waiting import eventually
 
-COOKIE = "infera_session"
-FRONTEND = "http://frontend.test"
 VERIFY_SUBJECT = "Verify your email address"
 RESET_SUBJECT = "Reset your password"
 CHANGED_SUBJECT = "Your password was changed"
@@ -54,10 +53,6 @@ SESSION_TTL_ENV = {f"INFERADB_MGMT__AUTH__SESSION_TTL_{kind.upper()}": str(ttl) 
 
 
 # ----------------------------------------------------------------------------------------- small helpers
-
-
-def unique_email(label: str = "user") -> str:
-    return f"{label}-{uuid.uuid4().hex[:12]}@example.com"
 
 
 def sha256_hex(value: str) -> str:
@@ -87,17 +82,6 @@ def execute(db_path: Path, sql: str, *params: Any) -> None:
         db.close()
 
 
-def wait_until(check: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what or 'condition'} not met within {timeout}s (last result: {result!r})")
-        time.sleep(interval)
-
-
 def seconds_between(start: str, end: str) -> float:
     """Seconds from one timestamp to another (RFC 3339 from the API, or SQLite's own format)."""
 
@@ -123,14 +107,14 @@ def set_cookie_headers(response: httpx.Response) -> list[str]:
 
 
 def session_cookie_header(response: httpx.Response) -> str:
-    cookies = [value for value in set_cookie_headers(response) if value.startswith(f"{COOKIE}=")]
+    cookies = [value for value in set_cookie_headers(response) if value.startswith(f"{SESSION_COOKIE}=")]
     assert len(cookies) == 1, set_cookie_headers(response)
     return cookies[0]
 
 
 def session_token_of(response: httpx.Response) -> str:
-    token = response.cookies.get(COOKIE)
-    assert token, f"no {COOKIE} cookie in {set_cookie_headers(response)}"
+    token = response.cookies.get(SESSION_COOKIE)
+    assert token, f"no {SESSION_COOKIE} cookie in {set_cookie_headers(response)}"
     return token
 
 
@@ -147,7 +131,15 @@ class Api:
 
     def __init__(self, base_url: str, user_agent: str = USER_AGENT) -> None:
         self.base_url = base_url
+        self.user_agent = user_agent
         self._client = httpx.Client(base_url=base_url, timeout=30, headers={"User-Agent": user_agent})
+        self._user_clients: list[httpx.Client] = []
+
+    def user_client(self) -> httpx.Client:
+        """A client of the same gateway and User-Agent with a cookie jar of its own, for one user."""
+        client = httpx.Client(base_url=self.base_url, timeout=30, headers={"User-Agent": self.user_agent})
+        self._user_clients.append(client)
+        return client
 
     def request(
         self,
@@ -161,7 +153,7 @@ class Api:
     ) -> httpx.Response:
         sent = dict(headers or {})
         if session is not None:
-            sent["Cookie"] = f"{COOKIE}={session}"
+            sent["Cookie"] = f"{SESSION_COOKIE}={session}"
         # Nothing persists between calls: each test says which cookie it sends.
         self._client.cookies.clear()
         return self._client.request(method, path, json=json, headers=sent, **kwargs)
@@ -179,17 +171,9 @@ class Api:
         return self.request("DELETE", path, **kwargs)
 
     def close(self) -> None:
+        for client in self._user_clients:
+            client.close()
         self._client.close()
-
-
-@dataclass
-class User:
-    name: str
-    email: str
-    password: str
-    id: str
-    organization_id: str
-    session: str
 
 
 @dataclass
@@ -247,7 +231,9 @@ class AuthEnv:
             rows = self.audit_rows(f"event_type = ? AND ({where})", event_type, *params)
             return rows if len(rows) >= count else []
 
-        rows: list[dict[str, Any]] = wait_until(found, timeout, 0.1, what=f"{count} audit row(s) {event_type}")
+        rows: list[dict[str, Any]] = eventually(
+            found, timeout=timeout, interval=0.1, what=f"{count} audit row(s) {event_type}"
+        )
         return rows
 
     # -- mail
@@ -262,8 +248,23 @@ class AuthEnv:
             found = self.mails(address, subject)
             return found if len(found) >= number else []
 
-        mails: list[ReceivedMail] = wait_until(arrived, timeout, 0.05, what=f"mail #{number} {subject!r} to {address}")
+        mails: list[ReceivedMail] = eventually(
+            arrived, timeout=timeout, interval=0.05, what=f"mail #{number} {subject!r} to {address}"
+        )
         return mails[number - 1]
+
+    def wait_for_earlier_mails(self, api: Api, headers: dict[str, str] | None = None) -> None:
+        """Return once every mail requested before this call has been delivered or dropped.
+
+        The marker is a new registration's verification mail: the mailer takes its requests one at a
+        time in stream order, so when the marker has arrived no earlier mail is still on its way.
+        """
+        marker = unique_email("marker")
+        response = api.post(
+            "/v1/auth/register", json={"name": "Marker", "email": marker, "password": PASSWORD}, headers=headers
+        )
+        assert response.status_code == 201, response.text
+        self.wait_for_mail(marker, VERIFY_SUBJECT)
 
     def token_in_mail(self, address: str, subject: str, link_prefix: str, number: int = 1) -> str:
         mail = self.wait_for_mail(address, subject, number)
@@ -282,8 +283,8 @@ class AuthEnv:
     def register(self, api: Api, email: str, password: str = PASSWORD, name: str = "Pat Doe") -> httpx.Response:
         self.remember(password)
         response = api.post("/v1/auth/register", json={"name": name, "email": email, "password": password})
-        if COOKIE in response.cookies:
-            self.remember(response.cookies[COOKIE])
+        if SESSION_COOKIE in response.cookies:
+            self.remember(response.cookies[SESSION_COOKIE])
         return response
 
     def verify(self, api: Api, address: str, number: int = 1) -> None:
@@ -296,8 +297,8 @@ class AuthEnv:
         if session_type is not None:
             body["session_type"] = session_type
         response = api.post("/v1/auth/login/password", json=body)
-        if COOKIE in response.cookies:
-            self.remember(response.cookies[COOKIE])
+        if SESSION_COOKIE in response.cookies:
+            self.remember(response.cookies[SESSION_COOKIE])
         return response
 
     def login_session(self, api: Api, email: str, password: str = PASSWORD, session_type: str | None = None) -> str:
@@ -305,15 +306,11 @@ class AuthEnv:
         assert response.status_code == 200, response.text
         return session_token_of(response)
 
-    def signup(self, api: Api, label: str = "user", name: str = "Pat Doe", password: str = PASSWORD) -> User:
-        """Register, verify through the real mail, sign in: a user with one web session."""
-        email = unique_email(label)
-        response = self.register(api, email, password, name)
-        assert response.status_code == 201, response.text
-        body = response.json()
-        self.verify(api, email)
-        session = self.login_session(api, email, password)
-        return User(name, email, password, body["user"]["id"], body["default_organization_id"], session)
+    def signup(self, api: Api, label: str = "user", name: str = "Pat Doe", password: str = PASSWORD) -> ApiUser:
+        """Register, verify through the real mail, sign in (with ``api``'s User-Agent): one web session."""
+        user = sign_up(api.user_client(), self.sink, name=name, email=unique_email(label), password=password)
+        self.remember(*user.secrets)
+        return user
 
     # -- leaks
 
@@ -341,6 +338,7 @@ def start_env(
 
 
 @pytest.fixture(scope="session")
+@starts_processes
 def auth_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuthEnv]:
     """The shared stack: verification required, fast hashing, per-IP limits out of the way."""
     yield from start_env(tmp_path_factory.mktemp("auth-shared"), {**FAST_HASHING, **GENEROUS_LIMITS, **SESSION_TTL_ENV})
@@ -352,6 +350,6 @@ def api(auth_env: AuthEnv) -> Api:
 
 
 @pytest.fixture
-def user(auth_env: AuthEnv, api: Api) -> User:
+def user(auth_env: AuthEnv, api: Api) -> ApiUser:
     """A fresh, verified user with one web session on the shared stack."""
     return auth_env.signup(api)

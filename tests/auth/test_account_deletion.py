@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 
 from inferadb_testing.smtp import extract_link, token_from_link
+from inferadb_testing.users import FRONTEND, ApiUser
+from inferadb_testing.waiting import eventually
 
-from .conftest import FRONTEND, Api, AuthEnv, User, cookie_clears, error_of, wait_until
+from .conftest import Api, AuthEnv, cookie_clears, error_of
 
 pytestmark = pytest.mark.integration
 
@@ -23,9 +25,9 @@ def _orgs_rows(env: AuthEnv, organization_id: str) -> tuple[list[tuple[object, .
 
 
 def test_deleting_the_account_removes_its_lonely_organizations_sessions_and_addresses(
-    auth_env: AuthEnv, api: Api, user: User
+    auth_env: AuthEnv, api: Api, user: ApiUser
 ) -> None:
-    wait_until(lambda: _orgs_rows(auth_env, user.organization_id)[0], what="default organization")
+    eventually(lambda: _orgs_rows(auth_env, user.default_org)[0], what="default organization")
     second = auth_env.login_session(api, user.email, session_type="cli")
     for session in (user.session, second):
         assert api.get("/v1/users/me", session=session).status_code == 200
@@ -47,9 +49,9 @@ def test_deleting_the_account_removes_its_lonely_organizations_sessions_and_addr
     def gone(organization_id: str) -> bool:
         return _orgs_rows(auth_env, organization_id) == ([], [])
 
-    wait_until(lambda: gone(user.organization_id) and gone(side_project), what="both organizations gone")
+    eventually(lambda: gone(user.default_org) and gone(side_project), what="both organizations gone")
     assert auth_env.query("orgs", "SELECT COUNT(*) FROM organization_members WHERE user_id = ?", int(user.id)) == [(0,)]
-    wait_until(
+    eventually(
         lambda: auth_env.query("orgs", "SELECT COUNT(*) FROM directory_users WHERE id = ?", int(user.id)) == [(0,)],
         what="directory entry gone",
     )
@@ -67,12 +69,12 @@ def test_deletion_needs_a_session(auth_env: AuthEnv, api: Api) -> None:
 
 
 def test_the_sole_owner_of_an_organization_with_other_members_must_transfer_it_first(
-    auth_env: AuthEnv, api: Api, user: User
+    auth_env: AuthEnv, api: Api, user: ApiUser
 ) -> None:
     member = auth_env.signup(api, "member")
     name = "Pat Doe's organization"
     invited = api.post(
-        f"/v1/organizations/{user.organization_id}/invitations",
+        f"/v1/organizations/{user.default_org}/invitations",
         session=user.session,
         json={"email": member.email, "role": "MEMBER"},
     )
@@ -87,19 +89,19 @@ def test_the_sole_owner_of_an_organization_with_other_members_must_transfer_it_f
     assert error_of(refused) == (409, f"Transfer ownership of '{name}' before deleting your account", "CONFLICT")
     # Nothing happened.
     assert api.get("/v1/users/me", session=user.session).status_code == 200
-    assert _orgs_rows(auth_env, user.organization_id)[0]
+    assert _orgs_rows(auth_env, user.default_org)[0]
 
     # Once the other member owns it, the account can go; the organization stays with its new owner.
-    members = api.get(f"/v1/organizations/{user.organization_id}/members", session=user.session).json()["members"]
+    members = api.get(f"/v1/organizations/{user.default_org}/members", session=user.session).json()["members"]
     assert sorted(entry["user_id"] for entry in members) == sorted([user.id, member.id])
     transfer = api.post(
-        f"/v1/organizations/{user.organization_id}/transfer-ownership",
+        f"/v1/organizations/{user.default_org}/transfer-ownership",
         session=user.session,
         json={"new_owner_user_id": member.id},
     )
     assert transfer.status_code == 200, transfer.text
     assert api.delete("/v1/users/me", session=user.session).status_code == 200
-    wait_until(
-        lambda: _orgs_rows(auth_env, user.organization_id)[1] == [(int(member.id),)],
+    eventually(
+        lambda: _orgs_rows(auth_env, user.default_org)[1] == [(int(member.id),)],
         what="only the new owner left",
     )

@@ -11,26 +11,16 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from .conftest import (
-    FAST_HASHING,
-    GENEROUS_LIMITS,
-    VERIFY_SUBJECT,
-    Api,
-    AuthEnv,
-    User,
-    error_of,
-    session_token_of,
-    start_env,
-    unique_email,
-    wait_until,
-)
+from inferadb_testing.users import ApiUser, unique_email
+from inferadb_testing.waiting import eventually
+
+from .conftest import FAST_HASHING, GENEROUS_LIMITS, VERIFY_SUBJECT, Api, AuthEnv, error_of, session_token_of, start_env
 
 pytestmark = pytest.mark.integration
 
@@ -38,7 +28,7 @@ INVALID_TOKEN = (400, "Invalid or expired verification token", "INVALID_TOKEN")
 OTHER_PASSWORD = "another sturdy passphrase 7"
 
 
-def _add(api: Api, user: User, address: str) -> dict[str, Any]:
+def _add(api: Api, user: ApiUser, address: str) -> dict[str, Any]:
     response = api.post("/v1/users/emails", session=user.session, json={"email": address})
     assert response.status_code == 201, response.text
     email: dict[str, Any] = response.json()["email"]
@@ -85,7 +75,7 @@ def _expire(env: AuthEnv, email_id: object, *, token_too: bool = True) -> None:
 
 
 def test_an_address_held_unverified_can_be_registered_and_the_first_to_verify_owns_it(
-    auth_env: AuthEnv, api: Api, user: User
+    auth_env: AuthEnv, api: Api, user: ApiUser
 ) -> None:
     address = unique_email("squatted")
     held = _add(api, user, address)
@@ -114,7 +104,7 @@ def test_an_address_held_unverified_can_be_registered_and_the_first_to_verify_ow
 
 
 def test_an_address_held_unverified_can_be_added_and_its_holders_own_copy_can_not(
-    auth_env: AuthEnv, api: Api, user: User
+    auth_env: AuthEnv, api: Api, user: ApiUser
 ) -> None:
     other = auth_env.signup(api, "other")
     address = unique_email("shared")
@@ -135,7 +125,7 @@ def test_an_address_held_unverified_can_be_added_and_its_holders_own_copy_can_no
 
 
 def test_an_unverified_secondary_address_is_gone_once_its_verification_token_expires(
-    auth_env: AuthEnv, api: Api, user: User
+    auth_env: AuthEnv, api: Api, user: ApiUser
 ) -> None:
     address = unique_email("expiring")
     added = _add(api, user, address)
@@ -153,7 +143,7 @@ def test_an_unverified_secondary_address_is_gone_once_its_verification_token_exp
     assert auth_env.query("auth", "SELECT id FROM user_emails WHERE email = ?", address) == [(int(again["id"]),)]
 
 
-def test_an_unverified_address_lives_as_long_as_its_newest_token(auth_env: AuthEnv, api: Api, user: User) -> None:
+def test_an_unverified_address_lives_as_long_as_its_newest_token(auth_env: AuthEnv, api: Api, user: ApiUser) -> None:
     address = unique_email("resent")
     added = _add(api, user, address)
     auth_env.wait_for_mail(address, VERIFY_SUBJECT)
@@ -168,7 +158,7 @@ def test_an_unverified_address_lives_as_long_as_its_newest_token(auth_env: AuthE
 
 
 def test_the_public_resend_serves_the_newest_unverified_copy_and_nobody_once_the_address_is_owned(
-    auth_env: AuthEnv, api: Api, user: User
+    auth_env: AuthEnv, api: Api, user: ApiUser
 ) -> None:
     address = unique_email("resend-claims")
     _add(api, user, address)
@@ -185,7 +175,7 @@ def test_the_public_resend_serves_the_newest_unverified_copy_and_nobody_once_the
     assert owners == [(int(registered.json()["user"]["id"]),)]
     # Owned: the same answer, and no mail.
     assert api.post("/v1/auth/email-verification/resend", json={"email": address}).status_code == 202
-    time.sleep(1.5)
+    auth_env.wait_for_earlier_mails(api)
     assert len(auth_env.mails(address, VERIFY_SUBJECT)) == 3
 
 
@@ -236,7 +226,7 @@ def test_sign_in_names_the_earliest_holder_until_someone_verifies(open_env: Auth
     me = api.get("/v1/users/me", session=first_session).json()["user"]
     assert me["email"] == fresh and me["email_verified"] is True
     assert open_env.login(api, fresh, OTHER_PASSWORD).json()["user"]["id"] == first_id
-    wait_until(
+    eventually(
         lambda: open_env.query("orgs", "SELECT email FROM directory_users WHERE id = ?", int(first_id)) == [(fresh,)],
         what="the orgs directory to show the new primary",
     )
@@ -255,7 +245,7 @@ def test_a_claimed_primary_is_replaced_by_the_holders_verified_address(open_env:
     assert me["email"] == spare and me["email_verified"] is True
     open_env.wait_for_audit("user_email_primary_changed", "actor_user_id = ?", int(holder_id))
     # The orgs directory follows the events: the holder's primary there is the spare address too.
-    wait_until(
+    eventually(
         lambda: open_env.query("orgs", "SELECT email FROM directory_users WHERE id = ?", int(holder_id)) == [(spare,)],
         what="the orgs directory to show the new primary",
     )

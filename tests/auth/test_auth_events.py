@@ -9,7 +9,10 @@ import uuid
 
 import pytest
 
-from .conftest import Api, AuthEnv, error_of, session_token_of, unique_email, wait_until
+from inferadb_testing.users import unique_email
+from inferadb_testing.waiting import eventually
+
+from .conftest import Api, AuthEnv, error_of, session_token_of
 
 pytestmark = pytest.mark.integration
 
@@ -99,7 +102,7 @@ def test_every_auth_state_change_is_audited_with_ip_user_agent_and_request_id(au
         rows = rows_of_user()
         return rows if {row["event_type"] for row in rows} >= EXPECTED else []
 
-    rows = wait_until(complete, timeout=15, interval=0.1, what="every auth event in the audit log")
+    rows = eventually(complete, timeout=15, interval=0.1, what="every auth event in the audit log")
     for row in rows:
         assert row["ip_address"] == "127.0.0.1", row
         assert row["user_agent"] == agent

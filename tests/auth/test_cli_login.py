@@ -7,14 +7,16 @@ import re
 
 import pytest
 
-from .conftest import SESSION_TTLS, Api, AuthEnv, User, error_of, pkce_pair, seconds_between, sha256_hex
+from inferadb_testing.users import ApiUser
+
+from .conftest import SESSION_TTLS, Api, AuthEnv, error_of, pkce_pair, seconds_between, sha256_hex
 
 pytestmark = pytest.mark.integration
 
 INVALID_CODE = (401, "Invalid or expired authorization code")
 
 
-def _authorize(env: AuthEnv, api: Api, user: User) -> tuple[str, str]:
+def _authorize(env: AuthEnv, api: Api, user: ApiUser) -> tuple[str, str]:
     verifier, challenge = pkce_pair()
     response = api.post(
         "/v1/auth/cli/authorize",
@@ -33,7 +35,7 @@ def _redeem(api: Api, code: str, verifier: str) -> tuple[int, str]:
     return response.status_code, response.json().get("error", "")
 
 
-def test_cli_login_with_pkce_creates_a_cli_session_usable_as_the_cookie(auth_env: AuthEnv, user: User) -> None:
+def test_cli_login_with_pkce_creates_a_cli_session_usable_as_the_cookie(auth_env: AuthEnv, user: ApiUser) -> None:
     browser, cli = auth_env.api(), auth_env.api(user_agent="inferadb-cli/0.1")
     code, verifier = _authorize(auth_env, browser, user)
     assert re.fullmatch(r"[A-Za-z0-9_-]{43}", code)
@@ -58,13 +60,13 @@ def test_cli_login_with_pkce_creates_a_cli_session_usable_as_the_cookie(auth_env
     assert seconds_between(body["session"]["created_at"], body["session"]["expires_at"]) == SESSION_TTLS["cli"]
 
 
-def test_a_code_is_single_use(auth_env: AuthEnv, api: Api, user: User) -> None:
+def test_a_code_is_single_use(auth_env: AuthEnv, api: Api, user: ApiUser) -> None:
     code, verifier = _authorize(auth_env, api, user)
     assert _redeem(api, code, verifier)[0] == 200
     assert _redeem(api, code, verifier) == INVALID_CODE
 
 
-def test_a_wrong_verifier_unknown_or_expired_code_is_refused(auth_env: AuthEnv, api: Api, user: User) -> None:
+def test_a_wrong_verifier_unknown_or_expired_code_is_refused(auth_env: AuthEnv, api: Api, user: ApiUser) -> None:
     code, verifier = _authorize(auth_env, api, user)
     other_verifier, _ = pkce_pair()
     assert _redeem(api, code, other_verifier) == INVALID_CODE
@@ -83,7 +85,7 @@ def test_a_wrong_verifier_unknown_or_expired_code_is_refused(auth_env: AuthEnv, 
     assert _redeem(api, expired_code, expired_verifier) == INVALID_CODE
 
 
-def test_authorize_needs_a_session_and_s256(auth_env: AuthEnv, api: Api, user: User) -> None:
+def test_authorize_needs_a_session_and_s256(auth_env: AuthEnv, api: Api, user: ApiUser) -> None:
     verifier, challenge = pkce_pair()
     anonymous = api.post("/v1/auth/cli/authorize", json={"code_challenge": challenge, "code_challenge_method": "S256"})
     assert error_of(anonymous) == (401, "Invalid session", "INVALID_SESSION")

@@ -4,9 +4,10 @@ single use — with the same answer whether or not an address exists; and the pa
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
+
+from inferadb_testing.users import ApiUser, unique_email
 
 from .conftest import (
     CHANGED_SUBJECT,
@@ -16,11 +17,9 @@ from .conftest import (
     VERIFY_SUBJECT,
     Api,
     AuthEnv,
-    User,
     error_of,
     seconds_between,
     sha256_hex,
-    unique_email,
 )
 
 pytestmark = pytest.mark.integration
@@ -32,7 +31,6 @@ RESEND_ANSWER = {"message": "If the address is registered and unverified, a veri
 RESET_ANSWER = {"message": "If the email exists, a reset link has been sent"}
 NEW_PASSWORD = "a brand new passphrase 77"
 # Long enough for a mail that was going to be sent to have arrived (P5: p99 ≤ 300 ms).
-QUIET_SECONDS = 1.5
 
 
 def _lifetime(env: AuthEnv, table: str, token: str) -> float:
@@ -49,8 +47,8 @@ def _expire(env: AuthEnv, table: str, token: str) -> None:
 
 
 def _quiet(env: AuthEnv, address: str, subject: str, expected: int) -> None:
-    """No more than ``expected`` mails with ``subject`` reach ``address`` (waiting a moment for stragglers)."""
-    time.sleep(QUIET_SECONDS)
+    """No more than ``expected`` mails with ``subject`` reach ``address``, counted once a later marker mail arrived."""
+    env.wait_for_earlier_mails(env.api())
     assert len(env.mails(address, subject)) == expected
 
 
@@ -94,7 +92,7 @@ def test_resend_sends_a_new_token_and_the_older_one_stays_valid(auth_env: AuthEn
 
 
 def test_resend_answers_the_same_for_unknown_verified_and_unverified_addresses(
-    auth_env: AuthEnv, api: Api, user: User
+    auth_env: AuthEnv, api: Api, user: ApiUser
 ) -> None:
     unverified = unique_email("resend-unverified")
     assert auth_env.register(api, unverified).status_code == 201
@@ -115,7 +113,7 @@ def test_resend_answers_the_same_for_unknown_verified_and_unverified_addresses(
 # ------------------------------------------------------------------------------------ password reset
 
 
-def test_reset_answers_the_same_whether_or_not_the_address_exists(auth_env: AuthEnv, api: Api, user: User) -> None:
+def test_reset_answers_the_same_whether_or_not_the_address_exists(auth_env: AuthEnv, api: Api, user: ApiUser) -> None:
     unverified = unique_email("reset-unverified")
     assert auth_env.register(api, unverified).status_code == 201
     unknown = unique_email("reset-unknown")
@@ -134,7 +132,9 @@ def test_reset_answers_the_same_whether_or_not_the_address_exists(auth_env: Auth
     assert malformed.status_code == 202 and malformed.json() == RESET_ANSWER
 
 
-def test_a_reset_token_is_hashed_lives_an_hour_and_resets_the_password(auth_env: AuthEnv, api: Api, user: User) -> None:
+def test_a_reset_token_is_hashed_lives_an_hour_and_resets_the_password(
+    auth_env: AuthEnv, api: Api, user: ApiUser
+) -> None:
     second_session = auth_env.login_session(api, user.email, session_type="cli")
     for session in (user.session, second_session):
         assert api.get("/v1/users/me", session=session).status_code == 200
@@ -167,7 +167,7 @@ def test_a_reset_token_is_hashed_lives_an_hour_and_resets_the_password(auth_env:
     assert notice.text and notice.html and "http" not in notice.text
 
 
-def test_a_reset_spends_every_other_outstanding_reset_token(auth_env: AuthEnv, api: Api, user: User) -> None:
+def test_a_reset_spends_every_other_outstanding_reset_token(auth_env: AuthEnv, api: Api, user: ApiUser) -> None:
     for _ in range(2):
         assert api.post("/v1/auth/password-reset/request", json={"email": user.email}).status_code == 202
     first = auth_env.reset_token(user.email, 1)
@@ -183,7 +183,7 @@ def test_a_reset_spends_every_other_outstanding_reset_token(auth_env: AuthEnv, a
     assert auth_env.login(api, user.email, NEW_PASSWORD).status_code == 200
 
 
-def test_unknown_and_expired_reset_tokens_are_refused(auth_env: AuthEnv, api: Api, user: User) -> None:
+def test_unknown_and_expired_reset_tokens_are_refused(auth_env: AuthEnv, api: Api, user: ApiUser) -> None:
     unknown = api.post("/v1/auth/password-reset/confirm", json={"token": "x" * 43, "new_password": NEW_PASSWORD})
     assert error_of(unknown) == INVALID_RESET
     assert api.post("/v1/auth/password-reset/request", json={"email": user.email}).status_code == 202
@@ -198,7 +198,7 @@ def test_unknown_and_expired_reset_tokens_are_refused(auth_env: AuthEnv, api: Ap
 
 
 def test_changing_the_password_needs_the_current_one_and_revokes_the_other_sessions(
-    auth_env: AuthEnv, api: Api, user: User
+    auth_env: AuthEnv, api: Api, user: ApiUser
 ) -> None:
     other = auth_env.login_session(api, user.email)
     assert api.get("/v1/users/me", session=other).status_code == 200

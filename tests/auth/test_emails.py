@@ -5,21 +5,23 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import VERIFY_SUBJECT, Api, AuthEnv, User, error_of, unique_email
+from inferadb_testing.users import ApiUser, unique_email
+
+from .conftest import VERIFY_SUBJECT, Api, AuthEnv, error_of
 
 pytestmark = pytest.mark.integration
 
 EMAIL_KEYS = {"id", "email", "is_primary", "is_verified", "created_at", "verified_at"}
 
 
-def _emails(api: Api, user: User) -> list[dict[str, object]]:
+def _emails(api: Api, user: ApiUser) -> list[dict[str, object]]:
     response = api.get("/v1/users/emails", session=user.session)
     assert response.status_code == 200, response.text
     emails: list[dict[str, object]] = response.json()["emails"]
     return emails
 
 
-def _add(env: AuthEnv, api: Api, user: User, label: str = "second") -> dict[str, object]:
+def _add(env: AuthEnv, api: Api, user: ApiUser, label: str = "second") -> dict[str, object]:
     address = unique_email(label)
     response = api.post("/v1/users/emails", session=user.session, json={"email": address.upper()})
     assert response.status_code == 201, response.text
@@ -27,7 +29,7 @@ def _add(env: AuthEnv, api: Api, user: User, label: str = "second") -> dict[str,
     return email
 
 
-def test_a_new_user_has_one_primary_verified_address(auth_env: AuthEnv, api: Api, user: User) -> None:
+def test_a_new_user_has_one_primary_verified_address(auth_env: AuthEnv, api: Api, user: ApiUser) -> None:
     emails = _emails(api, user)
     assert len(emails) == 1
     (email,) = emails
@@ -37,7 +39,7 @@ def test_a_new_user_has_one_primary_verified_address(auth_env: AuthEnv, api: Api
 
 
 def test_adding_an_address_sends_a_verification_mail_and_verifying_it_works(
-    auth_env: AuthEnv, api: Api, user: User
+    auth_env: AuthEnv, api: Api, user: ApiUser
 ) -> None:
     added = _add(auth_env, api, user)
     address = str(added["email"])
@@ -51,7 +53,7 @@ def test_adding_an_address_sends_a_verification_mail_and_verifying_it_works(
     assert auth_env.login(api, address).status_code == 200
 
 
-def test_an_address_in_use_anywhere_cannot_be_added(auth_env: AuthEnv, api: Api, user: User) -> None:
+def test_an_address_in_use_anywhere_cannot_be_added(auth_env: AuthEnv, api: Api, user: ApiUser) -> None:
     stranger = auth_env.signup(api, "stranger")
     for address in (user.email, stranger.email.upper()):
         response = api.post("/v1/users/emails", session=user.session, json={"email": address})
@@ -61,7 +63,7 @@ def test_an_address_in_use_anywhere_cannot_be_added(auth_env: AuthEnv, api: Api,
     assert error_of(api.post("/v1/users/emails", json={"email": unique_email()}))[0] == 401
 
 
-def test_at_most_ten_addresses_per_user(auth_env: AuthEnv, api: Api, user: User) -> None:
+def test_at_most_ten_addresses_per_user(auth_env: AuthEnv, api: Api, user: ApiUser) -> None:
     for _ in range(9):
         _add(auth_env, api, user, "many")
     assert len(_emails(api, user)) == 10
@@ -70,7 +72,7 @@ def test_at_most_ten_addresses_per_user(auth_env: AuthEnv, api: Api, user: User)
     assert len(_emails(api, user)) == 10
 
 
-def test_making_a_verified_address_primary_demotes_the_old_primary(auth_env: AuthEnv, api: Api, user: User) -> None:
+def test_making_a_verified_address_primary_demotes_the_old_primary(auth_env: AuthEnv, api: Api, user: ApiUser) -> None:
     added = _add(auth_env, api, user)
     address, email_id = str(added["email"]), added["id"]
     unverified = api.patch(f"/v1/users/emails/{email_id}", session=user.session, json={"is_primary": True})
@@ -90,7 +92,7 @@ def test_making_a_verified_address_primary_demotes_the_old_primary(auth_env: Aut
     assert error_of(demote)[::2] == (400, "VALIDATION_FAILED")
 
 
-def test_deleting_an_address_frees_it_but_the_primary_stays(auth_env: AuthEnv, api: Api, user: User) -> None:
+def test_deleting_an_address_frees_it_but_the_primary_stays(auth_env: AuthEnv, api: Api, user: ApiUser) -> None:
     primary_id = _emails(api, user)[0]["id"]
     refused = api.delete(f"/v1/users/emails/{primary_id}", session=user.session)
     assert refused.status_code == 409 and refused.json()["code"] == "CONFLICT"
@@ -107,7 +109,7 @@ def test_deleting_an_address_frees_it_but_the_primary_stays(auth_env: AuthEnv, a
     assert auth_env.register(api, str(added["email"])).status_code == 201
 
 
-def test_another_users_addresses_are_not_found(auth_env: AuthEnv, api: Api, user: User) -> None:
+def test_another_users_addresses_are_not_found(auth_env: AuthEnv, api: Api, user: ApiUser) -> None:
     stranger = auth_env.signup(api, "stranger")
     theirs = _add(auth_env, api, stranger)
     not_found = (404, "Email not found", "NOT_FOUND")
@@ -122,7 +124,7 @@ def test_another_users_addresses_are_not_found(auth_env: AuthEnv, api: Api, user
     assert len(_emails(api, stranger)) == 2
 
 
-def test_resending_verification_of_an_added_address(auth_env: AuthEnv, api: Api, user: User) -> None:
+def test_resending_verification_of_an_added_address(auth_env: AuthEnv, api: Api, user: ApiUser) -> None:
     added = _add(auth_env, api, user)
     address = str(added["email"])
     first = auth_env.verification_token(address, 1)

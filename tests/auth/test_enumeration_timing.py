@@ -23,7 +23,9 @@ from typing import Any
 
 import pytest
 
-from .conftest import GENEROUS_LIMITS, Api, AuthEnv, start_env, unique_email, without_request_id
+from inferadb_testing.users import unique_email
+
+from .conftest import GENEROUS_LIMITS, Api, AuthEnv, start_env, without_request_id
 
 pytestmark = pytest.mark.integration
 

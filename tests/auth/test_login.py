@@ -7,20 +7,19 @@ import re
 
 import pytest
 
+from inferadb_testing.users import SESSION_COOKIE, ApiUser, unique_email
+
 from .conftest import (
-    COOKIE,
     PASSWORD,
     SESSION_TTLS,
     Api,
     AuthEnv,
-    User,
     cookie_clears,
     error_of,
     seconds_between,
     session_cookie_header,
     session_token_of,
     sha256_hex,
-    unique_email,
     without_request_id,
 )
 
@@ -30,7 +29,7 @@ INVALID_SESSION = (401, "Invalid session", "INVALID_SESSION")
 
 
 def test_login_sets_an_http_only_lax_session_cookie_and_stores_only_its_digest(
-    auth_env: AuthEnv, api: Api, user: User
+    auth_env: AuthEnv, api: Api, user: ApiUser
 ) -> None:
     response = auth_env.login(api, user.email.upper())  # addresses match case-insensitively
     assert response.status_code == 200, response.text
@@ -58,7 +57,7 @@ def test_login_sets_an_http_only_lax_session_cookie_and_stores_only_its_digest(
             assert token.encode() not in path.read_bytes()
 
 
-def test_each_session_type_lives_its_configured_ttl(auth_env: AuthEnv, api: Api, user: User) -> None:
+def test_each_session_type_lives_its_configured_ttl(auth_env: AuthEnv, api: Api, user: ApiUser) -> None:
     for session_type, ttl in SESSION_TTLS.items():
         response = auth_env.login(api, user.email, session_type=session_type)
         assert response.status_code == 200, response.text
@@ -70,7 +69,7 @@ def test_each_session_type_lives_its_configured_ttl(auth_env: AuthEnv, api: Api,
     assert error_of(refused)[::2] == (400, "VALIDATION_FAILED") and "session_type" in refused.json()["details"]
 
 
-def test_sessions_record_the_client_ip_and_user_agent(auth_env: AuthEnv, user: User) -> None:
+def test_sessions_record_the_client_ip_and_user_agent(auth_env: AuthEnv, user: ApiUser) -> None:
     browser = auth_env.api(user_agent="Mozilla/5.0 (X11; Linux x86_64) TestBrowser/99")
     session = auth_env.login_session(browser, user.email)
     listed = browser.get("/v1/users/sessions", session=session).json()["sessions"]
@@ -82,16 +81,16 @@ def test_sessions_record_the_client_ip_and_user_agent(auth_env: AuthEnv, user: U
     assert row == [("127.0.0.1", "Mozilla/5.0 (X11; Linux x86_64) TestBrowser/99")]
 
 
-def test_wrong_password_and_unknown_email_get_the_same_answer(auth_env: AuthEnv, api: Api, user: User) -> None:
+def test_wrong_password_and_unknown_email_get_the_same_answer(auth_env: AuthEnv, api: Api, user: ApiUser) -> None:
     wrong_password = auth_env.login(api, user.email, "not the right password")
     unknown_email = auth_env.login(api, unique_email("nobody"), "not the right password")
     assert error_of(wrong_password) == (401, "Invalid email or password", "INVALID_CREDENTIALS")
     assert without_request_id(wrong_password) == without_request_id(unknown_email)
     assert wrong_password.headers.get("content-type") == unknown_email.headers.get("content-type")
-    assert COOKIE not in wrong_password.cookies and COOKIE not in unknown_email.cookies
+    assert SESSION_COOKIE not in wrong_password.cookies and SESSION_COOKIE not in unknown_email.cookies
 
 
-def test_every_login_makes_a_new_token_even_when_a_cookie_is_sent(auth_env: AuthEnv, api: Api, user: User) -> None:
+def test_every_login_makes_a_new_token_even_when_a_cookie_is_sent(auth_env: AuthEnv, api: Api, user: ApiUser) -> None:
     # A login that carries an existing cookie (a session fixation attempt) still gets a new token.
     presented = api.post(
         "/v1/auth/login/password", json={"email": user.email, "password": PASSWORD}, session=user.session
@@ -103,7 +102,9 @@ def test_every_login_makes_a_new_token_even_when_a_cookie_is_sent(auth_env: Auth
     assert len({user.session, fresh, second}) == 3
 
 
-def test_the_session_is_accepted_only_from_the_infera_session_cookie(auth_env: AuthEnv, api: Api, user: User) -> None:
+def test_the_session_is_accepted_only_from_the_infera_session_cookie(
+    auth_env: AuthEnv, api: Api, user: ApiUser
+) -> None:
     assert api.get("/v1/users/me", session=user.session).status_code == 200
     refused = [
         api.get("/v1/users/me"),
@@ -119,7 +120,7 @@ def test_the_session_is_accepted_only_from_the_infera_session_cookie(auth_env: A
         assert error_of(response) == INVALID_SESSION, response.text
 
 
-def test_an_expired_session_is_refused(auth_env: AuthEnv, api: Api, user: User) -> None:
+def test_an_expired_session_is_refused(auth_env: AuthEnv, api: Api, user: ApiUser) -> None:
     session = auth_env.login_session(api, user.email)
     # Expire it before the gateway has ever seen it (nothing cached).
     auth_env.execute(
@@ -131,7 +132,7 @@ def test_an_expired_session_is_refused(auth_env: AuthEnv, api: Api, user: User) 
     assert api.get("/v1/users/me", session=user.session).status_code == 200
 
 
-def test_logout_revokes_the_session_and_clears_the_cookie(auth_env: AuthEnv, api: Api, user: User) -> None:
+def test_logout_revokes_the_session_and_clears_the_cookie(auth_env: AuthEnv, api: Api, user: ApiUser) -> None:
     other = auth_env.login_session(api, user.email)
     assert api.get("/v1/users/me", session=user.session).status_code == 200  # cached at the gateway
     response = api.post("/v1/auth/logout", session=user.session)
@@ -146,11 +147,13 @@ def test_logout_revokes_the_session_and_clears_the_cookie(auth_env: AuthEnv, api
         assert again.status_code == 200 and cookie_clears(again)
 
 
-def test_the_session_cap_refuses_the_next_login_until_one_is_revoked(auth_env: AuthEnv, api: Api, user: User) -> None:
+def test_the_session_cap_refuses_the_next_login_until_one_is_revoked(
+    auth_env: AuthEnv, api: Api, user: ApiUser
+) -> None:
     sessions = [user.session] + [auth_env.login_session(api, user.email) for _ in range(9)]  # the default cap: 10
     refused = auth_env.login(api, user.email)
     assert error_of(refused) == (429, "Maximum sessions exceeded", "MAX_SESSIONS")
-    assert COOKIE not in refused.cookies
+    assert SESSION_COOKIE not in refused.cookies
     listed = api.get("/v1/users/sessions", session=sessions[0]).json()["sessions"]
     assert len(listed) == 10
     other = next(entry for entry in listed if not entry["current"])
@@ -162,7 +165,7 @@ def test_the_session_cap_refuses_the_next_login_until_one_is_revoked(auth_env: A
     assert auth_env.login(api, user.email).status_code == 200
 
 
-def test_me_routes_return_the_user_and_patch_updates_name_and_terms(auth_env: AuthEnv, api: Api, user: User) -> None:
+def test_me_routes_return_the_user_and_patch_updates_name_and_terms(auth_env: AuthEnv, api: Api, user: ApiUser) -> None:
     first = api.get("/v1/auth/me", session=user.session)
     second = api.get("/v1/users/me", session=user.session)
     assert first.status_code == second.status_code == 200

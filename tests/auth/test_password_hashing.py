@@ -12,7 +12,9 @@ import httpx
 import pytest
 from argon2 import PasswordHasher
 
-from .conftest import GENEROUS_LIMITS, PASSWORD, AuthEnv, start_env, unique_email
+from inferadb_testing.users import unique_email
+
+from .conftest import GENEROUS_LIMITS, PASSWORD, AuthEnv, start_env
 
 pytestmark = pytest.mark.integration
 

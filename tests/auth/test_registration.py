@@ -10,10 +10,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from inferadb_testing.users import SESSION_COOKIE, unique_email
+from inferadb_testing.waiting import eventually
 from tests.fuzz.conformance import assert_documented, openapi_document
 
 from .conftest import (
-    COOKIE,
     FAST_HASHING,
     GENEROUS_LIMITS,
     PASSWORD,
@@ -26,8 +27,6 @@ from .conftest import (
     session_cookie_header,
     sha256_hex,
     start_env,
-    unique_email,
-    wait_until,
 )
 
 pytestmark = pytest.mark.integration
@@ -62,7 +61,7 @@ def test_registration_creates_the_user_an_unverified_primary_email_and_sends_the
     assert user["email_verified"] is False and user["tos_accepted_at"] is None
     assert TIMESTAMP.match(user["created_at"])
     # No session until the address is verified.
-    assert COOKIE not in response.cookies and "session" not in body
+    assert SESSION_COOKIE not in response.cookies and "session" not in body
 
     rows = auth_env.query(
         "auth", "SELECT email, is_primary, verified_at FROM user_emails WHERE user_id = ?", user["id"]
@@ -93,7 +92,7 @@ def test_registration_creates_the_default_organization_with_the_user_as_owner(au
     user_id = int(response.json()["user"]["id"])
     organization_id = int(response.json()["default_organization_id"])
 
-    organizations = wait_until(
+    organizations = eventually(
         lambda: auth_env.query("orgs", "SELECT id, name FROM organizations WHERE id = ?", organization_id),
         what="default organization in orgs",
     )
@@ -123,7 +122,7 @@ def test_no_session_before_the_email_is_verified_and_login_works_after(auth_env:
     )
     refused = auth_env.login(api, email)
     assert error_of(refused) == (403, "Email verification required", "EMAIL_NOT_VERIFIED")
-    assert COOKIE not in refused.cookies
+    assert SESSION_COOKIE not in refused.cookies
     assert auth_env.query(
         "auth",
         "SELECT COUNT(*) FROM sessions s JOIN user_emails e ON e.user_id = s.user_id WHERE e.email = ?",
@@ -267,7 +266,7 @@ def test_without_required_verification_registration_signs_the_user_in(open_env: 
     assert body["email_verification_required"] is False
     assert body["session"]["session_type"] == "web" and body["session"]["current"] is True
     cookie = session_cookie_header(response)
-    token = cookie.split(";")[0].removeprefix(f"{COOKIE}=")
+    token = cookie.split(";")[0].removeprefix(f"{SESSION_COOKIE}=")
     open_env.remember(token)
     assert token.startswith("sess_")
     attributes = {part.strip() for part in cookie.split(";")[1:]}
@@ -285,4 +284,4 @@ def test_without_required_verification_registration_signs_the_user_in(open_env: 
     )  # the default web TTL
     # The default organization exists here too.
     organization_id = int(body["default_organization_id"])
-    wait_until(lambda: open_env.query("orgs", "SELECT id FROM organizations WHERE id = ?", organization_id))
+    eventually(lambda: open_env.query("orgs", "SELECT id FROM organizations WHERE id = ?", organization_id))

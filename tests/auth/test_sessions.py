@@ -7,7 +7,9 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import PASSWORD, Api, AuthEnv, User, cookie_clears, error_of, sha256_hex
+from inferadb_testing.users import ApiUser
+
+from .conftest import PASSWORD, Api, AuthEnv, cookie_clears, error_of, sha256_hex
 
 pytestmark = pytest.mark.integration
 
@@ -26,7 +28,7 @@ def _current_id(api: Api, session: str) -> str:
     return str(next(entry["id"] for entry in _sessions(api, session) if entry["current"]))
 
 
-def test_the_session_list_shows_public_ids_newest_activity_first(auth_env: AuthEnv, api: Api, user: User) -> None:
+def test_the_session_list_shows_public_ids_newest_activity_first(auth_env: AuthEnv, api: Api, user: ApiUser) -> None:
     cli = auth_env.login_session(api, user.email, session_type="cli")
     auth_env.login_session(api, user.email, session_type="sdk")
     listed = _sessions(api, cli)
@@ -58,7 +60,7 @@ def test_the_session_list_shows_public_ids_newest_activity_first(auth_env: AuthE
     ("method", "template"),
     [("DELETE", "/v1/users/sessions/{}"), ("POST", "/v1/auth/sessions/{}/revoke")],
 )
-def test_revoking_one_session(auth_env: AuthEnv, api: Api, user: User, method: str, template: str) -> None:
+def test_revoking_one_session(auth_env: AuthEnv, api: Api, user: ApiUser, method: str, template: str) -> None:
     def revoke(target: str) -> httpx.Response:
         return api.request(method, template.format(target), session=user.session)
 
@@ -79,7 +81,7 @@ def test_revoking_one_session(auth_env: AuthEnv, api: Api, user: User, method: s
     assert error_of(api.get("/v1/users/me", session=user.session)) == INVALID_SESSION
 
 
-def test_another_users_session_cannot_be_revoked(auth_env: AuthEnv, api: Api, user: User) -> None:
+def test_another_users_session_cannot_be_revoked(auth_env: AuthEnv, api: Api, user: ApiUser) -> None:
     stranger = auth_env.signup(api, "stranger")
     target = _current_id(api, stranger.session)
     for response in (
@@ -90,7 +92,7 @@ def test_another_users_session_cannot_be_revoked(auth_env: AuthEnv, api: Api, us
     assert api.get("/v1/users/me", session=stranger.session).status_code == 200
 
 
-def test_revoke_others_keeps_only_the_current_session(auth_env: AuthEnv, api: Api, user: User) -> None:
+def test_revoke_others_keeps_only_the_current_session(auth_env: AuthEnv, api: Api, user: ApiUser) -> None:
     others = [auth_env.login_session(api, user.email) for _ in range(3)]
     for session in others:
         assert api.get("/v1/users/me", session=session).status_code == 200
@@ -103,7 +105,9 @@ def test_revoke_others_keeps_only_the_current_session(auth_env: AuthEnv, api: Ap
     assert api.post("/v1/users/sessions/revoke-others", session=user.session).json() == {"revoked": 0}
 
 
-def test_revoke_all_includes_the_current_session_and_clears_the_cookie(auth_env: AuthEnv, api: Api, user: User) -> None:
+def test_revoke_all_includes_the_current_session_and_clears_the_cookie(
+    auth_env: AuthEnv, api: Api, user: ApiUser
+) -> None:
     other = auth_env.login_session(api, user.email)
     response = api.post("/v1/auth/sessions/revoke-all", session=user.session)
     assert response.status_code == 200 and response.json() == {"revoked": 2}
@@ -113,7 +117,7 @@ def test_revoke_all_includes_the_current_session_and_clears_the_cookie(auth_env:
     assert auth_env.login(api, user.email).status_code == 200  # the password still works
 
 
-def test_activity_is_recorded_when_the_session_is_used(auth_env: AuthEnv, api: Api, user: User) -> None:
+def test_activity_is_recorded_when_the_session_is_used(auth_env: AuthEnv, api: Api, user: ApiUser) -> None:
     session = auth_env.login_session(api, user.email)
     digest = sha256_hex(session)
     auth_env.execute(

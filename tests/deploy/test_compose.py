@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from inferadb_testing.pytest_plugin import starts_processes
+
 from .conftest import CONSOLE, DEPLOYED, ENV_PREFIX, PROCESSES, REPO, SERVICES, definition, listen_port, settings_for
 from .dockerfile_model import parse_dockerfile
 
@@ -68,6 +70,7 @@ def compose_config(tmp_path: Path, variables: dict[str, str], *args: str) -> sub
 
 
 @pytest.fixture(scope="module")
+@starts_processes  # runs docker compose
 def resolved(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     result = compose_config(tmp_path_factory.mktemp("compose"), REQUIRED)
     assert result.returncode == 0, result.stderr
@@ -80,11 +83,13 @@ def raw() -> dict[str, Any]:
     return data
 
 
+@pytest.mark.integration
 def test_compose_file_is_valid_for_docker_compose(tmp_path: Path) -> None:
     result = compose_config(tmp_path, REQUIRED, "-q")
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("missing", sorted(REQUIRED))
 def test_required_secrets_must_come_from_the_environment(tmp_path: Path, missing: str) -> None:
     variables = {name: value for name, value in REQUIRED.items() if name != missing}
@@ -204,6 +209,7 @@ def test_inferadb_containers_are_read_only_unprivileged_and_built_from_the_docke
         assert "no-new-privileges:true" in service["security_opt"], name
 
 
+@pytest.mark.integration
 def test_environment_of_every_process_is_a_valid_configuration_wired_to_compose(resolved: dict[str, Any]) -> None:
     """The resolved environment + config.yaml pass the real settings validation, and every address in
     them is a compose service on the port that service listens on and is health-checked on."""

@@ -158,6 +158,7 @@ def test_dockerignore_keeps_the_venv_data_caches_tests_and_git_out_of_the_contex
         assert not ignore.excluded(path), path
 
 
+@pytest.mark.integration
 def test_builder_inputs_from_the_context_build_a_wheel_with_every_package_and_script(tmp_path: Path) -> None:
     """What `COPY … && pip install .` does in the builder, with the context .dockerignore leaves."""
     context = DockerIgnore().context()
@@ -226,6 +227,7 @@ def _migrated_schemas(url: str) -> dict[str, str]:
     return asyncio.run(query())
 
 
+@pytest.mark.integration
 def test_migrate_entrypoint_and_healthchecks_work_on_postgres(tmp_path: Path, nats_server: NatsServer) -> None:
     """The migrate target's ENTRYPOINT migrates one database (a schema per service); then a service
     (on that database, auto_migrate off) and the gateway start, and the image's HEALTHCHECK passes

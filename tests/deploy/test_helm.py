@@ -212,6 +212,7 @@ def helm_render(helm: str, tmp_path: Path) -> list[Doc]:
     return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
 
 
+@pytest.mark.integration
 def test_helm_template_renders_valid_objects_like_the_prod_overlay(tmp_path: Path) -> None:
     assert schema_errors(VALUES) == []  # the schema check runs whether or not helm is here
     helm = shutil.which("helm")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import subprocess
 
+import pytest
+
 from inferadb_common.nats_permissions import PROCESSES, password_variable, shipped_authorization
 from inferadb_testing.nats import find_nats_server
 
@@ -37,6 +39,7 @@ def _check(environ: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.integration
 def test_nats_server_accepts_the_shipped_configuration_and_needs_every_password() -> None:
     passwords = {password_variable(process): f"test-{process}" for process in PROCESSES}
     accepted = _check(passwords)

@@ -23,6 +23,8 @@ import httpx
 
 from inferadb_testing.smtp import SmtpSink
 from inferadb_testing.stack import Stack
+from inferadb_testing.users import register
+from inferadb_testing.waiting import eventually
 
 __all__ = [
     "ENV",
@@ -195,9 +197,37 @@ def wait_until_settled(stack: Stack, sink: SmtpSink, writes: Iterable[Write], ti
             and _outbox_events(stack) <= set(_audited(stack))
             and all(mails.get(write.email) for write in wanted)
         ):
-            time.sleep(1.0)  # room for a redelivery to show up, if one were coming
+            _wait_for_marker(stack, sink)
             return
         time.sleep(0.5)
+
+
+def _wait_for_marker(stack: Stack, sink: SmtpSink, timeout: float = 30.0) -> None:
+    """Return once a marker registration made now has its mail and its audit rows.
+
+    The mailer and the audit writer each take their stream in order, so whatever was published
+    before the marker (a message redelivered after a fault included) has been handled by then and
+    the checks that follow see every duplicate there will be. The marker is a write like any other:
+    one user, one organization, one verification mail.
+    """
+    with httpx.Client(base_url=stack.gateway_url, timeout=30) as client:
+        marker = register(client, name="Marker", email=f"marker-{secrets.token_hex(6)}@example.com", password=PASSWORD)
+    sink.wait_for(lambda mail: marker.email in mail.rcpt_tos, timeout=timeout)
+
+    def audited() -> bool:
+        found = set(_audited(stack))
+        marker_events = {
+            str(row[0])
+            for row in rows(
+                _data(stack) / "audit.db",
+                "SELECT id FROM audit_logs WHERE resource_id IN (?, ?)",
+                marker.id,
+                marker.default_org,
+            )
+        }
+        return len(marker_events) >= 2 and _outbox_events(stack) <= found
+
+    eventually(audited, timeout=timeout, interval=0.2, what="the marker registration's audit rows")
 
 
 def assert_writes_persisted(stack: Stack, writes: Iterable[Write]) -> None:

@@ -3,8 +3,6 @@ services recover by themselves when it returns."""
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import pytest
 from sqlalchemy.engine import make_url
@@ -13,6 +11,7 @@ from inferadb_testing.nats import NatsServer
 from inferadb_testing.postgres import fresh_database
 from inferadb_testing.pytest_plugin import StackFactory
 from inferadb_testing.tcp_proxy import TcpProxy
+from inferadb_testing.waiting import eventually
 
 pytestmark = pytest.mark.postgres
 
@@ -64,13 +63,12 @@ def test_database_outage_is_503_and_recovers_without_restart(
             assert ready.status_code == 503
 
             proxy.restore()
-            deadline = time.monotonic() + 30
-            while True:
-                me = httpx.get(f"{base}/v1/users/me", cookies=cookie, timeout=30)
-                if me.status_code == 200 or time.monotonic() > deadline:
-                    break
-                time.sleep(0.5)
-            assert me.status_code == 200, me.text
+            eventually(
+                lambda: httpx.get(f"{base}/v1/users/me", cookies=cookie, timeout=30).status_code == 200,
+                timeout=30,
+                interval=0.5,
+                what="the session to be served again after the database is back",
+            )
             login = httpx.post(
                 f"{base}/v1/auth/login/password", json={"email": "outage@example.com", "password": PASSWORD}
             )

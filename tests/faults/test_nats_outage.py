@@ -16,6 +16,7 @@ import pytest
 from inferadb_testing.nats import NatsServer
 from inferadb_testing.pytest_plugin import StackFactory
 from inferadb_testing.smtp import SmtpSink
+from inferadb_testing.waiting import eventually
 
 from .helpers import (
     ENV,
@@ -66,7 +67,6 @@ def test_writes_succeed_through_a_nats_outage_and_their_events_and_mails_arrive_
     assert_writes_persisted(stack, load.accepted)
     assert_events_audited_once(stack, load.accepted)
     assert_mails_delivered_once(smtp_sink, load.accepted)
-    deadline = time.monotonic() + 15
-    while _health(stack.gateway_url)["status"] != "healthy" and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert _health(stack.gateway_url)["status"] == "healthy"
+    eventually(
+        lambda: _health(stack.gateway_url)["status"] == "healthy", timeout=15, interval=0.2, what="a healthy gateway"
+    )

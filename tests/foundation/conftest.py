@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import sqlite3
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+from inferadb_testing import users
 from inferadb_testing.nats import NatsServer
-from inferadb_testing.pytest_plugin import StackFactory
+from inferadb_testing.pytest_plugin import StackFactory, starts_processes
 from inferadb_testing.stack import Stack
+from inferadb_testing.users import ApiUser
 
+PASSWORD = "a sturdy passphrase 42"
 FAST_HASHING = {
     "INFERADB_MGMT__AUTH__ARGON2_MEMORY_COST_KIB": "1024",
     "INFERADB_MGMT__AUTH__ARGON2_TIME_COST": "1",
@@ -23,6 +25,7 @@ FAST_HASHING = {
 
 
 @pytest.fixture
+@starts_processes
 def stack(stack_factory: StackFactory, isolated_nats_server: NatsServer) -> Stack:
     return stack_factory(nats_url=isolated_nats_server.url, extra_env=FAST_HASHING)
 
@@ -32,26 +35,6 @@ def query(db_path: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         return list(db.execute(sql, params))
 
 
-def wait_until(check: Callable[[], Any], timeout: float = 15.0, interval: float = 0.1) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s (last result: {result!r})")
-        time.sleep(interval)
-
-
-def register(base_url: str, email: str, name: str = "Pat Doe") -> dict[str, Any]:
-    import httpx
-
-    response = httpx.post(
-        f"{base_url}/v1/auth/register",
-        json={"name": name, "email": email, "password": "a sturdy passphrase 42"},
-        timeout=30,
-    )
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    body["cookie"] = response.cookies.get("infera_session")
-    return body
+def register(base_url: str, email: str, name: str = "Pat Doe") -> ApiUser:
+    """A registered user (verification is off on these stacks) whose client holds the session."""
+    return users.register(httpx.Client(base_url=base_url, timeout=30), name=name, email=email, password=PASSWORD)

@@ -15,6 +15,7 @@ MESSAGE = (
 )
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("name", ["gateway", "auth"])
 def test_a_wildcard_cors_origin_stops_the_process_with_one_line(tmp_path: Path, name: str) -> None:
     env = base_env(tmp_path, "nats://127.0.0.1:1", INFERADB_MGMT__SERVER__CORS_ALLOWED_ORIGINS="*")
@@ -23,6 +24,7 @@ def test_a_wildcard_cors_origin_stops_the_process_with_one_line(tmp_path: Path, 
     assert result.stderr.strip() == MESSAGE
 
 
+@pytest.mark.integration
 def test_a_wildcard_cors_origin_in_the_config_file_stops_the_gateway(tmp_path: Path) -> None:
     config = tmp_path / "config.yaml"
     config.write_text('server:\n  cors_allowed_origins: ["https://app.example.com", "*"]\n', encoding="utf-8")

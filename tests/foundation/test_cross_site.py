@@ -41,7 +41,7 @@ def test_cross_site_state_changes_with_the_session_cookie_are_refused(
     base = stack.gateway_url
     victim = register(base, "csrf-victim@example.com")
     refused_ids: list[str] = []
-    with httpx.Client(base_url=base, timeout=30, cookies={"infera_session": victim["cookie"]}) as http:
+    with httpx.Client(base_url=base, timeout=30, cookies={"infera_session": victim.session}) as http:
         sessions = http.get("/v1/users/sessions").json()["sessions"]
         assert len(sessions) == 1
         for headers in CROSS_SITE:
@@ -52,7 +52,7 @@ def test_cross_site_state_changes_with_the_session_cookie_are_refused(
                 refused_ids.append(response.headers["x-request-id"])
             _assert_refused(http.delete(f"/v1/users/sessions/{sessions[0]['id']}", headers=headers))
             _assert_refused(http.patch("/v1/users/me", json={"name": "Mallory"}, headers=headers))
-            _assert_refused(http.delete(f"/v1/organizations/{victim['default_organization_id']}", headers=headers))
+            _assert_refused(http.delete(f"/v1/organizations/{victim.default_org}", headers=headers))
         # Nothing happened: the session lives, the name is unchanged, and auth never saw the requests.
         me = http.get("/v1/users/me", headers={"origin": "https://evil.example"})  # reads are not checked
         assert me.status_code == 200 and me.json()["user"]["name"] == "Pat Doe"
@@ -91,6 +91,6 @@ def test_cross_site_state_changes_with_the_session_cookie_are_refused(
 
     # A client without Origin or Sec-Fetch-Site (curl, the CLI) logs out with an empty POST.
     cli = register(base, "csrf-cli@example.com")
-    with httpx.Client(base_url=base, timeout=30, cookies={"infera_session": cli["cookie"]}) as http:
+    with httpx.Client(base_url=base, timeout=30, cookies={"infera_session": cli.session}) as http:
         assert http.post("/v1/auth/logout").status_code == 200
         assert http.get("/v1/users/me").status_code == 401

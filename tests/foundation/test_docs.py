@@ -6,9 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.integration
 def test_configuration_reference_is_generated_from_the_model() -> None:
     result = subprocess.run(
         [sys.executable, str(REPO / "scripts" / "config_reference.py"), "--check"],

@@ -26,8 +26,9 @@ from inferadb_common.identity import Identity, IdentitySigner
 from inferadb_common.ids import SnowflakeGenerator, install_generator
 from inferadb_testing.nats import NatsServer
 from inferadb_testing.stack import Stack
+from inferadb_testing.waiting import eventually, eventually_async
 
-from .conftest import query, register, wait_until
+from .conftest import query, register
 
 
 def audit_rows(stack: Stack, event_type: str) -> list[tuple[int, str | None]]:
@@ -42,20 +43,24 @@ def audit_rows(stack: Stack, event_type: str) -> list[tuple[int, str | None]]:
 
 
 def test_a_write_in_one_service_is_delivered_exactly_once_to_consumers_in_others(stack: Stack) -> None:
-    body = register(stack.gateway_url, "pipes@example.com")
-    user_id = body["user"]["id"]
-    organization_id = body["default_organization_id"]
-    registered = wait_until(lambda: audit_rows(stack, "user_registered"))
+    user = register(stack.gateway_url, "pipes@example.com")
+    user_id = user.id
+    organization_id = user.default_org
+    registered = eventually(lambda: audit_rows(stack, "user_registered"))
     assert [resource for _, resource in registered] == [user_id]
     orgs_db = stack.tmp_dir / "data" / "orgs.db"
-    wait_until(lambda: query(orgs_db, "SELECT id FROM organizations"))
+    eventually(lambda: query(orgs_db, "SELECT id FROM organizations"))
     assert query(orgs_db, "SELECT id, name FROM organizations") == [(int(organization_id), "Pat Doe's organization")]
     # The orgs consumer's own events come back to audit, once each.
-    wait_until(lambda: audit_rows(stack, "organization_created"))
-    # Give redeliveries a chance to show up if they were going to.
-    asyncio.run(asyncio.sleep(1.0))
-    assert len(audit_rows(stack, "user_registered")) == 1
-    assert len(audit_rows(stack, "organization_created")) == 1
+    eventually(lambda: audit_rows(stack, "organization_created"))
+    # A later registration's events reach audit after everything before them on the stream,
+    # redeliveries of the first one's included.
+    marker = register(stack.gateway_url, "pipes-marker@example.com")
+    eventually(lambda: marker.default_org in {resource for _, resource in audit_rows(stack, "organization_created")})
+    assert sorted(resource for _, resource in audit_rows(stack, "user_registered")) == sorted([user_id, marker.id])
+    assert sorted(resource for _, resource in audit_rows(stack, "organization_created")) == sorted(
+        [organization_id, marker.default_org]
+    )
     auth_outbox = query(stack.tmp_dir / "data" / "auth.db", "SELECT message_id FROM outbox WHERE kind = 'event'")
     audit_ids = {str(row[0]) for row in query(stack.tmp_dir / "data" / "audit.db", "SELECT id FROM audit_logs")}
     assert {row[0] for row in auth_outbox} <= audit_ids
@@ -117,6 +122,11 @@ def test_relay_killed_between_publish_and_mark_sent_duplicates_nothing(
             envelope.model_dump_json().encode(),
             headers={"Nats-Msg-Id": f"{envelope.id}-late"},
         )
+        # A marker after the late copy: once the consumer has applied it, the copy has been handled.
+        marker = envelope.model_copy(update={"id": str(int(envelope.id) + 1)})
+        await bus.js.publish(
+            "inferadb.events.auth.user.updated", marker.model_dump_json().encode(), headers={"Nats-Msg-Id": marker.id}
+        )
         applied: list[str] = []
 
         async def handler(_: AsyncSession, events: Sequence[EventEnvelope]) -> None:
@@ -139,12 +149,16 @@ def test_relay_killed_between_publish_and_mark_sent_duplicates_nothing(
             message_id=lambda event: event.id,
         )
         consumer.start()
-        await asyncio.sleep(2.0)
+
+        async def marker_applied() -> bool:
+            return marker.id in applied
+
+        await eventually_async(marker_applied, what="the marker event to be applied")
         await consumer.stop()
         await bus.close()
         await db.dispose()
         await consumer_db.dispose()
-        return envelope.id, republished, count, applied
+        return envelope.id, republished, count, [applied_id for applied_id in applied if applied_id != marker.id]
 
     event_id, republished, count, applied = asyncio.run(scenario())
     assert republished == 1
@@ -194,7 +208,7 @@ def test_a_forged_identity_header_is_refused(stack: Stack) -> None:
     alice = register(stack.gateway_url, "alice@example.com", "Alice")
     bob = register(stack.gateway_url, "bob@example.com", "Bob")
     forger = IdentitySigner(b"f" * 48)  # not the deployment's secret
-    forged_bob = forger.sign(Identity(audience="auth", user_id=int(bob["user"]["id"]), session_id=1))
+    forged_bob = forger.sign(Identity(audience="auth", user_id=int(bob.id), session_id=1))
     # Straight to the service: refused without a genuine header.
     auth_url = stack.url("auth")
     for headers in ({}, {"x-infera-identity": forged_bob}, {"x-infera-identity": "v1.e30.AAAA"}):
@@ -206,15 +220,15 @@ def test_a_forged_identity_header_is_refused(stack: Stack) -> None:
         response = httpx.get(
             f"{stack.gateway_url}/v1/users/me",
             headers={name: forged_bob},
-            cookies={"infera_session": alice["cookie"]},
+            cookies={"infera_session": alice.session},
             timeout=10,
         )
         assert response.status_code == 200
-        assert response.json()["user"]["id"] == alice["user"]["id"]
+        assert response.json()["user"]["id"] == alice.id
         anonymous = httpx.get(f"{stack.gateway_url}/v1/users/me", headers={name: forged_bob}, timeout=10)
         assert anonymous.status_code == 401
     # A forged identity on a route without a session cannot act as Bob: his session survives.
     logout = httpx.post(f"{stack.gateway_url}/v1/auth/logout", headers={"x-infera-identity": forged_bob}, timeout=10)
     assert logout.status_code == 200
-    still = httpx.get(f"{stack.gateway_url}/v1/users/me", cookies={"infera_session": bob["cookie"]}, timeout=10)
+    still = httpx.get(f"{stack.gateway_url}/v1/users/me", cookies={"infera_session": bob.session}, timeout=10)
     assert still.status_code == 200

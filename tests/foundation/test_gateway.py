@@ -9,8 +9,9 @@ import httpx
 from inferadb_testing.nats import NatsServer
 from inferadb_testing.pytest_plugin import StackFactory
 from inferadb_testing.stack import Stack
+from inferadb_testing.waiting import eventually
 
-from .conftest import FAST_HASHING, register, wait_until
+from .conftest import FAST_HASHING, register
 
 
 def test_health_reports_every_dependency(stack: Stack) -> None:
@@ -85,7 +86,7 @@ def test_request_id_is_echoed_and_reaches_the_service_log(stack: Stack) -> None:
         lines = [json.loads(line) for line in stack.process("auth").log_text().splitlines() if line.startswith("{")]
         return any(line.get("request_id") == "trace-me-123" for line in lines)
 
-    wait_until(logged, timeout=5)
+    eventually(logged, timeout=5)
     insane = httpx.get(f"{stack.gateway_url}/v1/nowhere", headers={"x-request-id": "bad id with spaces"}, timeout=10)
     assert insane.status_code == 404 and insane.headers["x-request-id"] != "bad id with spaces"
 
@@ -164,8 +165,8 @@ def test_token_routes_answer_every_error_in_rfc6749_form(stack: Stack) -> None:
 def test_percent_encoded_control_characters_in_the_path_are_a_400_not_a_500(stack: Stack) -> None:
     """Found by the fuzzer (R5): the gateway decoded the path and could not forward it (500)."""
     user = register(stack.gateway_url, "control-characters@example.com")
-    org = user["default_organization_id"]
-    cookies = {"infera_session": user["cookie"]}
+    org = user.default_org
+    cookies = {"infera_session": user.session}
     with httpx.Client(base_url=stack.gateway_url, timeout=30, cookies=cookies) as http:
         for method, path in (
             ("GET", f"/v1/organizations/{org}/teams/~t%C3%91%0E%F0%91%87%B8%1A"),
@@ -180,7 +181,7 @@ def test_percent_encoded_control_characters_in_the_path_are_a_400_not_a_500(stac
 
 def test_bearer_and_other_cookie_names_are_not_sessions(stack: Stack) -> None:
     user = register(stack.gateway_url, "bearer@example.com")
-    token = user["cookie"]
+    token = user.session
     assert token.startswith("sess_") and len(token) == 5 + 43
     bearer = httpx.get(f"{stack.gateway_url}/v1/users/me", headers={"authorization": f"Bearer {token}"}, timeout=10)
     assert bearer.status_code == 401 and bearer.json()["error"] == "Invalid session"

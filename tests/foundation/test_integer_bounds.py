@@ -13,8 +13,9 @@ from inferadb_testing.nats import NatsServer
 from inferadb_testing.postgres import fresh_database
 from inferadb_testing.pytest_plugin import StackFactory
 from inferadb_testing.stack import Stack
+from inferadb_testing.waiting import eventually
 
-from .conftest import FAST_HASHING, register, wait_until
+from .conftest import FAST_HASHING, register
 
 HUGE = str(10**30)
 JUST_OVER = str(2**63)
@@ -31,9 +32,9 @@ def _refused(response: httpx.Response, field: str) -> None:
 
 def _check_bounds(base_url: str, email: str) -> None:
     user = register(base_url, email)
-    org = user["default_organization_id"]
-    with httpx.Client(base_url=base_url, timeout=30, cookies={"infera_session": user["cookie"]}) as http:
-        wait_until(lambda: http.get(f"/v1/organizations/{org}").status_code == 200)
+    org = user.default_org
+    with httpx.Client(base_url=base_url, timeout=30, cookies={"infera_session": user.session}) as http:
+        eventually(lambda: http.get(f"/v1/organizations/{org}").status_code == 200)
         lists = [
             "/v1/organizations",
             f"/v1/organizations/{org}/members",
@@ -56,7 +57,7 @@ def _check_bounds(base_url: str, email: str) -> None:
             answer = http.get(f"/v1/organizations/{org}/audit-logs", params={"offset": INT64_MAX})
             return answer if answer.status_code == 200 else None
 
-        assert wait_until(audit_page).json()["audit_logs"] == []
+        assert eventually(audit_page).json()["audit_logs"] == []
         # A keyset cursor carrying an integer beyond 64 bits is an invalid cursor, not an overflow.
         for value in (2**64 - 1, -(2**63) - 1):
             cursor = base64.urlsafe_b64encode(f"[{value}]".encode()).rstrip(b"=").decode()

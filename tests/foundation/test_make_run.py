@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import nats
 import psutil
+import pytest
 import yaml
 from nats.errors import Error as NatsError
 
@@ -52,6 +53,7 @@ def _launch(config: Path, tmp_path: Path, **extra: str) -> subprocess.Popen[str]
     )
 
 
+@pytest.mark.integration
 def test_make_run_starts_everything_healthy_and_stops_cleanly(tmp_path: Path) -> None:
     config, ports = _config(tmp_path)
     started = time.monotonic()
@@ -128,6 +130,7 @@ def test_make_run_keeps_its_nats_credentials_across_runs(tmp_path: Path) -> None
     assert 'user: "gateway"' in text and "allow_responses: true" in text
 
 
+@pytest.mark.integration
 def test_make_run_reports_the_process_that_failed_and_exits_non_zero(tmp_path: Path) -> None:
     config, ports = _config(tmp_path)
     with socket.socket() as taken:

@@ -17,7 +17,7 @@ def test_memory_backend_serves_and_forgets_on_restart(
         nats_url=isolated_nats_server.url, extra_env=FAST_HASHING | {"INFERADB_MGMT__STORAGE__BACKEND": "memory"}
     )
     user = register(stack.gateway_url, "ephemeral@example.com")
-    me = httpx.get(f"{stack.gateway_url}/v1/users/me", cookies={"infera_session": user["cookie"]}, timeout=10)
+    me = httpx.get(f"{stack.gateway_url}/v1/users/me", cookies={"infera_session": user.session}, timeout=10)
     assert me.status_code == 200
     assert not (stack.tmp_dir / "data" / "auth.db").exists()
     stack.process("auth").restart()

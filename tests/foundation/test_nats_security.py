@@ -14,14 +14,16 @@ import pytest
 from nats.errors import Error as NatsError
 
 from inferadb_testing.nats import NatsServer
-from inferadb_testing.pytest_plugin import StackFactory
+from inferadb_testing.pytest_plugin import StackFactory, starts_processes
 from inferadb_testing.smtp import SmtpSink
+from inferadb_testing.waiting import eventually
 
-from .conftest import FAST_HASHING, query, register, wait_until
+from .conftest import FAST_HASHING, query, register
 from .helpers import base_env, run_service
 
 
 @pytest.fixture
+@starts_processes
 def secured_nats(tmp_path: Path) -> Iterator[NatsServer]:
     with NatsServer(tmp_path / "secured-nats", authorization=True) as server:
         yield server
@@ -37,13 +39,15 @@ def test_the_stack_works_through_an_authenticated_nats(
     stack = stack_factory(nats_url=secured_nats.url, extra_env=FAST_HASHING, service_env=secured_nats.stack_env())
     user = register(stack.gateway_url, "pat@example.com")
     smtp_sink.wait_for(lambda mail: mail.to == "pat@example.com", timeout=20)
-    org = user["default_organization_id"]
-    cookies = {"infera_session": user["cookie"]}
+    org = user.default_org
+    cookies = {"infera_session": user.session}
     with httpx.Client(base_url=stack.gateway_url, timeout=30, cookies=cookies) as http:
-        wait_until(lambda: http.get(f"/v1/organizations/{org}").status_code == 200, timeout=20)
+        eventually(lambda: http.get(f"/v1/organizations/{org}").status_code == 200, timeout=20)
         audit_db = stack.tmp_dir / "data" / "audit.db"
         wanted = {"user_registered", "organization_created"}
-        wait_until(lambda: wanted <= {row[0] for row in query(audit_db, "SELECT event_type FROM audit_logs")}, 20)
+        eventually(
+            lambda: wanted <= {row[0] for row in query(audit_db, "SELECT event_type FROM audit_logs")}, timeout=20
+        )
         invited = http.post(f"/v1/organizations/{org}/invitations", json={"email": "sam@example.com", "role": "MEMBER"})
         assert invited.status_code == 201, invited.text
         smtp_sink.wait_for(lambda mail: mail.to == "sam@example.com", timeout=20)  # orgs → mail queue → mailer
@@ -61,13 +65,15 @@ def test_the_stack_works_with_nkeys_instead_of_passwords(
         stack = stack_factory(nats_url=server.url, extra_env=FAST_HASHING, service_env=server.stack_env())
         user = register(stack.gateway_url, "kim@example.com")
         smtp_sink.wait_for(lambda mail: mail.to == "kim@example.com", timeout=20)
-        cookies = {"infera_session": user["cookie"]}
+        cookies = {"infera_session": user.session}
         with httpx.Client(base_url=stack.gateway_url, timeout=30, cookies=cookies) as http:
-            org = user["default_organization_id"]
-            wait_until(lambda: http.get(f"/v1/organizations/{org}").status_code == 200, timeout=20)
+            org = user.default_org
+            eventually(lambda: http.get(f"/v1/organizations/{org}").status_code == 200, timeout=20)
         audit_db = stack.tmp_dir / "data" / "audit.db"
         wanted = {"user_registered", "organization_created"}
-        wait_until(lambda: wanted <= {row[0] for row in query(audit_db, "SELECT event_type FROM audit_logs")}, 20)
+        eventually(
+            lambda: wanted <= {row[0] for row in query(audit_db, "SELECT event_type FROM audit_logs")}, timeout=20
+        )
         assert "Permissions Violation" not in server.log_text()
         assert "INFERADB_MGMT__NATS__PASSWORD" not in str(server.stack_env())
 

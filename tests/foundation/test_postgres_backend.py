@@ -11,8 +11,9 @@ import pytest
 from inferadb_testing.nats import NatsServer
 from inferadb_testing.postgres import fresh_database
 from inferadb_testing.pytest_plugin import StackFactory
+from inferadb_testing.waiting import eventually
 
-from .conftest import FAST_HASHING, register, wait_until
+from .conftest import FAST_HASHING, register
 from .helpers import base_env, run_service
 
 pytestmark = pytest.mark.postgres
@@ -43,15 +44,15 @@ def test_stack_on_postgres_after_migrate(
         schemas = asyncio.run(_fetch(url, "SELECT schema_name FROM information_schema.schemata"))
         assert {"auth", "orgs", "audit", "mailer"} <= {row["schema_name"] for row in schemas}
         stack = stack_factory(nats_url=isolated_nats_server.url, extra_env=FAST_HASHING | storage)
-        body = register(stack.gateway_url, "pg@example.com", "Postgres Pat")
+        user = register(stack.gateway_url, "pg@example.com", "Postgres Pat")
 
         def audit_rows() -> list[asyncpg.Record]:
             return asyncio.run(_fetch(url, "SELECT event_type, resource_id FROM audit.audit_logs"))
 
-        rows = wait_until(lambda: [r for r in audit_rows() if r["event_type"] == "organization_created"])
+        rows = eventually(lambda: [r for r in audit_rows() if r["event_type"] == "organization_created"])
         assert len(rows) == 1
         organizations = asyncio.run(_fetch(url, "SELECT id, name FROM orgs.organizations"))
         assert [(str(row["id"]), row["name"]) for row in organizations] == [
-            (body["default_organization_id"], "Postgres Pat's organization")
+            (user.default_org, "Postgres Pat's organization")
         ]
         stack.stop()

@@ -24,6 +24,7 @@ REPO = Path(__file__).resolve().parents[2]
 PROGRAMS = ["gateway", "auth", "orgs", "audit", "mailer"]
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("name", PROGRAMS)
 def test_version_and_help(name: str, tmp_path: Path) -> None:
     version = run_service(name, ["--version"], base_env(tmp_path, "nats://127.0.0.1:1"), tmp_path)
@@ -35,6 +36,7 @@ def test_version_and_help(name: str, tmp_path: Path) -> None:
     assert "INFERADB_MGMT__SECTION__KEY" in helptext.stdout
 
 
+@pytest.mark.integration
 def test_missing_config_file_is_one_clear_line(tmp_path: Path) -> None:
     missing = tmp_path / "nope.yaml"
     result = run_service("auth", ["--config", str(missing)], base_env(tmp_path, "nats://127.0.0.1:1"), tmp_path)
@@ -42,6 +44,7 @@ def test_missing_config_file_is_one_clear_line(tmp_path: Path) -> None:
     assert result.stderr.strip() == f"Failed to load configuration file: {missing}: No such file or directory"
 
 
+@pytest.mark.integration
 def test_config_path_from_environment_is_used(tmp_path: Path) -> None:
     missing = tmp_path / "from-env.yaml"
     env = base_env(tmp_path, "nats://127.0.0.1:1", INFERADB_MGMT_CONFIG_PATH=str(missing))
@@ -50,6 +53,7 @@ def test_config_path_from_environment_is_used(tmp_path: Path) -> None:
     assert result.stderr.strip() == f"Failed to load configuration file: {missing}: No such file or directory"
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("secret", ["", "too-short"])
 def test_short_key_encryption_secret_is_refused(tmp_path: Path, secret: str) -> None:
     env = base_env(tmp_path, "nats://127.0.0.1:1", INFERADB_MGMT__AUTH__KEY_ENCRYPTION_SECRET=secret)
@@ -58,6 +62,7 @@ def test_short_key_encryption_secret_is_refused(tmp_path: Path, secret: str) -> 
     assert result.stderr.strip() == "Key encryption secret must be at least 32 bytes"
 
 
+@pytest.mark.integration
 def test_invalid_value_names_the_key(tmp_path: Path) -> None:
     env = base_env(tmp_path, "nats://127.0.0.1:1", INFERADB_MGMT__SERVER__HTTP_PORT="not-a-port")
     result = run_service("gateway", [], env, tmp_path)
@@ -65,6 +70,7 @@ def test_invalid_value_names_the_key(tmp_path: Path) -> None:
     assert result.stderr.strip().startswith("Invalid configuration: server.http_port: ")
 
 
+@pytest.mark.integration
 def test_port_in_use_names_the_config_key(tmp_path: Path, nats_server: NatsServer) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -80,6 +86,7 @@ def test_port_in_use_names_the_config_key(tmp_path: Path, nats_server: NatsServe
         assert result.stderr.strip() == f"Address already in use: 127.0.0.1:{port} (server.http_port)"
 
 
+@pytest.mark.integration
 def test_unusable_storage_is_one_clear_line(tmp_path: Path, nats_server: NatsServer) -> None:
     not_a_dir = tmp_path / "file"
     not_a_dir.write_text("x")
@@ -105,6 +112,7 @@ def test_unusable_storage_is_one_clear_line(tmp_path: Path, nats_server: NatsSer
     assert line.startswith("Failed to initialize storage backend: ") and "\n" not in line
 
 
+@pytest.mark.integration
 def test_schema_behind_without_auto_migrate_is_refused_then_migrate_fixes_it(
     tmp_path: Path, nats_server: NatsServer
 ) -> None:
@@ -131,6 +139,7 @@ def test_schema_behind_without_auto_migrate_is_refused_then_migrate_fixes_it(
         started.wait(timeout=20)
 
 
+@pytest.mark.integration
 def test_database_ahead_of_the_code_is_refused_even_with_auto_migrate(tmp_path: Path, nats_server: NatsServer) -> None:
     import sqlite3
 
@@ -145,6 +154,7 @@ def test_database_ahead_of_the_code_is_refused_even_with_auto_migrate(tmp_path: 
     )
 
 
+@pytest.mark.integration
 def test_unreachable_nats_is_one_clear_line(tmp_path: Path) -> None:
     dead = f"nats://127.0.0.1:{free_port()}"
     env = base_env(tmp_path, dead, INFERADB_MGMT__SERVICES__MAILER_URL=f"http://127.0.0.1:{free_port()}")
@@ -177,6 +187,7 @@ def _wait_ready(url: str, process: subprocess.Popen[str], timeout: float = 20) -
     raise AssertionError(f"{url} not ready")
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("name", ["auth", "gateway"])
 def test_sigterm_drains_and_exits_zero(tmp_path: Path, nats_server: NatsServer, name: str) -> None:
     port = free_port()

@@ -12,8 +12,9 @@ from inferadb_common.events.envelope import EventEnvelope
 from inferadb_common.events.streams import DEADLETTER_STREAM, EVENTS_STREAM, MAIL_STREAM
 from inferadb_testing.nats import NatsServer
 from inferadb_testing.stack import Stack
+from inferadb_testing.waiting import eventually
 
-from .conftest import query, register, wait_until
+from .conftest import query, register
 
 
 async def _stream_configs(url: str) -> dict[str, object]:
@@ -68,7 +69,7 @@ def test_poison_events_are_dead_lettered_and_good_ones_still_flow(
         letters = asyncio.run(_dead_letters(isolated_nats_server.url))
         return [reason for subject, reason in letters if subject == "inferadb.deadletter.audit-writer"]
 
-    reasons = wait_until(lambda: (found := audit_letters()) and len(found) >= 2 and found)
+    reasons = eventually(lambda: (found := audit_letters()) and len(found) >= 2 and found)
     assert any("undecodable" in reason for reason in reasons)
     assert any("unknown event type" in reason for reason in reasons)
     metrics = httpx.get(f"{stack.url('audit')}/metrics", timeout=10).text
@@ -76,4 +77,4 @@ def test_poison_events_are_dead_lettered_and_good_ones_still_flow(
     # The consumer is not wedged by them: the next real event is recorded.
     register(stack.gateway_url, "after-poison@example.com")
     audit_db = stack.tmp_dir / "data" / "audit.db"
-    wait_until(lambda: query(audit_db, "SELECT id FROM audit_logs WHERE event_type = 'user_registered'"))
+    eventually(lambda: query(audit_db, "SELECT id FROM audit_logs WHERE event_type = 'user_registered'"))

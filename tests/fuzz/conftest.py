@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from inferadb_testing.pytest_plugin import StackFactory
+from inferadb_testing.pytest_plugin import StackFactory, starts_processes
 from inferadb_testing.smtp import SmtpSink
 from tests.fuzz.world import Account, World
 
@@ -44,6 +44,7 @@ class FuzzTarget:
 
 
 @pytest.fixture
+@starts_processes
 def fuzz_target(stack_factory: StackFactory, smtp_sink: SmtpSink) -> Iterator[FuzzTarget]:
     stack = stack_factory(extra_env=FUZZ_ENV)
     with httpx.Client(base_url=stack.gateway_url, timeout=60) as http:

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import itertools
 import secrets
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
 from inferadb_testing import SmtpSink, extract_link, token_from_link
+from inferadb_testing.waiting import eventually
 
 COOKIE = "infera_session"
 PASSWORD = "fuzzing-suite Passphrase 42"
@@ -30,16 +29,6 @@ def _expect(response: httpx.Response, *statuses: int) -> dict[str, Any]:
     assert response.status_code in statuses, f"{response.request.method} {response.request.url}: {response.text}"
     body: dict[str, Any] = response.json()
     return body
-
-
-def _retry(call: Callable[[], httpx.Response], *, until: Callable[[httpx.Response], bool]) -> httpx.Response:
-    """Repeat ``call`` (the orgs directory learns a verified address from auth's events)."""
-    deadline = time.monotonic() + 30
-    while True:
-        response = call()
-        if until(response) or time.monotonic() > deadline:
-            return response
-        time.sleep(0.1)
 
 
 @dataclass
@@ -109,12 +98,14 @@ class World:
         self.rebuilds += 1
         self.touched = False
         tag = secrets.token_hex(3)
-        created = _retry(
-            lambda: self.account.http.post(
+
+        def create() -> httpx.Response | None:
+            response = self.account.http.post(
                 "/v1/organizations", json={"name": f"Fuzz org {tag}"}, headers=self.account.headers
-            ),
-            until=lambda response: response.status_code != 403,  # until orgs knows the verified address
-        )
+            )
+            return None if response.status_code == 403 else response  # 403 until orgs knows the verified address
+
+        created = eventually(create, timeout=30, interval=0.1, what="orgs to know the fuzz account's verified address")
         org = _expect(created, 201)["organization"]["id"]
         base = f"/v1/organizations/{org}"
         vault = self._post(f"{base}/vaults", {"name": f"fuzz vault {tag}"})["vault"]["id"]

@@ -12,10 +12,9 @@ import itertools
 import json
 import secrets
 import sqlite3
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,9 @@ import httpx
 import pytest
 
 from inferadb_testing import NatsServer, SmtpSink, Stack, extract_link, token_from_link
+from inferadb_testing.pytest_plugin import starts_processes, starts_processes_named
+from inferadb_testing.users import ApiUser, register, verify
+from inferadb_testing.waiting import eventually
 
 FAST_ENV = {
     "INFERADB_MGMT__FEATURES__REQUIRE_EMAIL_VERIFICATION": "false",
@@ -38,46 +40,11 @@ ROOMY_ENV = {
     "INFERADB_MGMT__ORGANIZATIONS__DEFAULT_TIER": "TIER_MAX_V1",
     "INFERADB_MGMT__ORGANIZATIONS__MAX_PER_USER": "1000",
 }
-VERIFY_PREFIX = "http://frontend.test/verify-email?token="
 INVITE_PREFIX = "http://frontend.test/accept-invitation?token="
 PASSWORD = "orgs-suite-Passphrase-42"
 _sequence = itertools.count(1)
-
-
-@dataclass
-class User:
-    id: str
-    name: str
-    email: str
-    default_org: str
-    http: httpx.Client = field(repr=False)
-
-    def get(self, path: str, **kwargs: Any) -> httpx.Response:
-        return self.http.get(path, **kwargs)
-
-    def post(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
-        return self.http.post(path, json=json, **kwargs)
-
-    def patch(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
-        return self.http.patch(path, json=json, **kwargs)
-
-    def delete(self, path: str, **kwargs: Any) -> httpx.Response:
-        return self.http.delete(path, **kwargs)
-
-    def request(self, method: str, path: str, json: Any = None) -> httpx.Response:
-        return self.http.request(method, path, json=json)
-
-
-def eventually(check: Callable[[], Any], *, timeout: float = 10.0, interval: float = 0.05, what: str = "") -> Any:
-    """Poll until ``check`` returns something truthy (the directory is fed by events)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or check}")
-        time.sleep(interval)
+# The role matrix (test_role_matrix.py) starts its own stack in its ``world`` fixture.
+starts_processes_named("world")
 
 
 class OrgsEnv:
@@ -100,37 +67,27 @@ class OrgsEnv:
 
     # -- users ------------------------------------------------------------------------------------
 
-    def user(self, name: str | None = None, *, verified: bool = True) -> User:
+    def user(self, name: str | None = None, *, verified: bool = True) -> ApiUser:
         """A registered, signed-in user; with ``verified``, the orgs directory knows the verified address."""
         number = next(_sequence)
         name = name or f"User {number}"
         email = f"user{number}-{secrets.token_hex(4)}@example.com"
-        http = self.client()
-        registration_name = f"{name} (new)" if verified else name
-        response = http.post(
-            "/v1/auth/register", json={"name": registration_name, "email": email, "password": PASSWORD}
-        )
-        assert response.status_code == 201, response.text
-        body = response.json()
-        user = User(body["user"]["id"], name, email, body["default_organization_id"], http)
-        if verified:
-            self.verify(user)
-        return user
+        if not verified:
+            return register(self.client(), name=name, email=email, password=PASSWORD)
+        user = register(self.client(), name=f"{name} (new)", email=email, password=PASSWORD)
+        return self.verify(replace(user, name=name))
 
-    def users(self, count: int, *, verified: bool = True) -> list[User]:
+    def users(self, count: int, *, verified: bool = True) -> list[ApiUser]:
         with ThreadPoolExecutor(max_workers=min(count, 8)) as pool:
             return list(pool.map(lambda _: self.user(verified=verified), range(count)))
 
-    def verify(self, user: User) -> None:
+    def verify(self, user: ApiUser) -> ApiUser:
         """Verify the primary address with the mailed token, then wait until orgs has seen it.
 
-        Auth's events reach orgs in order, so once a later rename is visible in the member list of
-        the default organization, the verification is known there too.
+        Auth's events reach orgs in order, so once a later rename (to ``user.name``) is visible in the
+        member list of the default organization, the verification is known there too.
         """
-        mail = self.smtp.wait_for(lambda m: user.email in m.rcpt_tos and VERIFY_PREFIX in m.text, timeout=20)
-        token = token_from_link(extract_link(mail, VERIFY_PREFIX))
-        response = user.post("/v1/auth/verify-email", {"token": token})
-        assert response.status_code == 200, response.text
+        user = verify(user, self.smtp)
         assert user.patch("/v1/users/me", {"name": user.name}).status_code == 200
 
         def renamed() -> bool:
@@ -138,6 +95,7 @@ class OrgsEnv:
             return members.status_code == 200 and members.json()["members"][0]["name"] == user.name
 
         eventually(renamed, timeout=20, what=f"the orgs directory to know {user.email}")
+        return user
 
     def invitation_token(self, email: str, org_name: str | None = None) -> str:
         def invited(mail: Any) -> bool:
@@ -164,13 +122,13 @@ class OrgsEnv:
 
     # -- organizations ----------------------------------------------------------------------------
 
-    def organization(self, owner: User, name: str | None = None) -> dict[str, Any]:
+    def organization(self, owner: ApiUser, name: str | None = None) -> dict[str, Any]:
         response = owner.post("/v1/organizations", {"name": name or f"Org {next(_sequence)}"})
         assert response.status_code == 201, response.text
         organization: dict[str, Any] = response.json()["organization"]
         return organization
 
-    def add_member(self, org_id: str, inviter: User, user: User, role: str = "MEMBER") -> dict[str, Any]:
+    def add_member(self, org_id: str, inviter: ApiUser, user: ApiUser, role: str = "MEMBER") -> dict[str, Any]:
         """Invite ``user`` and accept from the inbox; the new membership."""
         invited = inviter.post(f"/v1/organizations/{org_id}/invitations", {"email": user.email, "role": role})
         assert invited.status_code == 201, invited.text
@@ -179,7 +137,7 @@ class OrgsEnv:
         assert accepted.status_code == 200, accepted.text
         return self.membership(org_id, inviter, user)
 
-    def membership(self, org_id: str, viewer: User, user: User) -> dict[str, Any]:
+    def membership(self, org_id: str, viewer: ApiUser, user: ApiUser) -> dict[str, Any]:
         members = viewer.get(f"/v1/organizations/{org_id}/members", params={"limit": 100}).json()["members"]
         return next(member for member in members if member["user_id"] == user.id)
 
@@ -201,6 +159,7 @@ def start_env(tmp: Path, env: dict[str, str]) -> Iterator[OrgsEnv]:
 
 
 @pytest.fixture(scope="session")
+@starts_processes
 def orgs_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrgsEnv]:
     """The shared stack: top tier by default and no practical membership cap (limits have their own)."""
     yield from start_env(tmp_path_factory.mktemp("orgs"), ROOMY_ENV)

@@ -10,7 +10,8 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.orgs.conftest import OrgsEnv, User
+from inferadb_testing.users import ApiUser
+from tests.orgs.conftest import OrgsEnv
 
 _names = itertools.count(1)
 
@@ -22,23 +23,23 @@ def unique_name(prefix: str) -> str:
 @dataclass
 class World:
     env: OrgsEnv
-    owner: User
-    owner2: User
-    admin: User
-    member: User
-    target: User  # a member with a team membership and vault grants: the object of member/grant routes
-    spare: User  # removed and re-added by DELETE …/members/{member}
-    permitted: User  # MEMBER; its team gets the route's permission for one call
-    owner_actions: User  # MEMBER; its team holds ORG_PERM_OWNER_ACTIONS
-    manager: User  # MEMBER; made manager of an escalation case's team
-    vault_admin: User  # MEMBER; its team is given ADMIN on an escalation case's vault
-    outsider: User
+    owner: ApiUser
+    owner2: ApiUser
+    admin: ApiUser
+    member: ApiUser
+    target: ApiUser  # a member with a team membership and vault grants: the object of member/grant routes
+    spare: ApiUser  # removed and re-added by DELETE …/members/{member}
+    permitted: ApiUser  # MEMBER; its team gets the route's permission for one call
+    owner_actions: ApiUser  # MEMBER; its team holds ORG_PERM_OWNER_ACTIONS
+    manager: ApiUser  # MEMBER; made manager of an escalation case's team
+    vault_admin: ApiUser  # MEMBER; its team is given ADMIN on an escalation case's vault
+    outsider: ApiUser
     org: str = ""
     outsider_org: str = ""
     ids: dict[str, str] = field(default_factory=dict)
     shared_scratch: dict[str, str] = field(default_factory=dict)
 
-    def caller(self, kind: str) -> User:
+    def caller(self, kind: str) -> ApiUser:
         return {
             "OWNER": self.owner,
             "ADMIN": self.admin,
@@ -61,7 +62,7 @@ class World:
         body = self.ok(self.owner.post(f"/v1/organizations/{org or self.org}/teams", {"name": unique_name("Team")}))
         return str(body["team"]["id"])
 
-    def new_vault(self, by: User | None = None) -> str:
+    def new_vault(self, by: ApiUser | None = None) -> str:
         """A vault of the main organization; its creator (the OWNER unless ``by``) holds ADMIN on it."""
         creator = by or self.owner
         body = self.ok(creator.post(f"/v1/organizations/{self.org}/vaults", {"name": unique_name("Vault")}))
@@ -82,7 +83,7 @@ class World:
         path = f"/v1/organizations/{self.org}/clients/{client}/certificates"
         return str(self.ok(self.owner.post(path, {"name": unique_name("Cert")}))["certificate"]["id"])
 
-    def add_to_team(self, team: str, user: User, org: str | None = None, *, manager: bool = False) -> str:
+    def add_to_team(self, team: str, user: ApiUser, org: str | None = None, *, manager: bool = False) -> str:
         path = f"/v1/organizations/{org or self.org}/teams/{team}/members"
         return str(self.ok(self.owner.post(path, {"user_id": user.id, "is_manager": manager}))["member"]["id"])
 
@@ -115,7 +116,7 @@ class World:
             self.ok(self.owner.patch(f"/v1/organizations/{self.org}/members/{found['id']}", {"role": role}))
         return str(found["id"])
 
-    def role_of(self, user: User) -> str:
+    def role_of(self, user: ApiUser) -> str:
         return str(self.env.membership(self.org, self.owner, user)["role"])
 
 

@@ -15,12 +15,15 @@ import httpx
 import pytest
 
 from inferadb_testing.postgres import fresh_database
-from tests.orgs.conftest import ROOMY_ENV, OrgsEnv, User, start_env
+from inferadb_testing.pytest_plugin import starts_processes
+from inferadb_testing.users import ApiUser
+from tests.orgs.conftest import ROOMY_ENV, OrgsEnv, start_env
 
 N = 50
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@starts_processes
 def env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrgsEnv]:
     if request.param == "sqlite":
         yield request.getfixturevalue("orgs_env")
@@ -34,7 +37,7 @@ def env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         yield from start_env(tmp_path_factory.mktemp("race-pg"), {**ROOMY_ENV, **storage})
 
 
-async def _storm(env: OrgsEnv, user: User, method: str, path: str, body: Any = None) -> Counter[int]:
+async def _storm(env: OrgsEnv, user: ApiUser, method: str, path: str, body: Any = None) -> Counter[int]:
     async with httpx.AsyncClient(base_url=env.url, cookies=user.http.cookies, timeout=60.0) as client:
         responses = await asyncio.gather(*(client.request(method, path, json=body) for _ in range(N)))
     for response in responses:

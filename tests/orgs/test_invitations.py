@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import httpx
 
-from tests.orgs.conftest import INVITE_PREFIX, OrgsEnv, User, eventually
+from inferadb_testing.users import ApiUser
+from inferadb_testing.waiting import eventually
+from tests.orgs.conftest import INVITE_PREFIX, OrgsEnv
 
 
-def _invite(inviter: User, org: str, email: str, role: str = "MEMBER") -> httpx.Response:
+def _invite(inviter: ApiUser, org: str, email: str, role: str = "MEMBER") -> httpx.Response:
     return inviter.post(f"/v1/organizations/{org}/invitations", {"email": email, "role": role})
 
 

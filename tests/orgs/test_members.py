@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.orgs.conftest import OrgsEnv, eventually
+from inferadb_testing.waiting import eventually
+from tests.orgs.conftest import OrgsEnv
 
 
 def test_members_list_names_addresses_and_roles_in_join_order(env: OrgsEnv) -> None:

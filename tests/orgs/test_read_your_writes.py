@@ -8,21 +8,22 @@ from __future__ import annotations
 
 import httpx
 
-from inferadb_testing import extract_link, token_from_link
-from tests.orgs.conftest import VERIFY_PREFIX, OrgsEnv, User, eventually
+from inferadb_testing.users import ApiUser, verification_token
+from inferadb_testing.waiting import eventually
+from tests.orgs.conftest import OrgsEnv
 from tests.orgs.directory_pause import directory_paused
 
 ACCEPT = "/v1/organizations/invitations/accept"
 INBOX = "/v1/users/me/invitations"
 
 
-def _invite(inviter: User, org: str, email: str) -> str:
+def _invite(inviter: ApiUser, org: str, email: str) -> str:
     response = inviter.post(f"/v1/organizations/{org}/invitations", {"email": email, "role": "MEMBER"})
     assert response.status_code == 201, response.text
     return str(response.json()["invitation"]["id"])
 
 
-def _registered(user: User) -> User:
+def _registered(user: ApiUser) -> ApiUser:
     """Wait until orgs has applied the registration (the default organization exists), so that only
     what the test does afterwards is held back."""
     eventually(
@@ -33,11 +34,10 @@ def _registered(user: User) -> User:
     return user
 
 
-def _verify_now(env: OrgsEnv, user: User, address: str | None = None) -> None:
+def _verify_now(env: OrgsEnv, user: ApiUser, address: str | None = None) -> None:
     """Verify with the mailed token, without waiting for orgs to hear of it."""
     address = address or user.email
-    mail = env.smtp.wait_for(lambda m: address in m.rcpt_tos and VERIFY_PREFIX in m.text, timeout=20)
-    response = user.post("/v1/auth/verify-email", {"token": token_from_link(extract_link(mail, VERIFY_PREFIX))})
+    response = user.post("/v1/auth/verify-email", {"token": verification_token(env.smtp, address)})
     assert response.status_code == 200, response.text
 
 

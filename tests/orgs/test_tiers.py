@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from inferadb_testing.pytest_plugin import starts_processes
 from tests.fuzz.conformance import assert_documented, merged_document
 from tests.orgs.conftest import FAST_ENV, OrgsEnv, start_env
 
@@ -15,6 +16,7 @@ ORG = "/v1/organizations/{org}"
 
 
 @pytest.fixture(scope="module")
+@starts_processes
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrgsEnv]:
     """A stack with the default tiers (new organizations are TIER_DEV_V1) and a small membership cap."""
     yield from start_env(

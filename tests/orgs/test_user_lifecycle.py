@@ -3,7 +3,8 @@ removes every membership, team membership and vault grant of the user."""
 
 from __future__ import annotations
 
-from tests.orgs.conftest import OrgsEnv, eventually
+from inferadb_testing.waiting import eventually
+from tests.orgs.conftest import OrgsEnv
 
 
 def test_a_sole_owner_with_members_must_transfer_before_deleting(env: OrgsEnv) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from tests.orgs.conftest import OrgsEnv, User
+from inferadb_testing.users import ApiUser
+from tests.orgs.conftest import OrgsEnv
 
 
-def _setup(env: OrgsEnv) -> tuple[User, User, User, str]:
+def _setup(env: OrgsEnv) -> tuple[ApiUser, ApiUser, ApiUser, str]:
     owner, admin, member = env.users(3)
     org = env.organization(owner)["id"]
     env.add_member(org, owner, admin, "ADMIN")

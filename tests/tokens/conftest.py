@@ -21,7 +21,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from tests.orgs.conftest import ROOMY_ENV, OrgsEnv, User, start_env
+from inferadb_testing.pytest_plugin import starts_processes
+from inferadb_testing.users import ApiUser
+from tests.orgs.conftest import ROOMY_ENV, OrgsEnv, start_env
 
 CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -35,7 +37,7 @@ READ_SCOPE = (
 class Credentials:
     """A client of an organization with one certificate whose private key the test holds."""
 
-    owner: User
+    owner: ApiUser
     org: str
     client_id: str
     certificate: dict[str, Any]
@@ -56,17 +58,19 @@ class TokensEnv(OrgsEnv):
     def audience(self) -> str:
         return f"{self.url}/v1/token"
 
-    def vault(self, owner: User, org: str, name: str | None = None) -> str:
+    def vault(self, owner: ApiUser, org: str, name: str | None = None) -> str:
         response = owner.post(f"/v1/organizations/{org}/vaults", {"name": name or f"vault {secrets.token_hex(3)}"})
         assert response.status_code == 201, response.text
         return str(response.json()["vault"]["id"])
 
-    def client_of(self, owner: User, org: str, name: str = "backend") -> str:
+    def client_of(self, owner: ApiUser, org: str, name: str = "backend") -> str:
         response = owner.post(f"/v1/organizations/{org}/clients", {"name": name})
         assert response.status_code == 201, response.text
         return str(response.json()["client"]["id"])
 
-    def generated_certificate(self, owner: User, org: str, client_id: str) -> tuple[dict[str, Any], Ed25519PrivateKey]:
+    def generated_certificate(
+        self, owner: ApiUser, org: str, client_id: str
+    ) -> tuple[dict[str, Any], Ed25519PrivateKey]:
         response = owner.post(f"/v1/organizations/{org}/clients/{client_id}/certificates", {"name": "generated"})
         assert response.status_code == 201, response.text
         body = response.json()
@@ -75,7 +79,7 @@ class TokensEnv(OrgsEnv):
         return body["certificate"], key
 
     def registered_certificate(
-        self, owner: User, org: str, client_id: str, *, pem: bool = True
+        self, owner: ApiUser, org: str, client_id: str, *, pem: bool = True
     ) -> tuple[dict[str, Any], Ed25519PrivateKey]:
         key = Ed25519PrivateKey.generate()
         public = key.public_key()
@@ -212,6 +216,7 @@ TOKENS_ENV = {**ROOMY_ENV, "INFERADB_MGMT__RATE_LIMITING__TOKEN_PER_MINUTE": "10
 
 
 @pytest.fixture(scope="session")
+@starts_processes
 def tokens_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokensEnv]:
     for orgs_env in start_env(tmp_path_factory.mktemp("tokens"), TOKENS_ENV):
         env = TokensEnv(orgs_env.stack, orgs_env.smtp)

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from inferadb_testing.postgres import fresh_database
+from inferadb_testing.pytest_plugin import starts_processes
 from tests.orgs.conftest import ROOMY_ENV, start_env
 from tests.tokens.conftest import CLIENT_ASSERTION_TYPE, TokensEnv
 
@@ -19,6 +20,7 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture(scope="module")
+@starts_processes
 def pg_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokensEnv]:
     with fresh_database() as url:
         storage = {

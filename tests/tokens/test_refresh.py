@@ -10,14 +10,16 @@ from typing import Any
 
 import httpx
 
+from inferadb_testing.users import ApiUser
+from inferadb_testing.waiting import eventually
 from tests.fuzz.conformance import merged_document
-from tests.orgs.conftest import PASSWORD, User, eventually
+from tests.orgs.conftest import PASSWORD
 from tests.tokens.conftest import TokensEnv
 
 N = 50
 
 
-def _session_token(user: User, org: str, vault: str, **body: Any) -> dict[str, Any]:
+def _session_token(user: ApiUser, org: str, vault: str, **body: Any) -> dict[str, Any]:
     response = user.post(f"/v1/organizations/{org}/vaults/{vault}/tokens", body)
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()
@@ -61,8 +63,14 @@ def test_client_tokens_refresh_too(env: TokensEnv) -> None:
     refreshed = env.refresh(issued["refresh_token"])
     assert refreshed.status_code == 200, refreshed.text
     assert refreshed.json()["refresh_expires_in"] == 604800 and refreshed.json()["vault_role"] == "manage"
-    assert env.verify_vault_token(refreshed.json()["access_token"])["sub"] == f"client:{creds.client_id}"
-    assert len(env.events_of_type("vault_token.refreshed")) >= 1
+    claims = env.verify_vault_token(refreshed.json()["access_token"])
+    assert claims["sub"] == f"client:{creds.client_id}"
+    # This refresh's own event (its organization, subject and jti), not any left by earlier tests.
+    events = [e for e in env.events_of_type("vault_token.refreshed") if e["organization_id"] == int(creds.org)]
+    assert len(events) == 1, events
+    data = events[0]["data"]
+    assert data["subject"] == f"client:{creds.client_id}" and data["grant"] == "refresh_token"
+    assert data["vault_id"] == creds.vault and data["jti"] == claims["jti"]
 
 
 def test_unknown_and_malformed_refresh_tokens(env: TokensEnv) -> None:

@@ -14,7 +14,9 @@ import httpx
 import pytest
 
 from inferadb_testing import extract_link, token_from_link
-from tests.orgs.conftest import PASSWORD, User, eventually
+from inferadb_testing.users import ApiUser
+from inferadb_testing.waiting import eventually
+from tests.orgs.conftest import PASSWORD
 from tests.orgs.directory_pause import directory_paused
 from tests.tokens.conftest import TokensEnv
 
@@ -34,7 +36,7 @@ def _vault_token(http: httpx.Client, org: str, vault: str) -> dict[str, Any]:
     return body
 
 
-def _family_revocation(env: TokensEnv, user: User) -> list[tuple[int, str | None]]:
+def _family_revocation(env: TokensEnv, user: ApiUser) -> list[tuple[int, str | None]]:
     with env.orgs_db() as db:
         rows = db.execute(
             "SELECT session_id, revoked_reason FROM refresh_token_families WHERE user_id = ? ORDER BY created_at",

@@ -10,7 +10,7 @@ import sys
 import jwt
 
 from inferadb_testing.free_port import free_port
-from tests.orgs.conftest import eventually
+from inferadb_testing.waiting import eventually
 from tests.tokens.conftest import TokensEnv
 
 MISMATCH = "Key encryption secret does not match the stored signing keys"
@@ -18,7 +18,10 @@ MISMATCH = "Key encryption secret does not match the stored signing keys"
 
 def _orgs_command(env: TokensEnv, *args: str, **overrides: str) -> subprocess.CompletedProcess[str]:
     # Its own port: the stack's orgs process keeps running on the same data.
-    own_url = {"INFERADB_MGMT__SERVICES__ORGS_URL": f"http://127.0.0.1:{free_port()}"}
+    own_url = {
+        "INFERADB_MGMT__SERVICES__ORGS_URL": f"http://127.0.0.1:{free_port()}",
+        "INFERADB_MGMT__SERVER__INTERNAL_PORT": str(free_port()),
+    }
     environment = {**env.stack.env_for("orgs"), **own_url, **overrides}
     return subprocess.run(
         [sys.executable, "-m", "inferadb_orgs", *args, "--config", str(env.stack.config_path)],

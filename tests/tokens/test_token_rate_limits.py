@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from inferadb_testing.pytest_plugin import starts_processes
 from tests.orgs.conftest import ROOMY_ENV, start_env
 from tests.tokens.conftest import CLIENT_ASSERTION_TYPE, Credentials, TokensEnv
 
@@ -26,6 +27,7 @@ SETTINGS = {
 
 
 @pytest.fixture(scope="module")
+@starts_processes
 def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokensEnv]:
     for orgs_env in start_env(tmp_path_factory.mktemp("token-limits"), SETTINGS):
         env = TokensEnv(orgs_env.stack, orgs_env.smtp)

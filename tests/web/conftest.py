@@ -7,8 +7,6 @@ One stack and one browser per module; each test gets a fresh browser context (no
 from __future__ import annotations
 
 import re
-import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +15,11 @@ import httpx
 import pytest
 
 from inferadb_testing.nats import NatsServer
+from inferadb_testing.pytest_plugin import starts_processes
 from inferadb_testing.smtp import SmtpSink
 from inferadb_testing.stack import ALL_PROCESSES, WEB, Stack
+from inferadb_testing.users import register, unique_email, verify
+from inferadb_testing.waiting import eventually
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -43,10 +44,6 @@ GENEROUS_LIMITS = {
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def unique_email(label: str) -> str:
-    return f"{label}-{uuid.uuid4().hex[:10]}@example.com"
-
-
 @dataclass
 class Console:
     stack: Stack
@@ -58,30 +55,22 @@ class Console:
 
     def link_in_dev_inbox(self, email: str, path: str, timeout: float = 20.0) -> str:
         """The newest link to ``path`` in a mail to ``email``, read from /dev/mail like a person would."""
-        deadline = time.monotonic() + timeout
         pattern = re.compile(r'href="(' + re.escape(self.url + path) + r'\?token=[^"]+)"')
-        while time.monotonic() < deadline:
+
+        def link() -> str:
             page = httpx.get(f"{self.url}/dev/mail", timeout=10).text
             for article in page.split("<article")[1:]:
                 if f"To {email}" in article and (match := pattern.search(article)):
                     return match.group(1)
-            time.sleep(0.2)
-        raise AssertionError(f"no {path} mail to {email} in the dev inbox")
+            return ""
+
+        return eventually(link, timeout=timeout, interval=0.2, what=f"a {path} mail to {email} in the dev inbox")
 
     def verified_user(self, label: str) -> str:
-        """A registered, verified user made through the API (the flows under test are elsewhere)."""
-        email = unique_email(label)
-        response = httpx.post(
-            f"{self.url}/v1/auth/register",
-            json={"name": label.title(), "email": email, "password": PASSWORD},
-            timeout=20,
-        )
-        assert response.status_code == 201, response.text
-        link = self.link_in_dev_inbox(email, "/verify-email")
-        token = link.split("token=", 1)[1]
-        verified = httpx.post(f"{self.url}/v1/auth/verify-email", json={"token": token}, timeout=20)
-        assert verified.status_code == 200, verified.text
-        return email
+        """The address of a registered, verified user made through the API (the flows under test are elsewhere)."""
+        with httpx.Client(base_url=self.url, timeout=20) as http:
+            user = register(http, name=label.title(), email=unique_email(label), password=PASSWORD)
+            return verify(user, self.sink, frontend=self.url).email
 
     def api_session(self, email: str) -> httpx.Client:
         client = httpx.Client(base_url=self.url, timeout=20)
@@ -91,6 +80,7 @@ class Console:
 
 
 @pytest.fixture(scope="module")
+@starts_processes
 def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     root = tmp_path_factory.mktemp("console")
     with NatsServer(root / "nats") as nats, SmtpSink() as sink:
@@ -111,6 +101,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
 
 
 @pytest.fixture(scope="module")
+@starts_processes
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)")

@@ -24,7 +24,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
-from .conftest import Console, unique_email
+from inferadb_testing.users import register, unique_email, verify
+
+from .conftest import Console
 
 pytestmark = pytest.mark.integration
 
@@ -70,11 +72,8 @@ def scene(console: Console) -> Scene:
     """Ada (verified) and the screenshots' organization, plus another organization's invitation to her."""
     name, email = shots.OWNER
     base = console.url
-    shots.checked(
-        httpx.post(f"{base}/v1/auth/register", json={"name": name, "email": email, "password": shots.PASSWORD})
-    )
-    token = shots.link_in_dev_inbox(base, email, "/verify-email").split("token=", 1)[1]
-    shots.checked(httpx.post(f"{base}/v1/auth/verify-email", json={"token": token}), 200)
+    with httpx.Client(base_url=base, timeout=20) as http:
+        verify(register(http, name=name, email=email, password=shots.PASSWORD), console.sink, frontend=base)
     made = shots.populate(base)
     with closing(shots.api_session(base, email)) as ada:
         teams = shots.checked(ada.get(f"/v1/organizations/{made.org}/teams"), 200)["teams"]

@@ -4,13 +4,15 @@ the password, signing out other sessions or every one, and deleting the account.
 from __future__ import annotations
 
 import re
-import time
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from .conftest import CSRF_INPUT, PASSWORD, Console, unique_email
+from inferadb_testing.users import unique_email
+from inferadb_testing.waiting import eventually
+
+from .conftest import CSRF_INPUT, PASSWORD, Console
 
 pytestmark = pytest.mark.integration
 
@@ -40,10 +42,7 @@ def mails_to(console: Console, email: str) -> int:
 
 
 def wait_for_mails(console: Console, email: str, count: int) -> None:
-    deadline = time.monotonic() + 20
-    while mails_to(console, email) < count:
-        assert time.monotonic() < deadline, f"fewer than {count} mails to {email}"
-        time.sleep(0.2)
+    eventually(lambda: mails_to(console, email) >= count, timeout=20, interval=0.2, what=f"{count} mails to {email}")
 
 
 def test_account_is_signed_in_only_and_in_the_nav_and_saves_the_name(page: Page, console: Console) -> None:

@@ -14,8 +14,9 @@ import pytest
 
 from inferadb_common.identity import HEADER, Identity, IdentitySigner
 from inferadb_testing.free_port import free_port
+from inferadb_testing.users import unique_email
 
-from .conftest import CSRF_INPUT, PASSWORD, Console, unique_email
+from .conftest import CSRF_INPUT, PASSWORD, Console
 
 pytestmark = pytest.mark.integration
 

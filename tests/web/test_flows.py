@@ -4,13 +4,15 @@ invitations (signed out first, then signed in), organizations, and the CSRF refu
 from __future__ import annotations
 
 import re
-import time
 
 import httpx
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from .conftest import PASSWORD, Console, unique_email
+from inferadb_testing.users import unique_email
+from inferadb_testing.waiting import eventually
+
+from .conftest import PASSWORD, Console
 
 pytestmark = pytest.mark.integration
 
@@ -25,10 +27,14 @@ def open_mail(page: Page, email: str) -> Locator:
     """The newest mail to ``email`` on /dev/mail, refreshed (the page's htmx "Refresh") until it arrives."""
     page.goto("/dev/mail")
     mail = page.locator("article", has_text=f"To {email}").first
-    deadline = time.monotonic() + 20
-    while mail.count() == 0 and time.monotonic() < deadline:
+
+    def arrived() -> bool:
+        if mail.count() > 0:
+            return True
         page.get_by_role("link", name="Refresh").click()
-        page.wait_for_timeout(250)
+        return False
+
+    eventually(arrived, timeout=20, interval=0.25, what=f"a mail to {email} on /dev/mail")
     return mail
 
 

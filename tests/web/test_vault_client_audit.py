@@ -10,7 +10,6 @@ import csv
 import io
 import json
 import re
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,6 +20,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from playwright.sync_api import Page, expect
+
+from inferadb_testing.waiting import eventually
 
 from .conftest import PASSWORD, Console
 
@@ -351,12 +352,16 @@ def test_client_upload_public_key_delete_certificate_deactivate_delete(page: Pag
 # --- audit ---------------------------------------------------------------------------------------------------
 def wait_for_audit(api: httpx.Client, org: str, params: dict[str, str], count: int) -> list[dict[str, Any]]:
     """Audit rows are written from the bus: wait until the API lists them."""
-    deadline = time.monotonic() + 20
-    while True:
-        rows = api.get(f"/v1/organizations/{org}/audit-logs", params={**params, "limit": "100"}).json()
-        if len(rows.get("audit_logs", [])) >= count or time.monotonic() > deadline:
-            return rows.get("audit_logs", [])  # type: ignore[no-any-return]
-        time.sleep(0.2)
+
+    def listed() -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = (
+            api.get(f"/v1/organizations/{org}/audit-logs", params={**params, "limit": "100"})
+            .json()
+            .get("audit_logs", [])
+        )
+        return rows if len(rows) >= count else []
+
+    return eventually(listed, timeout=20, interval=0.2, what=f"{count} audit rows of {org} ({params})")
 
 
 def org_with_three_vaults(console: Console, label: str, with_member: bool = False) -> tuple[Org, list[str]]:

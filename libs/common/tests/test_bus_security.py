@@ -17,6 +17,7 @@ from cryptography.x509.oid import NameOID
 from inferadb_common.bus import Bus, BusConnectError, safe_url
 from inferadb_common.config import ConfigError, NatsConfig, load_settings
 from inferadb_testing.nats import NatsServer, write_user_nkey
+from inferadb_testing.pytest_plugin import starts_processes
 
 
 def _name(common_name: str) -> x509.Name:
@@ -99,6 +100,7 @@ def make_ca_and_server_cert(directory: Path) -> tuple[Path, Path, Path]:
 
 
 @pytest.fixture
+@starts_processes
 def tls_nats(tmp_path: Path) -> Iterator[tuple[NatsServer, Path]]:
     ca, cert, key = make_ca_and_server_cert(tmp_path)
     with NatsServer(tmp_path / "tls-nats", authorization=True, tls=(cert, key)) as server:
@@ -131,6 +133,7 @@ async def test_tls_without_the_ca_is_refused_with_one_line(tls_nats: tuple[NatsS
     assert server.passwords["audit"] not in message
 
 
+@pytest.mark.integration
 async def test_a_server_without_tls_is_refused_when_a_ca_is_configured(tmp_path: Path) -> None:
     ca, _, _ = make_ca_and_server_cert(tmp_path)
     with NatsServer(tmp_path / "plain-nats", authorization=True) as server:
@@ -171,6 +174,7 @@ def test_user_and_password_go_together() -> None:
         NatsConfig(user="auth")
 
 
+@pytest.mark.integration
 async def test_a_client_certificate_when_the_server_verifies_clients(tmp_path: Path) -> None:
     files = make_certificates(tmp_path)
     tls = (files["server_cert"], files["server_key"])
@@ -193,6 +197,7 @@ def test_a_half_configured_identity_is_refused_without_echoing_the_password() ->
 
 
 @pytest.fixture
+@starts_processes
 def nkey_nats(tmp_path: Path) -> Iterator[NatsServer]:
     with NatsServer(tmp_path / "nkey-nats", authorization=True, nkeys=True) as server:
         yield server

@@ -32,7 +32,7 @@ from inferadb_testing import (
     token_from_link,
 )
 from inferadb_testing.postgres import postgres_server, sqlalchemy_url
-from inferadb_testing.pytest_plugin import isolated_nats_server, nats_server, smtp_sink  # noqa: F401 - fixtures used below
+from inferadb_testing.pytest_plugin import isolated_nats_server, nats_server, smtp_sink, starts_processes  # noqa: F401 - fixtures used below
 
 VERIFY_PREFIX = "http://frontend.test/verify-email?token="
 
@@ -54,6 +54,7 @@ async def _connect(server: NatsServer) -> NatsClient:
     return await nats.connect(server.url, allow_reconnect=False, connect_timeout=2)
 
 
+@pytest.mark.integration
 async def test_nats_server_runs_jetstream_on_a_private_port(tmp_path: Path) -> None:
     with NatsServer(tmp_path / "store") as server:
         assert server.running
@@ -93,6 +94,7 @@ async def _assert_stream_kept(server: NatsServer) -> None:
         await nc.close()
 
 
+@pytest.mark.integration
 async def test_nats_server_keeps_its_port_and_stream_data_across_stop_and_start(tmp_path: Path) -> None:
     server = NatsServer(tmp_path / "store")
     try:
@@ -112,6 +114,7 @@ async def test_nats_server_keeps_its_port_and_stream_data_across_stop_and_start(
         server.stop()
 
 
+@pytest.mark.integration
 async def test_nats_server_recovers_stream_data_after_kill_and_restart(tmp_path: Path) -> None:
     with NatsServer(tmp_path / "store") as server:
         await _add_stream_with_one_message(server)
@@ -123,6 +126,7 @@ async def test_nats_server_recovers_stream_data_after_kill_and_restart(tmp_path:
         await _assert_stream_kept(server)
 
 
+@pytest.mark.integration
 def test_nats_server_start_fails_loudly_with_the_log_when_its_port_is_taken(tmp_path: Path) -> None:
     with socket.socket() as blocker:
         blocker.bind(("127.0.0.1", 0))
@@ -147,6 +151,7 @@ def test_find_nats_server_raises_a_clear_error_without_a_binary(
 
 
 @pytest.fixture
+@starts_processes
 def sink() -> Iterator[SmtpSink]:
     with SmtpSink() as started:
         yield started
@@ -249,6 +254,7 @@ def test_smtp_sink_stop_refuses_connections_and_start_reuses_the_port(sink: Smtp
     assert sink.wait_for(timeout=5).rcpt_tos == ("ada@example.com",)
 
 
+@pytest.mark.integration
 def test_smtp_sink_with_credentials_requires_auth_and_records_the_login() -> None:
     with SmtpSink(credentials=("mailer", "s3cret")) as sink:
         with smtplib.SMTP("127.0.0.1", sink.port, timeout=5) as client:
@@ -273,6 +279,7 @@ async def _database_exists(admin_url: str, name: str) -> bool:
         await conn.close()
 
 
+@pytest.mark.integration
 def test_fresh_database_is_empty_usable_and_dropped_afterwards() -> None:
     with postgres_server() as admin_url:
         with fresh_database(admin_url) as url:
@@ -296,6 +303,7 @@ def test_fresh_database_is_empty_usable_and_dropped_afterwards() -> None:
         assert not asyncio.run(_database_exists(admin_url, name))
 
 
+@pytest.mark.integration
 async def test_fresh_database_works_from_inside_a_running_event_loop() -> None:
     with fresh_database() as first, fresh_database() as second:
         assert first != second
@@ -357,6 +365,7 @@ def _stand_in(tmp_path: Path, **env: str) -> ServiceProcess:
     )
 
 
+@pytest.mark.integration
 def test_service_process_waits_ready_survives_kill_and_restarts(tmp_path: Path) -> None:
     with _stand_in(tmp_path) as service:
         first_pid = service.pid
@@ -371,6 +380,7 @@ def test_service_process_waits_ready_survives_kill_and_restarts(tmp_path: Path) 
     assert "start #2" in service.log_text()
 
 
+@pytest.mark.integration
 def test_service_process_reports_an_early_exit_with_its_log(tmp_path: Path) -> None:
     service = _stand_in(tmp_path, STAND_IN_FAIL="1").start()
     with pytest.raises(RuntimeError, match=r"exited with code 1(.|\n)*Failed to initialize storage backend"):
@@ -381,6 +391,7 @@ def test_service_process_reports_an_early_exit_with_its_log(tmp_path: Path) -> N
 # -- pytest plugin fixtures -----------------------------------------------------------------------
 
 
+@pytest.mark.integration
 def test_plugin_fixtures_are_started_and_private(request: pytest.FixtureRequest) -> None:
     # The fixtures are imported above, as a conftest's pytest_plugins would register them.
     shared: NatsServer = request.getfixturevalue("nats_server")

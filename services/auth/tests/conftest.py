@@ -12,11 +12,13 @@ from inferadb_common.config import StorageConfig
 from inferadb_common.db import Database
 from inferadb_common.ids import SnowflakeGenerator, install_generator
 from inferadb_testing.postgres import fresh_database
+from inferadb_testing.pytest_plugin import starts_processes
 
 MIGRATIONS = Path(inferadb_auth.__file__).parent / "migrations"
 
 
 @pytest.fixture
+@starts_processes
 def fresh_postgres_url() -> Iterator[str]:
     """A database of its own for one test (the plugin's ``postgres_url`` is shared by the session)."""
     with fresh_database() as url:

@@ -7,7 +7,6 @@ work queue exactly as the producers' outbox relay does.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import logging
 import os
@@ -33,13 +32,15 @@ from inferadb_common.config import EmailConfig, NatsConfig, StorageConfig
 from inferadb_common.db import Database
 from inferadb_common.events.consumer import IdempotentConsumer
 from inferadb_common.events.envelope import MailRequest
-from inferadb_common.events.streams import DEADLETTER_STREAM, MAIL_SUBJECT
+from inferadb_common.events.streams import DEADLETTER_STREAM, MAIL_STREAM, MAIL_SUBJECT
 from inferadb_common.migrations import upgrade
 from inferadb_mailer.__main__ import DEFINITION
 from inferadb_mailer.redaction import recipient_hash
 from inferadb_mailer.tables import mail_deliveries
 from inferadb_mailer.worker import DURABLE, mail_worker
 from inferadb_testing import NatsServer, ReceivedMail, ServiceProcess, SmtpSink, free_port
+from inferadb_testing.pytest_plugin import starts_processes
+from inferadb_testing.waiting import eventually_async
 
 FRONT = "http://front.test"
 TOKEN_PREFIX = "tok_"  # every test token starts so, to scan logs and dead letters for leaks
@@ -84,19 +85,22 @@ async def publish(js: JetStreamContext, request: MailRequest, msg_id: str | None
     assert not ack.duplicate
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], *, within: float = 10.0, what: str) -> None:
-    deadline = time.monotonic() + within
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not reached within {within} s")
-        await asyncio.sleep(0.05)
-
-
 @dataclass(frozen=True)
 class DeadLetter:
     subject: str
     data: bytes
     headers: dict[str, str]
+
+
+async def wait_until_nothing_in_hand(js: JetStreamContext) -> None:
+    """Until the mailer's consumer has no request waiting or awaiting its ack (a retry scheduled with a
+    back-off awaits one): from then on nothing more is sent or retried without a new request."""
+
+    async def nothing_in_hand() -> bool:
+        info = await js.consumer_info(MAIL_STREAM, DURABLE)
+        return info.num_pending == 0 and info.num_ack_pending == 0
+
+    await eventually_async(nothing_in_hand, what="the mail consumer to have nothing in hand")
 
 
 async def dead_letters(js: JetStreamContext) -> list[DeadLetter]:
@@ -161,6 +165,7 @@ MailerFactory = Callable[..., Awaitable[InProcessMailer]]
 
 
 @pytest.fixture
+@starts_processes
 async def start_mailer(
     tmp_path: Path, isolated_nats_server: NatsServer, smtp_sink: SmtpSink, caplog: pytest.LogCaptureFixture
 ) -> AsyncIterator[MailerFactory]:
@@ -238,7 +243,7 @@ async def test_each_template_is_sent_with_its_subject_a_text_part_with_the_link_
     async def all_recorded() -> bool:
         return len(await mailer.deliveries()) == 4
 
-    await eventually(all_recorded, what="four sent rows")
+    await eventually_async(all_recorded, what="four sent rows")
     rows = await mailer.deliveries()
     for request in requests.values():
         row = rows[request.id]
@@ -277,7 +282,7 @@ async def test_4xx_replies_are_retried_with_backoff_until_the_server_accepts(
     async def refused_three_times() -> bool:
         return smtp_sink.attempts >= 3
 
-    await eventually(refused_three_times, what="three refused attempts")
+    await eventually_async(refused_three_times, what="three refused attempts")
     assert smtp_sink.messages == []
     smtp_sink.succeed()
     await smtp_sink.async_wait_for(addressed_to(request.to))
@@ -285,7 +290,7 @@ async def test_4xx_replies_are_retried_with_backoff_until_the_server_accepts(
     async def recorded() -> bool:
         return request.id in await mailer.deliveries()
 
-    await eventually(recorded, what="the sent row")
+    await eventually_async(recorded, what="the sent row")
     row = (await mailer.deliveries())[request.id]
     assert row["status"] == "sent"
     assert row["attempts"] >= 4
@@ -306,7 +311,7 @@ async def test_a_mail_still_refused_after_max_attempts_is_dead_lettered(
     async def dead_lettered() -> bool:
         return len(await dead_letters(mailer.js)) == 1
 
-    await eventually(dead_lettered, what="a dead letter")
+    await eventually_async(dead_lettered, what="a dead letter")
     assert smtp_sink.attempts == 3
     (dead,) = await dead_letters(mailer.js)
     copy = orjson.loads(dead.data)
@@ -319,7 +324,7 @@ async def test_a_mail_still_refused_after_max_attempts_is_dead_lettered(
     assert metric("emails_sent_total", template="invitation", result="dead_letter") == dead_before + 1
 
     smtp_sink.succeed()
-    await asyncio.sleep(0.6)  # beyond the largest backoff: it is not tried again
+    await wait_until_nothing_in_hand(mailer.js)  # it is not tried again
     assert smtp_sink.attempts == 3
     assert smtp_sink.messages == []
 
@@ -335,7 +340,7 @@ async def test_a_recipient_refused_with_5xx_is_dead_lettered_without_a_retry(
     async def abandoned() -> bool:
         return (await mailer.deliveries()).get(request.id, {}).get("status") == "abandoned"
 
-    await eventually(abandoned, what="the abandoned row")
+    await eventually_async(abandoned, what="the abandoned row")
     row = (await mailer.deliveries())[request.id]
     assert row["attempts"] == 1
     assert row["last_error"] == "SMTP 550 5.1.1 No such user"
@@ -367,7 +372,7 @@ async def test_unknown_templates_and_invalid_requests_are_dead_lettered_without_
     async def all_dead() -> bool:
         return len(await dead_letters(mailer.js)) == len(bad) + 1
 
-    await eventually(all_dead, what="every bad request dead-lettered")
+    await eventually_async(all_dead, what="every bad request dead-lettered")
     assert smtp_sink.attempts == 1  # only the good one reached the server
     for dead in await dead_letters(mailer.js):
         assert_no_secret(dead.data, *bad)
@@ -405,6 +410,7 @@ class MailerProcess:
 
 
 @pytest.fixture
+@starts_processes
 def mailer_process(tmp_path: Path, isolated_nats_server: NatsServer, smtp_sink: SmtpSink) -> Iterator[MailerProcess]:
     """``python -m inferadb_mailer`` on free ports with fast retries, stopped after the test."""
     port = free_port()
@@ -444,6 +450,7 @@ def mailer_process(tmp_path: Path, isolated_nats_server: NatsServer, smtp_sink: 
 
 
 @pytest.fixture
+@starts_processes
 async def producer(isolated_nats_server: NatsServer) -> AsyncIterator[JetStreamContext]:
     """A JetStream client standing in for the auth and orgs outbox relays."""
     bus = Bus(NatsConfig(url=isolated_nats_server.url), name="producer-test")
@@ -466,8 +473,8 @@ async def test_the_mailer_process_sends_each_request_once_across_sigkill_restart
         rows = mailer_process.deliveries()
         return all(rows.get(r.id, {}).get("status") == "sent" for r in first)
 
-    await eventually(committed, what="the sent rows")
-    await asyncio.sleep(0.2)  # let the acks follow the commits
+    await eventually_async(committed, what="the sent rows")
+    await wait_until_nothing_in_hand(producer)  # the acks follow the commits
     mailer_process.process.kill()
     assert mailer_process.process.returncode == -9
 
@@ -479,7 +486,7 @@ async def test_the_mailer_process_sends_each_request_once_across_sigkill_restart
     mailer_process.process.restart()
 
     await smtp_sink.async_wait_for(addressed_to(later.to), timeout=15)
-    await asyncio.sleep(0.3)
+    await wait_until_nothing_in_hand(producer)  # every copy has been handled: nothing more is coming
     for request in [*first, later]:
         assert mails_with_id(smtp_sink, request) == 1, request.template
     assert len(smtp_sink.messages) == 4
@@ -491,7 +498,11 @@ async def test_the_mailer_process_delivers_a_mail_queued_while_smtp_was_down(
     smtp_sink.stop()
     request = mail_request("verify_email")
     await publish(producer, request)
-    await asyncio.sleep(3)
+
+    async def retried() -> bool:  # two refused attempts: the request is in hand and being retried
+        return mailer_process.process.log_text().count("SMTPConnectError") >= 2
+
+    await eventually_async(retried, what="a refused attempt and its retry")
     assert mailer_process.deliveries() == {}
     smtp_sink.start()
 
@@ -501,7 +512,7 @@ async def test_the_mailer_process_delivers_a_mail_queued_while_smtp_was_down(
     async def recorded() -> bool:
         return request.id in mailer_process.deliveries()
 
-    await eventually(recorded, what="the sent row")
+    await eventually_async(recorded, what="the sent row")
     row = mailer_process.deliveries()[request.id]
     assert row["status"] == "sent"
     assert row["attempts"] > 1
@@ -518,7 +529,7 @@ async def test_the_mailer_process_dead_letters_a_5xx_at_once_with_a_metric_and_a
     async def dead_lettered() -> bool:
         return len(await dead_letters(producer)) == 1
 
-    await eventually(dead_lettered, what="a dead letter")
+    await eventually_async(dead_lettered, what="a dead letter")
     (dead,) = await dead_letters(producer)
     assert dead.subject == f"inferadb.deadletter.{DURABLE}"
     assert orjson.loads(dead.data)["id"] == request.id
@@ -528,7 +539,7 @@ async def test_the_mailer_process_dead_letters_a_5xx_at_once_with_a_metric_and_a
     async def abandoned() -> bool:
         return mailer_process.deliveries().get(request.id, {}).get("status") == "abandoned"
 
-    await eventually(abandoned, what="the abandoned row")
+    await eventually_async(abandoned, what="the abandoned row")
     row = mailer_process.deliveries()[request.id]
     assert row["attempts"] == 1
     assert row["last_error"] == "SMTP 554 5.7.1 Message rejected"
@@ -546,5 +557,5 @@ async def test_the_mailer_process_dead_letters_a_5xx_at_once_with_a_metric_and_a
     assert f"id={request.id}" in abandon_lines[0]["message"]
     assert "554" in abandon_lines[0]["message"]
 
-    await asyncio.sleep(1)  # never retried
+    await wait_until_nothing_in_hand(producer)  # never retried
     assert smtp_sink.attempts == 1

@@ -17,12 +17,14 @@ import inferadb_mailer
 from inferadb_common.config import StorageConfig
 from inferadb_common.db import Database
 from inferadb_testing.postgres import fresh_database
+from inferadb_testing.pytest_plugin import starts_processes
 
 MIGRATIONS = Path(inferadb_mailer.__file__).parent / "migrations"
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
+@starts_processes
 def fresh_postgres_url() -> Iterator[str]:
     with fresh_database() as url:
         yield url

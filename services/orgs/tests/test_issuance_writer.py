@@ -15,7 +15,7 @@ from inferadb_common.events.envelope import Actor
 from inferadb_common.events.outbox import Outbox
 from inferadb_common.ids import new_id
 from inferadb_orgs.signing.keys import KeyCipher
-from inferadb_orgs.signing.service import SigningKeyring
+from inferadb_orgs.signing.service import ManagementKeyring, SigningKeyring
 from inferadb_orgs.state import OrgsState
 from inferadb_orgs.tables import client_assertion_rejections, organizations, outbox, refresh_tokens, vaults
 from inferadb_orgs.tokens.claims import TokenRole
@@ -29,7 +29,14 @@ async def _state(database: Database) -> tuple[OrgsState, int, int]:
     settings = Settings()
     keyring = SigningKeyring(database, KeyCipher(b"k" * 40), settings.auth)
     await keyring.load(NOW)
-    state = OrgsState(settings=settings, db=database, outbox=Outbox(outbox, "orgs"), keyring=keyring)
+    management_keys = ManagementKeyring(database, b"k" * 40, settings.auth)
+    state = OrgsState(
+        settings=settings,
+        db=database,
+        outbox=Outbox(outbox, "orgs"),
+        keyring=keyring,
+        management_keys=management_keys,
+    )
     org_id, vault_id = new_id(), new_id()
     async with database.transaction() as db:
         await db.execute(

@@ -68,6 +68,7 @@ async def _opened(configs: list[StorageConfig]) -> AsyncIterator[list[Database]]
 # -- the batched rate limiter -------------------------------------------------------------------
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("backend", BACKENDS)
 async def test_limiter_is_exact_alone_and_shared_by_replicas_through_the_table(backend: str, tmp_path: Path) -> None:
     now = MINUTE.timestamp() + 10
@@ -100,6 +101,7 @@ async def test_limiter_is_exact_alone_and_shared_by_replicas_through_the_table(b
         assert all(window_start == MINUTE.timestamp() + 60 for _, window_start, _ in first._counts)
 
 
+@pytest.mark.integration
 async def test_limiter_keeps_hits_it_could_not_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     async with _databases("sqlite", tmp_path) as (database,):
         limiter = BatchedRateLimiter(database, rate_limit_counters)
@@ -120,6 +122,7 @@ async def test_limiter_keeps_hits_it_could_not_write(tmp_path: Path, monkeypatch
             assert (await db.execute(select(rate_limit_counters.c.count))).scalar_one() == 4
 
 
+@pytest.mark.integration
 async def test_hits_being_written_still_count(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A request arriving while a sync writes sees the hits in flight (once a test saw a full limit again)."""
     async with _databases("sqlite", tmp_path) as (database,):
@@ -167,6 +170,7 @@ async def _events(database: Database) -> list[dict[str, Any]]:
     return [orjson.loads(payload) for payload in payloads]
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("backend", BACKENDS)
 async def test_one_event_per_client_reason_and_minute_with_its_count(backend: str, tmp_path: Path) -> None:
     async with _databases(backend, tmp_path) as (database,):
@@ -212,6 +216,7 @@ async def test_one_event_per_client_reason_and_minute_with_its_count(backend: st
             assert (await db.execute(select(client_assertion_rejections))).all() == []
 
 
+@pytest.mark.integration
 async def test_concurrent_refusals_share_a_transaction_and_each_waits_for_its_commit(tmp_path: Path) -> None:
     async with _databases("sqlite", tmp_path) as (database,):
         commits: list[object] = []
@@ -237,6 +242,7 @@ async def _unavailable() -> AsyncIterator[Any]:
     yield
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("backend", BACKENDS)
 async def test_racing_replicas_report_each_window_once(backend: str, tmp_path: Path) -> None:
     async with _databases(backend, tmp_path, count=3) as databases:
@@ -261,6 +267,7 @@ def _alembic(connection: Connection, revision: str, *, down: bool = False) -> No
     (command.downgrade if down else command.upgrade)(config, revision)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("backend", BACKENDS)
 async def test_orgs_0003_adds_the_tables_to_a_database_at_orgs_0002_and_removes_them(
     backend: str, tmp_path: Path

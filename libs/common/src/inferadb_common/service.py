@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import errno
 import logging
 import os
 import socket
 import sys
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -91,6 +92,9 @@ class ServiceDefinition(Generic[State]):
     # Connects to NATS at start-up. The web console does not: it only calls the public API.
     uses_bus: bool = True
     commands: Mapping[str, ServiceCommand] = field(default_factory=dict)
+    # A second app on ``server.internal_host:server.internal_port`` (orgs: the engine's internal API,
+    # engine.md E2). It shares the state, not the lifespan: the main app starts and stops the workers.
+    build_internal_app: Callable[[ServiceContext, State], FastAPI] | None = None
 
     @property
     def program(self) -> str:
@@ -254,13 +258,41 @@ async def _prepare(
     return ctx, await definition.configure(ctx)
 
 
+class _InternalServer(uvicorn.Server):
+    """The second listener: it leaves the signals to the main server, which stops it when it stops."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None]:
+        yield
+
+
 async def _serve(definition: ServiceDefinition[State], settings: Settings, secret: bytes) -> None:
     host, port, key = definition.bind(settings)
     sock = _bind_socket(host, port, key)
+    internal_sock: socket.socket | None = None
     ctx: ServiceContext | None = None
+    internal: asyncio.Task[None] | None = None
+    internal_server: uvicorn.Server | None = None
     try:
+        if definition.build_internal_app is not None:
+            internal_host, internal_port = settings.server.internal_host, settings.server.internal_port
+            internal_sock = _bind_socket(internal_host, internal_port, "server.internal_port")
         ctx, state = await _prepare(definition, settings, secret)
         app = definition.build_app(ctx, state)
+        if definition.build_internal_app is not None and internal_sock is not None:
+            internal_config = uvicorn.Config(
+                definition.build_internal_app(ctx, state),
+                log_config=None,
+                access_log=False,
+                server_header=False,
+                lifespan="off",
+                proxy_headers=False,
+                timeout_graceful_shutdown=5,
+                timeout_keep_alive=30,
+            )
+            internal_server = _InternalServer(internal_config)
+            internal = asyncio.create_task(internal_server.serve(sockets=[internal_sock]), name="internal-listener")
+            logger.info("%s internal API listening on %s:%s", definition.program, *internal_sock.getsockname()[:2])
         config = uvicorn.Config(
             app,
             log_config=None,
@@ -275,6 +307,12 @@ async def _serve(definition: ServiceDefinition[State], settings: Settings, secre
         logger.info("%s %s listening on %s:%s", definition.program, __version__, host, port)
         await server.serve(sockets=[sock])
     finally:
+        if internal is not None and internal_server is not None:
+            internal_server.should_exit = True
+            with contextlib.suppress(Exception):
+                await internal
         if ctx is not None:
             await ctx.shutdown()
         sock.close()
+        if internal_sock is not None:
+            internal_sock.close()

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import httpx
 
+from inferadb_testing.process_guard import refuse_unless_integration
+
 __all__ = ["kill_group", "log_tail", "spawn", "terminate", "wait_http_ok"]
 
 _POLL_INTERVAL_SECONDS = 0.05
@@ -31,6 +33,7 @@ def spawn(
     cwd: Path | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start ``argv`` with stdout and stderr appended to ``log_path``."""
+    refuse_unless_integration(f"a process ({argv[0]})")
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
         process = subprocess.Popen(  # noqa: S603 - argv from our own launchers, no shell

@@ -20,6 +20,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 
+from inferadb_testing.process_guard import refuse_unless_integration
+
 __all__ = [
     "ADMIN_URL_ENV",
     "LOCAL_ADMIN_URL",
@@ -155,6 +157,7 @@ def _container_server() -> Iterator[str]:
 @contextmanager
 def postgres_server() -> Iterator[str]:
     """Yield the libpq URL of an admin connection to a PostgreSQL server (see the module docstring)."""
+    refuse_unless_integration("a PostgreSQL server")
     configured = os.environ.get(ADMIN_URL_ENV)
     if configured:
         try:

@@ -1,17 +1,22 @@
 """Pytest fixtures over the real test infrastructure: NATS, SMTP sink, PostgreSQL and service stacks.
 
 Enable in a ``conftest.py`` with ``pytest_plugins = ["inferadb_testing.pytest_plugin"]``.
+
+Every test that uses a fixture starting processes (these, and a suite's own fixtures decorated
+with ``starts_processes``) is marked ``integration``; a test not so marked may start nothing (see
+``process_guard``), so ``pytest -m "not integration"`` is the fast subset.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import pytest
 
+from inferadb_testing import process_guard
 from inferadb_testing.nats import NatsServer
 from inferadb_testing.postgres import fresh_database
 from inferadb_testing.smtp import SmtpSink
@@ -24,6 +29,8 @@ __all__ = [
     "postgres_url",
     "smtp_sink",
     "stack_factory",
+    "starts_processes",
+    "starts_processes_named",
 ]
 
 
@@ -32,14 +39,51 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--soak", action="store_true", default=False, help="run the long fault-injection forms")
 
 
+F = TypeVar("F", bound=Callable[..., object])
+
+# Fixtures (by name) whose setup starts NATS, an SMTP sink, PostgreSQL or service processes.
+_PROCESS_FIXTURES: set[str] = set()
+
+
+def starts_processes(fixture_function: F) -> F:
+    """Declare a fixture function (below ``@pytest.fixture``) as starting processes: its users are integration tests."""
+    _PROCESS_FIXTURES.add(fixture_function.__name__)
+    return fixture_function
+
+
+def starts_processes_named(*fixture_names: str) -> None:
+    """``starts_processes`` for fixtures declared by name (in a module the declaring suite does not own)."""
+    _PROCESS_FIXTURES.update(fixture_names)
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Skip the items marked ``soak`` unless ``--soak`` was given."""
+    """Mark ``integration`` every item that uses a process-starting fixture, before ``-m`` selects.
+
+    Skip the items marked ``soak`` unless ``--soak`` was given.
+    """
+    for item in items:
+        uses_processes = _PROCESS_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+        if uses_processes or item.get_closest_marker("postgres") is not None:
+            item.add_marker(pytest.mark.integration)
     if config.getoption("--soak"):
         return
     skip = pytest.mark.skip(reason="long fault-injection form: run with --soak")
     for item in items:
         if item.get_closest_marker("soak") is not None:
             item.add_marker(skip)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """A test not marked ``integration`` may start no process, SMTP sink or database (setup to teardown)."""
+    if item.get_closest_marker("integration") is not None:
+        return (yield)
+    process_guard.arm(item.nodeid)
+    try:
+        return (yield)
+    finally:
+        process_guard.disarm()
 
 
 class StackFactory(Protocol):
@@ -62,6 +106,7 @@ class StackFactory(Protocol):
 
 
 @pytest.fixture(scope="session")
+@starts_processes
 def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
     """One private JetStream server for the session (never the system NATS)."""
     server = NatsServer(tmp_path_factory.mktemp("nats") / "store")
@@ -76,6 +121,7 @@ def _test_stacks() -> list[Stack]:
 
 
 @pytest.fixture
+@starts_processes
 def isolated_nats_server(tmp_path: Path, _test_stacks: list[Stack]) -> Iterator[NatsServer]:
     """A JetStream server of this test alone: for tests that stop, kill or restart the bus.
 
@@ -91,6 +137,7 @@ def isolated_nats_server(tmp_path: Path, _test_stacks: list[Stack]) -> Iterator[
 
 
 @pytest.fixture
+@starts_processes
 def smtp_sink() -> Iterator[SmtpSink]:
     """A started SMTP sink, stopped after the test."""
     with SmtpSink() as sink:
@@ -98,6 +145,7 @@ def smtp_sink() -> Iterator[SmtpSink]:
 
 
 @pytest.fixture(scope="session")
+@starts_processes
 def postgres_url() -> Iterator[str]:
     """``postgresql+asyncpg://…`` of a database made for this session and dropped after it."""
     with fresh_database() as url:
@@ -105,6 +153,7 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture
+@starts_processes
 def stack_factory(
     tmp_path: Path, nats_server: NatsServer, smtp_sink: SmtpSink, _test_stacks: list[Stack]
 ) -> Iterator[StackFactory]:

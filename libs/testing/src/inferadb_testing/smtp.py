@@ -23,6 +23,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from inferadb_testing.free_port import free_port
+from inferadb_testing.process_guard import refuse_unless_integration
 
 __all__ = [
     "ReceivedMail",
@@ -179,6 +180,7 @@ class SmtpSink:
 
     def start(self) -> Self:
         if self._controller is None:
+            refuse_unless_integration("an SMTP sink")
             auth: dict[str, Any] = {}
             if self.credentials is not None:
                 # AUTH without TLS is what a test sink wants; "required" is enforced at MAIL (see

@@ -8,6 +8,7 @@ test can stop, ``kill -9`` and restart. Readiness is ``GET /v1/health/ready`` �
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 from collections.abc import Iterable, Mapping
@@ -94,6 +95,8 @@ class Stack:
         self.smtp_port = smtp_port
         self.ready_timeout = ready_timeout
         self.ports: dict[str, int] = {name: free_port() for name in (*ALL_PROCESSES, WEB)}
+        # The orgs service's second listener: the internal API the engine calls (engine.md E2).
+        self.internal_port = free_port()
         self.config_path = self.tmp_dir / "config.yaml"
         self.config_path.write_text(
             "# Written by inferadb_testing.Stack: everything comes from INFERADB_MGMT__* variables.\n",
@@ -115,6 +118,7 @@ class Stack:
             "PYTHONPATH": _python_path(),
             "PYTHONUNBUFFERED": "1",
             f"{ENV_PREFIX}SERVER__HTTP_HOST": "127.0.0.1",
+            f"{ENV_PREFIX}SERVER__INTERNAL_PORT": str(self.internal_port),
             f"{ENV_PREFIX}SERVER__PUBLIC_URL": gateway_url,
             f"{ENV_PREFIX}FRONTEND_BASE_URL": "http://frontend.test",
             f"{ENV_PREFIX}NATS__URL": self.nats_url,
@@ -131,6 +135,22 @@ class Stack:
             env[f"{ENV_PREFIX}STORAGE__{key.upper()}"] = _env_value(value)
         env.update(extra_env)
         return env
+
+    def configure_engine(self, **settings: object) -> Self:
+        """Set ``engine.*`` keys (``jwks_url=…``, ``endpoints=[…]``) for the processes started from now on.
+
+        Called before :meth:`start`, typically once the engine emulator's URLs are known (it needs
+        :attr:`internal_api_url`, the stack needs its JWKS URL).
+        """
+        for key, value in settings.items():
+            encoded = json.dumps(value) if isinstance(value, list | dict) else _env_value(value)
+            self.env[f"{ENV_PREFIX}ENGINE__{key.upper()}"] = encoded
+        return self
+
+    @property
+    def internal_api_url(self) -> str:
+        """Base URL of the orgs service's internal API for the engine (``server.internal_port``)."""
+        return f"http://127.0.0.1:{self.internal_port}"
 
     def env_for(self, name: str, port: int | None = None) -> dict[str, str]:
         """The complete environment of one process (``os.environ`` included)."""

@@ -6,10 +6,16 @@ these in its own typed record.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Generic, TypeVar
 
-from sqlalchemy import Column, RowMapping, Table, select, update
+from sqlalchemy import Column, RowMapping, Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from inferadb_auth.rows import one
+
+R = TypeVar("R")
 
 
 async def live(
@@ -26,3 +32,33 @@ async def spend(db: AsyncSession, table: Table, token_id: int, now: datetime) ->
         update(table).where(table.c.id == token_id, table.c.used_at.is_(None)).values(used_at=now)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+class LinkTokens(Generic[R]):
+    """The tokens of mailed links: rows of ``id``, the owner (``owner``: what the link acts on),
+    ``token_hash``, ``created_at``, ``expires_at`` and ``used_at``, read as ``record``."""
+
+    def __init__(self, table: Table, owner: Column[int], record: Callable[..., R]) -> None:
+        self._table = table
+        self._owner = owner
+        self._record = record
+
+    async def insert(
+        self, db: AsyncSession, *, token_id: int, owner_id: int, token_hash: str, now: datetime, expires_at: datetime
+    ) -> None:
+        values = {
+            "id": token_id,
+            self._owner.name: owner_id,
+            "token_hash": token_hash,
+            "created_at": now,
+            "expires_at": expires_at,
+            "used_at": None,
+        }
+        await db.execute(insert(self._table).values(values))
+
+    async def live(self, db: AsyncSession, token_hash: str, now: datetime) -> R | None:
+        return one(self._record, await live(db, self._table, self._table.c.token_hash, token_hash, now))
+
+    async def spend(self, db: AsyncSession, token_id: int, now: datetime) -> bool:
+        """False if another request spent it first."""
+        return await spend(db, self._table, token_id, now)

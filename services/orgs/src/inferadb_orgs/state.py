@@ -18,7 +18,7 @@ from inferadb_common.identity import Identity
 from inferadb_common.ratelimit import BatchedRateLimiter
 from inferadb_orgs.auth_client import AuthClient
 from inferadb_orgs.engine.targets import EngineTargets
-from inferadb_orgs.signing.service import SigningKeyring
+from inferadb_orgs.signing.service import ManagementKeyring, SigningKeyring
 from inferadb_orgs.tables import rate_limit_counters
 from inferadb_orgs.tokens.rejections import RejectionCounter
 from inferadb_orgs.tokens.subject_cache import AssertionSubjectCache
@@ -36,6 +36,8 @@ class OrgsState:
     db: Database
     outbox: Outbox
     keyring: SigningKeyring
+    # The keys that sign the invalidation webhooks sent to engines (engine.md E3).
+    management_keys: ManagementKeyring
     # What else must go when a vault goes. The vault-token code registers the revocation of the
     # vault's refresh tokens here (api.md §5, DELETE …/vaults/{vault}); grants are removed by the
     # vault service itself.

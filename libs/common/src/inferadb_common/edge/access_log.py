@@ -6,8 +6,9 @@ from __future__ import annotations
 import logging
 import time
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from inferadb_common.edge.layer import HttpMiddleware, ResponseWatch
 from inferadb_common.edge.scope import RouteLabel, fastapi_route_label
 
 logger = logging.getLogger("inferadb.http")
@@ -15,32 +16,23 @@ logger = logging.getLogger("inferadb.http")
 _QUIET_PATHS = frozenset({"/health", "/metrics", "/v1/health/live", "/v1/health/ready", "/v1/health/startup"})
 
 
-class AccessLogMiddleware:
+class AccessLogMiddleware(HttpMiddleware):
     def __init__(self, app: ASGIApp, *, route_label: RouteLabel = fastapi_route_label) -> None:
-        self.app = app
+        super().__init__(app)
         self.route_label = route_label
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         level = logging.DEBUG if scope["path"] in _QUIET_PATHS else logging.INFO
         if not logger.isEnabledFor(level):
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500  # what a request that never answered is logged as
-
-        async def send_noting_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        response = ResponseWatch(send)
         try:
-            await self.app(scope, receive, send_noting_status)
+            await self.app(scope, receive, response)
         finally:
-            self._log(scope, level, status, time.perf_counter() - started)
+            # A request that never answered is logged as a 500.
+            self._log(scope, level, response.status or 500, time.perf_counter() - started)
 
     def _log(self, scope: Scope, level: int, status: int, elapsed: float) -> None:
         route, method = self.route_label(scope), scope["method"]

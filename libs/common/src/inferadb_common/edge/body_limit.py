@@ -6,6 +6,7 @@ from __future__ import annotations
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from inferadb_common.edge.layer import HttpMiddleware, ResponseWatch
 from inferadb_common.edge.responses import send_error
 from inferadb_common.edge.scope import header
 
@@ -23,13 +24,13 @@ async def _too_large(send: Send) -> None:
     await send_error(send, 413, "Request body too large", "PAYLOAD_TOO_LARGE")
 
 
-class BodyLimitMiddleware:
+class BodyLimitMiddleware(HttpMiddleware):
     def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_body_bytes = max_body_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] not in BODY_METHODS:
             await self.app(scope, receive, send)
             return
         length = header(scope, b"content-length")
@@ -43,7 +44,6 @@ class BodyLimitMiddleware:
                 await _too_large(send)
                 return
         remaining = self.max_body_bytes
-        started = False
 
         async def limited_receive() -> Message:
             nonlocal remaining
@@ -54,14 +54,9 @@ class BodyLimitMiddleware:
                     raise _BodyTooLarge()
             return message
 
-        async def send_noting_start(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        response = ResponseWatch(send)
         try:
-            await self.app(scope, limited_receive, send_noting_start)
+            await self.app(scope, limited_receive, response)
         except _BodyTooLarge:
-            if not started:
+            if not response.started:
                 await _too_large(send)

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from inferadb_common.edge.body_limit import BODY_METHODS
+from inferadb_common.edge.layer import HttpMiddleware
 from inferadb_common.edge.responses import send_error
 from inferadb_common.edge.scope import header
 
@@ -32,17 +33,17 @@ def _has_body(scope: Scope) -> bool:
     return chunked or int(length) != 0
 
 
-class MediaTypeMiddleware:
+class MediaTypeMiddleware(HttpMiddleware):
     def __init__(
         self, app: ASGIApp, *, form_paths: Iterable[str] = (), form_path: Callable[[str], bool] | None = None
     ) -> None:
         """``form_paths``, and any path ``form_path`` accepts (the console's pages), also take form bodies."""
-        self.app = app
+        super().__init__(app)
         self.form_paths = frozenset(form_paths)
         self.form_path = form_path
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in BODY_METHODS and _has_body(scope):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] in BODY_METHODS and _has_body(scope):
             media = _media(header(scope, b"content-type") or "")
             if not (_is_json(media) or (media == _FORM_TYPE and self._takes_form(scope["path"]))):
                 await send_error(send, 415, "Unsupported media type: use application/json", "UNSUPPORTED_MEDIA_TYPE")

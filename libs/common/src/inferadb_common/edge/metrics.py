@@ -4,33 +4,25 @@ from __future__ import annotations
 
 import time
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from inferadb_common.edge.layer import HttpMiddleware, ResponseWatch
 from inferadb_common.edge.scope import RouteLabel, fastapi_route_label
 from inferadb_common.metrics import HTTP_REQUEST_DURATION, HTTP_REQUESTS
 
 
-class MetricsMiddleware:
+class MetricsMiddleware(HttpMiddleware):
     def __init__(self, app: ASGIApp, *, route_label: RouteLabel = fastapi_route_label) -> None:
-        self.app = app
+        super().__init__(app)
         self.route_label = route_label
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
-        status = 500  # what a request that never answered counts as
-
-        async def send_noting_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        response = ResponseWatch(send)
         try:
-            await self.app(scope, receive, send_noting_status)
+            await self.app(scope, receive, response)
         finally:
             route, method = self.route_label(scope), scope["method"]
+            status = response.status or 500  # what a request that never answered counts as
             HTTP_REQUESTS.labels(method=method, route=route, status=str(status)).inc()
             HTTP_REQUEST_DURATION.labels(method=method, route=route).observe(time.perf_counter() - started)

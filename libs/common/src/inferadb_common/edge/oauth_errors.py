@@ -8,6 +8,7 @@ from collections.abc import Iterable
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from inferadb_common.edge.layer import HttpMiddleware
 from inferadb_common.errors import oauth_error_body
 
 _REWRITTEN_HEADERS = frozenset({b"content-type", b"content-length", b"cache-control", b"pragma"})
@@ -35,13 +36,13 @@ def as_oauth_error(messages: list[Message]) -> list[Message]:
     return [{**start, "headers": headers}, {"type": "http.response.body", "body": rewritten}]
 
 
-class OAuthErrorMiddleware:
+class OAuthErrorMiddleware(HttpMiddleware):
     def __init__(self, app: ASGIApp, *, oauth_paths: Iterable[str]) -> None:
-        self.app = app
+        super().__init__(app)
         self.oauth_paths = frozenset(oauth_paths)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] not in self.oauth_paths:
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["path"] not in self.oauth_paths:
             await self.app(scope, receive, send)
             return
         held: list[Message] = []  # an error response, until its body is complete

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
+
+from inferadb_common.edge.layer import Headers, HttpMiddleware, editing_headers
 
 EXTRA_HEADERS = "extra_response_headers"
 
@@ -12,27 +14,14 @@ def add_response_headers(scope: Scope, headers: dict[str, str]) -> None:
     scope.setdefault("state", {}).setdefault(EXTRA_HEADERS, {}).update(headers)
 
 
-class PromisedHeadersMiddleware:
+class PromisedHeadersMiddleware(HttpMiddleware):
     """Adds the promised headers the response does not already carry."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        def with_promised(headers: Headers) -> Headers:
+            promised: dict[str, str] = scope.get("state", {}).get(EXTRA_HEADERS, {})
+            present = {h[0].lower() for h in headers}
+            missing = [(name.lower().encode(), value.encode()) for name, value in promised.items()]
+            return headers + [h for h in missing if h[0] not in present]
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_promised(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                promised: dict[str, str] = scope.get("state", {}).get(EXTRA_HEADERS, {})
-                if promised:
-                    headers = list(message.get("headers", []))
-                    present = {h[0].lower() for h in headers}
-                    for name, value in promised.items():
-                        if name.lower().encode() not in present:
-                            headers.append((name.lower().encode(), value.encode()))
-                    message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_with_promised)
+        await self.app(scope, receive, editing_headers(send, with_promised))

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import logging
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from inferadb_common.db import is_unavailable_error
+from inferadb_common.edge.layer import HttpMiddleware, ResponseWatch
 from inferadb_common.edge.responses import send_error
 
 logger = logging.getLogger("inferadb.http")
@@ -15,31 +16,18 @@ logger = logging.getLogger("inferadb.http")
 RETRY_AFTER = "5"
 
 
-class UnhandledErrorMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def send_noting_start(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+class UnhandledErrorMiddleware(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = ResponseWatch(send)
         try:
-            await self.app(scope, receive, send_noting_start)
+            await self.app(scope, receive, response)
         except Exception as exc:
             if is_unavailable_error(exc):
                 # Storage away: a short 503 the client may retry, not a 500 with a traceback per request.
                 logger.warning("storage unavailable on %s %s: %s", scope["method"], scope["path"], exc)
-                if not started:
+                if not response.started:
                     await send_error(send, 503, "Service unavailable", "UNAVAILABLE", {"Retry-After": RETRY_AFTER})
             else:
                 logger.exception("unhandled error on %s %s", scope["method"], scope["path"])
-                if not started:
+                if not response.started:
                     await send_error(send, 500, "Internal server error", "INTERNAL")

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_auth.rows import every, one
@@ -55,6 +56,20 @@ def _live(now: datetime) -> ColumnElement[bool]:
     return ~_expired(now)
 
 
+def _verified_else_oldest(now: datetime, *where: ColumnElement[bool]) -> Select[Any]:
+    """Of the live copies matching ``where``: the verified one, else the oldest."""
+    query = select(user_emails).where(*where, _live(now))
+    return query.order_by(user_emails.c.verified_at.is_(None), user_emails.c.id).limit(1)
+
+
+async def _first(db: AsyncSession, query: Select[Any]) -> EmailRecord | None:
+    return one(EmailRecord, (await db.execute(query)).mappings().first())
+
+
+async def _every(db: AsyncSession, query: Select[Any]) -> list[EmailRecord]:
+    return every(EmailRecord, (await db.execute(query)).mappings().all())
+
+
 async def insert_email(
     db: AsyncSession, *, email_id: int, user_id: int, address: str, is_primary: bool, now: datetime
 ) -> None:
@@ -67,24 +82,18 @@ async def insert_email(
 
 async def get_email(db: AsyncSession, email_id: int) -> EmailRecord | None:
     query = select(user_emails).where(user_emails.c.id == email_id)
-    return one(EmailRecord, (await db.execute(query)).mappings().first())
+    return await _first(db, query)
 
 
 async def verified_holder(db: AsyncSession, address: str) -> EmailRecord | None:
     """The copy of the address that someone verified: its owner."""
     query = select(user_emails).where(user_emails.c.email == address, user_emails.c.verified_at.is_not(None))
-    return one(EmailRecord, (await db.execute(query)).mappings().first())
+    return await _first(db, query)
 
 
 async def sign_in_address(db: AsyncSession, address: str, now: datetime) -> EmailRecord | None:
     """Whom a sign-in address names: the user who verified it, else the earliest live holder."""
-    query = (
-        select(user_emails)
-        .where(user_emails.c.email == address, _live(now))
-        .order_by(user_emails.c.verified_at.is_(None), user_emails.c.id)
-        .limit(1)
-    )
-    return one(EmailRecord, (await db.execute(query)).mappings().first())
+    return await _first(db, _verified_else_oldest(now, user_emails.c.email == address))
 
 
 async def newest_unverified_copy(db: AsyncSession, address: str, now: datetime) -> EmailRecord | None:
@@ -95,7 +104,7 @@ async def newest_unverified_copy(db: AsyncSession, address: str, now: datetime) 
         .order_by(user_emails.c.id.desc())
         .limit(1)
     )
-    return one(EmailRecord, (await db.execute(query)).mappings().first())
+    return await _first(db, query)
 
 
 async def lock_address(db: AsyncSession, address: str) -> None:
@@ -106,14 +115,14 @@ async def lock_address(db: AsyncSession, address: str) -> None:
 
 async def copy_of_user(db: AsyncSession, user_id: int, address: str) -> EmailRecord | None:
     query = select(user_emails).where(user_emails.c.email == address, user_emails.c.user_id == user_id)
-    return one(EmailRecord, (await db.execute(query)).mappings().first())
+    return await _first(db, query)
 
 
 async def other_unverified_copies(db: AsyncSession, address: str, owner_email_id: int) -> list[EmailRecord]:
     query = select(user_emails).where(
         user_emails.c.email == address, user_emails.c.verified_at.is_(None), user_emails.c.id != owner_email_id
     )
-    return every(EmailRecord, (await db.execute(query.order_by(user_emails.c.id))).mappings().all())
+    return await _every(db, query.order_by(user_emails.c.id))
 
 
 async def expired_emails(db: AsyncSession, now: datetime, *, user_id: int | None = None) -> list[EmailRecord]:
@@ -121,36 +130,27 @@ async def expired_emails(db: AsyncSession, now: datetime, *, user_id: int | None
     if user_id is not None:
         query = query.where(user_emails.c.user_id == user_id)
     # Deleted in (address, id) order: the order verifications lock copies in, so the two never deadlock.
-    rows = (
-        (await db.execute(query.order_by(user_emails.c.email, user_emails.c.id).limit(EXPIRY_BATCH))).mappings().all()
-    )
-    return every(EmailRecord, rows)
+    return await _every(db, query.order_by(user_emails.c.email, user_emails.c.id).limit(EXPIRY_BATCH))
 
 
 async def next_primary_candidate(db: AsyncSession, user_id: int, now: datetime) -> EmailRecord | None:
     """The address to promote when a user's primary goes: the oldest verified one, else the oldest live one."""
-    query = (
-        select(user_emails)
-        .where(user_emails.c.user_id == user_id, _live(now))
-        .order_by(user_emails.c.verified_at.is_(None), user_emails.c.id)
-        .limit(1)
-    )
-    return one(EmailRecord, (await db.execute(query)).mappings().first())
+    return await _first(db, _verified_else_oldest(now, user_emails.c.user_id == user_id))
 
 
 async def email_of_user(db: AsyncSession, user_id: int, email_id: int, now: datetime) -> EmailRecord | None:
     query = select(user_emails).where(user_emails.c.id == email_id, user_emails.c.user_id == user_id, _live(now))
-    return one(EmailRecord, (await db.execute(query)).mappings().first())
+    return await _first(db, query)
 
 
 async def emails_of_user(db: AsyncSession, user_id: int, now: datetime) -> list[EmailRecord]:
     query = select(user_emails).where(user_emails.c.user_id == user_id, _live(now)).order_by(user_emails.c.id)
-    return every(EmailRecord, (await db.execute(query)).mappings().all())
+    return await _every(db, query)
 
 
 async def primary_email(db: AsyncSession, user_id: int) -> EmailRecord | None:
     query = select(user_emails).where(user_emails.c.user_id == user_id, user_emails.c.is_primary.is_(True))
-    return one(EmailRecord, (await db.execute(query)).mappings().first())
+    return await _first(db, query)
 
 
 async def verified_addresses(db: AsyncSession, user_id: int) -> list[str]:

@@ -43,8 +43,8 @@ async def issue_reset(state: AuthState, identity: Identity, address: str) -> Non
         if email is None or user is None:
             return
         token = new_token()
-        await passwords_repo.insert_token(
-            db, token_id=new_id(), user_id=user.id, token_hash=digest(token), now=now, expires_at=now + RESET_TTL
+        await passwords_repo.reset_tokens.insert(
+            db, token_id=new_id(), owner_id=user.id, token_hash=digest(token), now=now, expires_at=now + RESET_TTL
         )
         await state.outbox.request_mail(
             db, "reset_password", email.email, {"name": user.name, "link": state.link("/reset-password", token)}
@@ -56,12 +56,12 @@ async def confirm_reset(state: AuthState, identity: Identity, token: str, new_pa
     check_new_password(state, new_password)
     now = utcnow()
     async with state.db.read() as db:
-        found = await passwords_repo.live_token(db, digest(token), now)
+        found = await passwords_repo.reset_tokens.live(db, digest(token), now)
     if found is None:
         raise InvalidResetToken()
     password_hash = await state.passwords.hash(new_password)
     async with state.db.transaction() as db:
-        if not await passwords_repo.spend_token(db, found.id, now):
+        if not await passwords_repo.reset_tokens.spend(db, found.id, now):
             raise InvalidResetToken()
         user = await users_repo.get_user(db, found.user_id)
         if user is None:

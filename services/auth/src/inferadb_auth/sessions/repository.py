@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, insert, select, update
@@ -37,20 +37,7 @@ def _active(user_id: int, now: datetime) -> ColumnElement[bool]:
 
 
 async def insert_session(db: AsyncSession, session: SessionRecord) -> None:
-    await db.execute(
-        insert(sessions).values(
-            id=session.id,
-            user_id=session.user_id,
-            token_hash=session.token_hash,
-            session_type=session.session_type,
-            created_at=session.created_at,
-            expires_at=session.expires_at,
-            last_activity_at=session.last_activity_at,
-            ip_address=session.ip_address,
-            user_agent=session.user_agent,
-            revoked_at=session.revoked_at,
-        )
-    )
+    await db.execute(insert(sessions).values(asdict(session)))
 
 
 async def session_by_hash(db: AsyncSession, token_hash: str) -> SessionRecord | None:

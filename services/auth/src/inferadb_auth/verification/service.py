@@ -17,7 +17,7 @@ from inferadb_auth.errors import InvalidVerificationToken
 from inferadb_auth.security.tokens import digest, new_token
 from inferadb_auth.state import AuthState, actor_of
 from inferadb_auth.users import repository as users_repo
-from inferadb_auth.verification import repository as verification_repo
+from inferadb_auth.verification.repository import verification_tokens
 from inferadb_common.clock import utcnow
 from inferadb_common.identity import Identity
 from inferadb_common.ids import new_id
@@ -30,8 +30,8 @@ async def issue_verification(
 ) -> None:
     """A new 24 h single-use token for one address and the mail that carries it."""
     token = new_token()
-    await verification_repo.insert_token(
-        db, token_id=new_id(), email_id=email_id, token_hash=digest(token), now=now, expires_at=now + VERIFICATION_TTL
+    await verification_tokens.insert(
+        db, token_id=new_id(), owner_id=email_id, token_hash=digest(token), now=now, expires_at=now + VERIFICATION_TTL
     )
     await state.outbox.request_mail(
         db, "verify_email", address, {"name": name, "link": state.link("/verify-email", token)}
@@ -48,14 +48,14 @@ async def verify(state: AuthState, identity: Identity, token: str) -> str:
     now = utcnow()
     try:
         async with state.db.transaction() as db:
-            found = await verification_repo.live_token(db, digest(token), now)
+            found = await verification_tokens.live(db, digest(token), now)
             email = await emails_repo.get_email(db, found.email_id) if found is not None else None
             if found is None or email is None:
                 raise InvalidVerificationToken()
             # Verifications of one address take turns (PostgreSQL row locks in id order, before any
             # write): the later one finds its copy and token deleted, rather than deadlocking.
             await emails_repo.lock_address(db, email.email)
-            if not await verification_repo.spend_token(db, found.id, now):
+            if not await verification_tokens.spend(db, found.id, now):
                 raise InvalidVerificationToken()
             email = await emails_repo.get_email(db, found.email_id)
             if email is None:

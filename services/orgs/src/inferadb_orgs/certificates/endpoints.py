@@ -21,12 +21,9 @@ from inferadb_orgs.certificates.schemas import (
 )
 from inferadb_orgs.clients import service as clients_service
 from inferadb_orgs.clients.records import ClientRecord
-from inferadb_orgs.errors import OrganizationNotFound
-from inferadb_orgs.organizations import repository as organizations_repo
 from inferadb_orgs.paging import cursor_key
 from inferadb_orgs.policy import Action, OrgAccess
 from inferadb_orgs.schemas import MessageOut, PaginationOut
-from inferadb_orgs.signing.keys import public_jwk
 from inferadb_orgs.signing.schemas import JwksOut
 from inferadb_orgs.state import OrgsDep, actor_of, caller_id
 
@@ -107,10 +104,7 @@ async def delete_certificate(
 @router.get("/v1/organizations/{org}/jwks.json")
 @router.get("/v1/organizations/{org}/.well-known/jwks.json")
 async def organization_jwks(org: IdIn, state: OrgsDep, response: Response) -> JwksOut:
-    """The active certificate keys of the organization's active clients; no session needed."""
-    async with state.db.read() as db:
-        if await organizations_repo.get_organization(db, org) is None:
-            raise OrganizationNotFound()
-        rows = await repo.active_keys_of_organization(db, org)
+    """The keys that verify the organization's tokens (engine.md E1); no session needed."""
+    keys = await service.organization_jwks(state, org, utcnow())
     response.headers["Cache-Control"] = ORG_JWKS_CACHE_CONTROL
-    return JwksOut.of([public_jwk(str(row.kid), bytes(row.public_key)) for row in rows])
+    return JwksOut.of(keys)

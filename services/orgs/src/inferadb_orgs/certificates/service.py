@@ -19,9 +19,11 @@ from inferadb_orgs.certificates import repository as repo
 from inferadb_orgs.certificates.keys import certificate_kid, generate_key_pair
 from inferadb_orgs.certificates.records import CertificateRecord
 from inferadb_orgs.clients.records import ClientRecord
-from inferadb_orgs.errors import CertificateNotFound
+from inferadb_orgs.errors import CertificateNotFound, OrganizationNotFound
 from inferadb_orgs.events import record
+from inferadb_orgs.organizations import repository as organizations_repo
 from inferadb_orgs.policy import OrgAccess
+from inferadb_orgs.signing.keys import public_jwk
 from inferadb_orgs.state import OrgsState
 from inferadb_orgs.tokens import repository as tokens_repo
 from inferadb_orgs.tokens import revocation
@@ -104,3 +106,17 @@ async def delete_certificate(
     mark_credentials_changed(db)
     deleted = CertificateDeleted(client_id=certificate.client_id, kid=certificate.kid, refresh_tokens_revoked=families)
     await record(state, db, access, actor, deleted, certificate.id)
+
+
+async def organization_jwks(state: OrgsState, organization_id: int, now: datetime) -> list[dict[str, str]]:
+    """The org's JWKS (engine.md E1): its active certificate keys, then this service's vault-token signing
+    keys (current and still useful retired), which the engine needs to verify the tokens issued here.
+
+    Kids cannot collide: certificate kids are ``org-…-client-…-cert-…``, signing kids ``vk_…``.
+    """
+    async with state.db.read() as db:
+        if await organizations_repo.get_organization(db, organization_id) is None:
+            raise OrganizationNotFound()
+        rows = await repo.active_keys_of_organization(db, organization_id)
+    certificates = [public_jwk(str(row.kid), bytes(row.public_key)) for row in rows]
+    return [*certificates, *await state.keyring.published_jwks(now)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 
 from sqlalchemy import delete, insert, select, update
@@ -27,27 +28,8 @@ async def list_clients(db: AsyncSession, organization_id: int, page: PageParams)
     return await fetch_records(db, select(*_CLIENT), clients.c.id, scope, page, ClientRecord)
 
 
-async def insert_client(
-    db: AsyncSession,
-    *,
-    id: int,
-    organization_id: int,
-    name: str,
-    description: str | None,
-    is_active: bool,
-    created_at: datetime,
-    updated_at: datetime,
-) -> None:
-    values = {
-        "id": id,
-        "organization_id": organization_id,
-        "name": name,
-        "description": description,
-        "is_active": is_active,
-        "created_at": created_at,
-        "updated_at": updated_at,
-    }
-    await db.execute(insert(clients).values(values))
+async def insert_client(db: AsyncSession, client: ClientRecord) -> None:
+    await db.execute(insert(clients).values(asdict(client)))
 
 
 async def update_client(db: AsyncSession, client_id: int, changes: ClientChanges) -> None:

@@ -43,8 +43,7 @@ async def create_client(
     now: datetime,
 ) -> ClientRecord:
     client_id = new_id()
-    await repo.insert_client(
-        db,
+    client = ClientRecord(
         id=client_id,
         organization_id=access.organization_id,
         name=name,
@@ -53,6 +52,7 @@ async def create_client(
         created_at=now,
         updated_at=now,
     )
+    await repo.insert_client(db, client)
     await record(state, db, access, actor, ClientCreated(name=name), client_id)
     return await get_client(db, access, client_id)
 

@@ -1,7 +1,8 @@
 """Signing keys in memory and at rest: AES-256-GCM sealing of the private key, kids, JWK rendering,
-and vault JWTs signed through PyJWT (chosen over joserfc by ``bench/jose_compare.py``).
+and JWTs (vault tokens, engine webhooks) signed through PyJWT (chosen over joserfc by ``bench/jose_compare.py``).
 
-The sealing key is derived with HKDF from ``auth.key_encryption_secret`` (purpose ``signing-keys-v1``);
+The sealing key is derived with HKDF from ``auth.key_encryption_secret`` (purpose ``signing-keys-v1`` for
+vault-token keys, ``management-keys-v1`` for webhook keys);
 a sealed key is ``nonce (12 bytes) ‖ ciphertext+tag`` with the kid as associated data, so a sealed
 key cannot be moved to another row. Opening it with another secret fails the tag check, which start-up
 reports as :class:`SecretMismatch` instead of signing with garbage.
@@ -34,21 +35,22 @@ _JWS = jwt.PyJWS(algorithms=["EdDSA"])
 class SecretMismatch(StartupError):
     """The stored active key does not open with this secret: the secret was lost or changed."""
 
-    def __init__(self) -> None:
+    def __init__(self, table: str = "signing_keys") -> None:
         super().__init__(
-            "Key encryption secret does not match the stored signing keys "
-            "(auth.key_encryption_secret changed or lost; restore it, or delete the signing_keys rows "
-            "to start over, which invalidates every issued vault token)"
+            f"Key encryption secret does not match the stored {table.replace('_', ' ')} "
+            f"(auth.key_encryption_secret changed or lost; restore it, or delete the {table} rows "
+            "to start over, which invalidates every token they signed)"
         )
 
 
-def new_kid() -> str:
-    return "vk_" + secrets.token_urlsafe(12)
+def new_kid(prefix: str = "vk_") -> str:
+    return prefix + secrets.token_urlsafe(12)
 
 
 class KeyCipher:
-    def __init__(self, secret: bytes) -> None:
-        self._aead = AESGCM(derive_key(secret, PURPOSE))
+    def __init__(self, secret: bytes, purpose: str = PURPOSE, *, table: str = "signing_keys") -> None:
+        self._aead = AESGCM(derive_key(secret, purpose))
+        self._table = table
 
     def seal(self, kid: str, private_key: Ed25519PrivateKey) -> bytes:
         nonce = os.urandom(_NONCE_BYTES)
@@ -58,7 +60,7 @@ class KeyCipher:
         try:
             raw = self._aead.decrypt(sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:], kid.encode())
         except InvalidTag:
-            raise SecretMismatch() from None
+            raise SecretMismatch(self._table) from None
         return Ed25519PrivateKey.from_private_bytes(raw)
 
 

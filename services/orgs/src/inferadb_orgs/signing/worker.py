@@ -1,8 +1,9 @@
-"""Background upkeep of the signing keys, and the ``rotate-signing-key`` command.
+"""Background upkeep of the signing keys and the management (webhook) keys, and the
+``rotate-signing-key`` command, which rotates both.
 
 The worker wakes every ``CHECK_INTERVAL_SECONDS`` (and at once on the NATS notice a rotation sends):
-it rotates when the active key is due, adopts whatever key is active, and drops retired keys that
-can no longer verify a live token.
+for each keyring it rotates when the active key is due, adopts whatever key is active, and drops
+retired keys that can no longer verify a live token.
 """
 
 from __future__ import annotations
@@ -16,14 +17,14 @@ from inferadb_common.bus import Bus
 from inferadb_common.clock import utcnow
 from inferadb_common.runtime import ServiceContext
 from inferadb_orgs.signing.keys import KeyCipher
-from inferadb_orgs.signing.service import CHECK_INTERVAL_SECONDS, ROTATED_SUBJECT, SigningKeyring
+from inferadb_orgs.signing.service import CHECK_INTERVAL_SECONDS, ROTATED_SUBJECT, ManagementKeyring, SigningKeyring
 
 logger = logging.getLogger("inferadb.orgs.signing")
 
 
 class SigningKeyWorker:
-    def __init__(self, keyring: SigningKeyring, bus: Bus, interval: float = CHECK_INTERVAL_SECONDS) -> None:
-        self.keyring = keyring
+    def __init__(self, keyrings: list[SigningKeyring], bus: Bus, interval: float = CHECK_INTERVAL_SECONDS) -> None:
+        self.keyrings = keyrings
         self.bus = bus
         self.interval = interval
         self._wake = asyncio.Event()
@@ -52,25 +53,33 @@ class SigningKeyWorker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
             self._wake.clear()
-            try:
-                now = utcnow()
-                await self.keyring.rotate_if_due(now)
-                await self.keyring.load(now)
-                await self.keyring.purge_retired(now)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                logger.warning("signing key upkeep failed (will retry): %s", exc)
+            for keyring in self.keyrings:
+                try:
+                    now = utcnow()
+                    await keyring.rotate_if_due(now)
+                    await keyring.load(now)
+                    await keyring.purge_retired(now)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    logger.warning("%s upkeep failed (will retry): %s", keyring.use.label, exc)
 
 
 async def rotate_signing_key(ctx: ServiceContext) -> None:
-    """``inferadb-orgs rotate-signing-key``: activate a new key now; the old one stays published."""
-    keyring = SigningKeyring(ctx.database, KeyCipher(ctx.settings.key_encryption_secret), ctx.settings.auth)
+    """``inferadb-orgs rotate-signing-key``: activate a new signing key and a new management key now;
+    the old ones stay published."""
+    secret = ctx.settings.key_encryption_secret
+    keyrings = [
+        SigningKeyring(ctx.database, KeyCipher(secret), ctx.settings.auth),
+        ManagementKeyring(ctx.database, secret, ctx.settings.auth),
+    ]
     now = utcnow()
-    await keyring.load(now)  # refuses (one line, exit 1) when the secret does not open the stored key
-    previous, key = await keyring.rotate(now)
-    hours = keyring.publish_window.total_seconds() / 3600
-    print(f"{ctx.name}: signing key {key.kid} is active; {previous} stays in the JWKS for {hours:.1f} h")
+    for keyring in keyrings:
+        await keyring.load(now)  # refuses (one line, exit 1) when the secret does not open the stored key
+    for keyring in keyrings:
+        previous, key = await keyring.rotate(now)
+        hours = keyring.publish_window.total_seconds() / 3600
+        print(f"{ctx.name}: {keyring.use.label} {key.kid} is active; {previous} stays in the JWKS for {hours:.1f} h")
     try:
         await ctx.bus.connect(attempts=1)
         await ctx.bus.nc.publish(ROTATED_SUBJECT, b"")

@@ -40,6 +40,38 @@ class TeamPermissionRecord:
     granted_by_user_id: int
 
 
+class TeamValues(TypedDict):
+    """A new team."""
+
+    id: int
+    organization_id: int
+    name: str
+    name_key: str
+    description: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class TeamMemberValues(TypedDict):
+    """A new team membership."""
+
+    id: int
+    team_id: int
+    user_id: int
+    is_manager: bool
+    created_at: datetime
+
+
+class TeamPermissionValues(TypedDict):
+    """A permission newly granted to a team."""
+
+    id: int
+    team_id: int
+    permission: str
+    granted_at: datetime
+    granted_by_user_id: int
+
+
 class TeamChanges(TypedDict, total=False):
     """The fields a team update sets (an absent key stays as it is)."""
 

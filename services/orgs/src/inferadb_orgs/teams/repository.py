@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +11,15 @@ from inferadb_common.pagination import PageParams
 from inferadb_orgs.paging import fetch_records
 from inferadb_orgs.records import columns_of
 from inferadb_orgs.tables import directory_users, team_members, team_permissions, teams, vault_team_grants
-from inferadb_orgs.teams.records import TeamChanges, TeamMemberRecord, TeamPermissionRecord, TeamRecord
+from inferadb_orgs.teams.records import (
+    TeamChanges,
+    TeamMemberRecord,
+    TeamMemberValues,
+    TeamPermissionRecord,
+    TeamPermissionValues,
+    TeamRecord,
+    TeamValues,
+)
 
 _member_count = (
     select(func.count())
@@ -49,27 +56,8 @@ async def count_teams(db: AsyncSession, organization_id: int) -> int:
     return int((await db.execute(query)).scalar_one())
 
 
-async def insert_team(
-    db: AsyncSession,
-    *,
-    id: int,
-    organization_id: int,
-    name: str,
-    name_key: str,
-    description: str | None,
-    created_at: datetime,
-    updated_at: datetime,
-) -> None:
-    values = {
-        "id": id,
-        "organization_id": organization_id,
-        "name": name,
-        "name_key": name_key,
-        "description": description,
-        "created_at": created_at,
-        "updated_at": updated_at,
-    }
-    await db.execute(insert(teams).values(values))
+async def insert_team(db: AsyncSession, **team: Unpack[TeamValues]) -> None:
+    await db.execute(insert(teams).values(dict(team)))
 
 
 async def update_team(db: AsyncSession, team_id: int, changes: TeamChanges) -> None:
@@ -125,11 +113,8 @@ async def list_team_members(db: AsyncSession, team_id: int, page: PageParams) ->
     return await fetch_records(db, _team_member_query(), team_members.c.id, scope, page, TeamMemberRecord)
 
 
-async def insert_team_member(
-    db: AsyncSession, *, id: int, team_id: int, user_id: int, is_manager: bool, created_at: datetime
-) -> None:
-    values = {"id": id, "team_id": team_id, "user_id": user_id, "is_manager": is_manager, "created_at": created_at}
-    await db.execute(insert(team_members).values(values))
+async def insert_team_member(db: AsyncSession, **member: Unpack[TeamMemberValues]) -> None:
+    await db.execute(insert(team_members).values(dict(member)))
 
 
 async def update_team_member(db: AsyncSession, member_id: int, *, is_manager: bool) -> None:
@@ -188,17 +173,8 @@ async def get_team_permission(
     return TeamPermissionRecord(*row) if row is not None else None
 
 
-async def insert_team_permission(
-    db: AsyncSession, *, id: int, team_id: int, permission: str, granted_at: datetime, granted_by_user_id: int
-) -> None:
-    values = {
-        "id": id,
-        "team_id": team_id,
-        "permission": permission,
-        "granted_at": granted_at,
-        "granted_by_user_id": granted_by_user_id,
-    }
-    await db.execute(insert(team_permissions).values(values))
+async def insert_team_permission(db: AsyncSession, **permission: Unpack[TeamPermissionValues]) -> None:
+    await db.execute(insert(team_permissions).values(dict(permission)))
 
 
 async def delete_team_permission(db: AsyncSession, permission_id: int) -> None:

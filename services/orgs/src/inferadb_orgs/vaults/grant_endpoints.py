@@ -43,9 +43,8 @@ async def create_user_grant(
 ) -> UserGrantEnvelope:
     async with state.db.transaction() as db:
         access, row = await policy.authorize_vault(db, org, caller_id(identity), vault, Action.VAULT_GRANT_MANAGE)
-        grant = await service.create_grant(
-            state, db, access, actor_of(identity), service.USER, row, body.user_id, body.role, utcnow()
-        )
+        grants = service.Grants(state, db, access, actor_of(identity), service.USER, row)
+        grant = await grants.create(body.user_id, body.role, utcnow())
     return UserGrantEnvelope(grant=UserGrantOut.of(grant))
 
 
@@ -66,7 +65,8 @@ async def update_user_grant(
 ) -> UserGrantEnvelope:
     async with state.db.transaction() as db:
         access, row = await policy.authorize_vault(db, org, caller_id(identity), vault, Action.VAULT_GRANT_MANAGE)
-        updated = await service.update_grant(state, db, access, actor_of(identity), service.USER, row, grant, body.role)
+        grants = service.Grants(state, db, access, actor_of(identity), service.USER, row)
+        updated = await grants.update(grant, body.role)
     return UserGrantEnvelope(grant=UserGrantOut.of(updated))
 
 
@@ -76,7 +76,7 @@ async def delete_user_grant(
 ) -> MessageOut:
     async with state.db.transaction() as db:
         access, row = await policy.authorize_vault(db, org, caller_id(identity), vault, Action.VAULT_GRANT_MANAGE)
-        await service.delete_grant(state, db, access, actor_of(identity), service.USER, row, grant)
+        await service.Grants(state, db, access, actor_of(identity), service.USER, row).delete(grant)
     return DELETED
 
 
@@ -89,9 +89,8 @@ async def create_team_grant(
 ) -> TeamGrantEnvelope:
     async with state.db.transaction() as db:
         access, row = await policy.authorize_vault(db, org, caller_id(identity), vault, Action.VAULT_GRANT_MANAGE)
-        grant = await service.create_grant(
-            state, db, access, actor_of(identity), service.TEAM, row, body.team_id, body.role, utcnow()
-        )
+        grants = service.Grants(state, db, access, actor_of(identity), service.TEAM, row)
+        grant = await grants.create(body.team_id, body.role, utcnow())
     return TeamGrantEnvelope(grant=TeamGrantOut.of(grant))
 
 
@@ -112,7 +111,8 @@ async def update_team_grant(
 ) -> TeamGrantEnvelope:
     async with state.db.transaction() as db:
         access, row = await policy.authorize_vault(db, org, caller_id(identity), vault, Action.VAULT_GRANT_MANAGE)
-        updated = await service.update_grant(state, db, access, actor_of(identity), service.TEAM, row, grant, body.role)
+        grants = service.Grants(state, db, access, actor_of(identity), service.TEAM, row)
+        updated = await grants.update(grant, body.role)
     return TeamGrantEnvelope(grant=TeamGrantOut.of(updated))
 
 
@@ -122,5 +122,5 @@ async def delete_team_grant(
 ) -> MessageOut:
     async with state.db.transaction() as db:
         access, row = await policy.authorize_vault(db, org, caller_id(identity), vault, Action.VAULT_GRANT_MANAGE)
-        await service.delete_grant(state, db, access, actor_of(identity), service.TEAM, row, grant)
+        await service.Grants(state, db, access, actor_of(identity), service.TEAM, row).delete(grant)
     return DELETED

@@ -80,90 +80,64 @@ USER = GrantKind(repo.USER_GRANTS, "user_id", "The user already has a grant on t
 TEAM = GrantKind(repo.TEAM_GRANTS, "team_id", "The team already has a grant on this vault")
 
 
-async def create_grant(
-    state: OrgsState,
-    db: AsyncSession,
-    access: OrgAccess,
-    actor: Actor,
-    kind: GrantKind,
-    vault: VaultRecord,
-    grantee_id: int,
-    role: VaultRole,
-    now: datetime,
-) -> GrantRecord:
-    await kind.check_grantee(db, access.organization_id, grantee_id)
-    await _check_own_grant(db, access, kind, vault, grantee_id, role, previous=None)
-    grant_id = new_id()
-    try:
-        await repo.insert_grant(
-            db,
-            kind.table,
-            id=grant_id,
-            vault_id=vault.id,
-            role=role.value,
-            granted_at=now,
-            granted_by_user_id=access.user_id,
-            grantee_id=grantee_id,
-        )
-    except IntegrityError as exc:
-        raise Conflict(kind.duplicate) from exc
-    await record(state, db, access, actor, kind.created(vault.id, grantee_id, role.value), grant_id)
-    return await _grant(db, kind, vault, grant_id)
+@dataclass(frozen=True, slots=True)
+class Grants:
+    """The grants of one kind on one vault, as one caller manages them in one transaction."""
 
+    state: OrgsState
+    db: AsyncSession
+    access: OrgAccess
+    actor: Actor
+    kind: GrantKind
+    vault: VaultRecord
 
-async def update_grant(
-    state: OrgsState,
-    db: AsyncSession,
-    access: OrgAccess,
-    actor: Actor,
-    kind: GrantKind,
-    vault: VaultRecord,
-    grant_id: int,
-    role: VaultRole,
-) -> GrantRecord:
-    grant = await _grant(db, kind, vault, grant_id)
-    if grant.role != role.value:
-        previous = VaultRole(grant.role)
-        await _check_own_grant(db, access, kind, vault, grant.grantee_id, role, previous=previous)
-        await repo.update_grant(db, kind.table, grant_id, role=role.value)
-        updated = kind.updated(vault.id, grant.grantee_id, role.value, grant.role)
-        await record(state, db, access, actor, updated, grant_id)
-    return await _grant(db, kind, vault, grant_id)
+    async def create(self, grantee_id: int, role: VaultRole, now: datetime) -> GrantRecord:
+        kind, vault = self.kind, self.vault
+        await kind.check_grantee(self.db, self.access.organization_id, grantee_id)
+        await self._check_own_grant(grantee_id, role, previous=None)
+        grant_id = new_id()
+        try:
+            await repo.insert_grant(
+                self.db,
+                kind.table,
+                id=grant_id,
+                vault_id=vault.id,
+                role=role.value,
+                granted_at=now,
+                granted_by_user_id=self.access.user_id,
+                grantee_id=grantee_id,
+            )
+        except IntegrityError as exc:
+            raise Conflict(kind.duplicate) from exc
+        await self._record(kind.created(vault.id, grantee_id, role.value), grant_id)
+        return await self._get(grant_id)
 
+    async def update(self, grant_id: int, role: VaultRole) -> GrantRecord:
+        grant = await self._get(grant_id)
+        if grant.role != role.value:
+            previous = VaultRole(grant.role)
+            await self._check_own_grant(grant.grantee_id, role, previous=previous)
+            await repo.update_grant(self.db, self.kind.table, grant_id, role=role.value)
+            await self._record(self.kind.updated(self.vault.id, grant.grantee_id, role.value, grant.role), grant_id)
+        return await self._get(grant_id)
 
-async def delete_grant(
-    state: OrgsState,
-    db: AsyncSession,
-    access: OrgAccess,
-    actor: Actor,
-    kind: GrantKind,
-    vault: VaultRecord,
-    grant_id: int,
-) -> None:
-    grant = await _grant(db, kind, vault, grant_id)
-    await repo.delete_grant(db, kind.table, grant_id)
-    deleted = kind.deleted(vault.id, grant.grantee_id, grant.role)
-    await record(state, db, access, actor, deleted, grant_id)
+    async def delete(self, grant_id: int) -> None:
+        grant = await self._get(grant_id)
+        await repo.delete_grant(self.db, self.kind.table, grant_id)
+        await self._record(self.kind.deleted(self.vault.id, grant.grantee_id, grant.role), grant_id)
 
+    async def _check_own_grant(self, grantee_id: int, role: VaultRole, *, previous: VaultRole | None) -> None:
+        access = self.access
+        if access.role.at_least(OrgRole.ADMIN) or not await self.kind.covers(self.db, grantee_id, access.user_id):
+            return
+        direct = await grants_repo.direct_role(self.db, self.vault.id, access.user_id)
+        policy.check_own_vault_grant(access, role, previous=previous, direct=VaultRole(direct) if direct else None)
 
-async def _check_own_grant(
-    db: AsyncSession,
-    access: OrgAccess,
-    kind: GrantKind,
-    vault: VaultRecord,
-    grantee_id: int,
-    role: VaultRole,
-    *,
-    previous: VaultRole | None,
-) -> None:
-    if access.role.at_least(OrgRole.ADMIN) or not await kind.covers(db, grantee_id, access.user_id):
-        return
-    direct = await grants_repo.direct_role(db, vault.id, access.user_id)
-    policy.check_own_vault_grant(access, role, previous=previous, direct=VaultRole(direct) if direct else None)
+    async def _get(self, grant_id: int) -> GrantRecord:
+        grant = await repo.get_grant(self.db, self.kind.table, self.vault.id, grant_id)
+        if grant is None:
+            raise GrantNotFound()
+        return grant
 
-
-async def _grant(db: AsyncSession, kind: GrantKind, vault: VaultRecord, grant_id: int) -> GrantRecord:
-    grant = await repo.get_grant(db, kind.table, vault.id, grant_id)
-    if grant is None:
-        raise GrantNotFound()
-    return grant
+    async def _record(self, payload: EventPayload, grant_id: int) -> None:
+        await record(self.state, self.db, self.access, self.actor, payload, grant_id)

@@ -22,7 +22,7 @@ class VaultRecord:
     organization_id: int
     name: str
     description: str | None
-    sync_status: str
+    sync_status: SyncStatus
     created_at: datetime
     updated_at: datetime
 
@@ -37,6 +37,19 @@ class GrantRecord:
     role: str
     granted_at: datetime
     granted_by_user_id: int
+
+
+class VaultValues(TypedDict):
+    """A new (live) vault."""
+
+    id: int
+    organization_id: int
+    name: str
+    name_key: str
+    description: str | None
+    sync_status: SyncStatus
+    created_at: datetime
+    updated_at: datetime
 
 
 class VaultChanges(TypedDict, total=False):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy import Column, Table, delete, func, insert, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +12,7 @@ from inferadb_common.pagination import PageParams
 from inferadb_orgs.paging import fetch_records
 from inferadb_orgs.records import columns_of
 from inferadb_orgs.tables import team_members, vault_team_grants, vault_user_grants, vaults
-from inferadb_orgs.vaults.records import GrantRecord, SyncStatus, VaultChanges, VaultRecord
+from inferadb_orgs.vaults.records import GrantRecord, VaultChanges, VaultRecord, VaultValues
 
 USER_GRANTS = vault_user_grants
 TEAM_GRANTS = vault_team_grants
@@ -45,30 +45,8 @@ async def count_live_vaults(db: AsyncSession, organization_id: int) -> int:
     return int((await db.execute(query)).scalar_one())
 
 
-async def insert_vault(
-    db: AsyncSession,
-    *,
-    id: int,
-    organization_id: int,
-    name: str,
-    name_key: str,
-    description: str | None,
-    sync_status: SyncStatus,
-    created_at: datetime,
-    updated_at: datetime,
-) -> None:
-    values = {
-        "id": id,
-        "organization_id": organization_id,
-        "name": name,
-        "name_key": name_key,
-        "description": description,
-        "sync_status": sync_status.value,
-        "created_at": created_at,
-        "updated_at": updated_at,
-        "deleted_at": None,
-    }
-    await db.execute(insert(vaults).values(values))
+async def insert_vault(db: AsyncSession, **vault: Unpack[VaultValues]) -> None:
+    await db.execute(insert(vaults).values({**vault, "deleted_at": None}))
 
 
 async def update_vault(db: AsyncSession, vault_id: int, changes: VaultChanges) -> None:
