@@ -10,6 +10,7 @@ from inferadb_common.service import ServiceCommand, ServiceDefinition
 from inferadb_common.service import main as run
 from inferadb_orgs.app import build_app
 from inferadb_orgs.directory.consumer import directory_consumer
+from inferadb_orgs.engine.workers import add_engine_workers
 from inferadb_orgs.engine_api.app import build_internal_app
 from inferadb_orgs.signing.keys import KeyCipher
 from inferadb_orgs.signing.service import ManagementKeyring, SigningKeyring
@@ -42,6 +43,8 @@ async def _configure(ctx: ServiceContext) -> OrgsState:
     ctx.workers.append(RejectionReporter(ctx.database, ctx.outbox))
     ctx.workers.append(state.subject_cache.listen(ctx.bus))
     ctx.workers.append(state.auth)  # closes its connection pool at shut-down
+    # Invalidation webhooks to the engines (engine.md E3), signed with the management keys.
+    add_engine_workers(ctx, state, management_keys)
     return state
 
 
