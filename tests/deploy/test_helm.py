@@ -37,13 +37,13 @@ from .k8s_checks import (
     check_engine_network,
     check_engine_wiring,
     check_wiring,
-    workloads,
     find,
     network_allows,
     object_name,
     of_kind,
     pod_peer,
     pod_spec,
+    workloads,
 )
 
 CHART = REPO / "k8s" / "helm" / "inferadb-management"

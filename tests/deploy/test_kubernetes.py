@@ -25,11 +25,11 @@ from .conftest import CONSOLE, DEPLOYED, PROCESSES, REPO, SERVICES
 from .dockerfile_model import parse_dockerfile
 from .k8s_checks import (
     GATEWAY_SERVICE,
+    INTERNAL_SERVICE,
     INTERNET,
     NAMESPACE,
     OTHER_POD_HERE,
     OUTSIDE_POD,
-    INTERNAL_SERVICE,
     check_deployment,
     check_engine_network,
     check_engine_wiring,
