@@ -82,7 +82,8 @@ CMD ["serve"]
 
 FROM runtime AS orgs
 ENV INFERADB_SERVICE=orgs
-EXPOSE 3102
+# 3102 the service; 9091 (server.internal_port) the InferaDB engine's internal API
+EXPOSE 3102 9091
 ENTRYPOINT ["inferadb-orgs"]
 CMD ["serve"]
 

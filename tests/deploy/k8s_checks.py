@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from inferadb_common.config import Settings
 
-from .conftest import CONSOLE, ENV_PREFIX, REPO, SERVICES, listen_port, settings_for
+from .conftest import CONSOLE, DEPLOYED, ENV_PREFIX, REPO, SERVICES, listen_port, settings_for
 from .dockerfile_model import parse_dockerfile
 
 Doc = dict[str, Any]
@@ -22,6 +23,13 @@ GATEWAY_SERVICE = "infera-management-api"
 COMPONENT_LABEL = "app.kubernetes.io/component"
 NAME_LABEL = "app.kubernetes.io/name"
 CONFIG_PATH = "/app/config.yaml"
+# The engine's internal API (engine.md E2/E6): this Service, on this port, in front of the orgs pods'
+# named port `internal`; only pods labelled ENGINE_LABEL reach it, and orgs reaches them on ENGINE_PORT.
+INTERNAL_SERVICE = "infera-management-internal"
+INTERNAL_PORT = 9091
+ENGINE_LABEL = (NAME_LABEL, "inferadb-engine")
+ENGINE_PORT = 9090
+SERVICE_PORTS = {"auth": 3101, "orgs": 3102, "audit": 3103, "mailer": 3104, "web": 3105}
 
 
 def object_name(component: str) -> str:
@@ -162,13 +170,70 @@ def check_wiring(docs: list[Doc], secrets: dict[str, dict[str, str]], directory:
         )
         assert smtp == (workload.kind == "Deployment" and workload.component == "mailer"), workload.name
         if workload.kind == "Deployment":
-            (port,) = workload.container["ports"]
-            assert port["name"] == "http"
-            assert port["containerPort"] == listen_port(workload.component, settings), workload.name
+            ports = {port["name"]: port["containerPort"] for port in workload.container["ports"]}
+            expected = {"http": listen_port(workload.component, settings)}
+            if workload.component == "orgs":  # orgs also serves the engine's internal API
+                expected["internal"] = settings.server.internal_port
+            assert ports == expected, workload.name
             assert workload.container["args"] == ["serve"]
         else:
             assert workload.container["args"] == ["migrate"]
     return found
+
+
+def check_engine_wiring(docs: list[Doc], found: list[Workload]) -> None:
+    """The engine reaches orgs' internal API through Service infera-management-internal: port 9091 →
+    the orgs pods' named port `internal` → the port orgs listens on (server.internal_port, on 0.0.0.0);
+    orgs expects that Service's URL as the aud of engine JWTs, fetches the engine's JWKS and finds every
+    engine pod to notify (DNS discovery of a headless Service, or endpoints)."""
+    (orgs,) = [w for w in found if w.kind == "Deployment" and w.component == "orgs"]
+    service = find(docs, "Service", INTERNAL_SERVICE)
+    assert service["spec"]["type"] == "ClusterIP"
+    (port,) = service["spec"]["ports"]
+    assert (port["port"], port["protocol"]) == (INTERNAL_PORT, "TCP")
+    backend = find(docs, "Deployment", object_name("orgs"))
+    assert service["spec"]["selector"] == pod_labels(backend) == dict(pod_peer("orgs").labels)
+    named = {p["name"]: p["containerPort"] for p in orgs.container["ports"]}
+    assert named[port["targetPort"]] == orgs.settings.server.internal_port == INTERNAL_PORT
+    assert orgs.settings.server.internal_host == "0.0.0.0"
+    engine = orgs.settings.engine
+    namespace = service["metadata"]["namespace"]
+    assert engine.audience == f"http://{INTERNAL_SERVICE}.{namespace}.svc:{INTERNAL_PORT}", engine.audience
+    assert engine.jwks_url is not None
+    jwks = urlsplit(engine.jwks_url)
+    assert (jwks.scheme, jwks.port, jwks.path) == ("http", ENGINE_PORT, "/.well-known/jwks.json"), engine.jwks_url
+    if engine.discovery == "dns":
+        assert engine.dns_name and engine.dns_port == ENGINE_PORT
+    else:
+        assert engine.endpoints and all(urlsplit(url).port == ENGINE_PORT for url in engine.endpoints)
+    # The other processes never serve the internal API: nothing of theirs is published on 9091.
+    for workload in found:
+        if workload.kind == "Deployment" and workload.component != "orgs":
+            assert INTERNAL_PORT not in {p["containerPort"] for p in workload.container["ports"]}
+
+
+def check_engine_network(docs: list[Doc], engine_namespace: str = NAMESPACE) -> None:
+    """Only the engine's pods (in ``engine_namespace``) reach orgs:9091, and they reach nothing else
+    of ours; orgs reaches the engine's port 9090 (JWKS, webhooks) and nothing new besides."""
+    engine = Peer(labels=(ENGINE_LABEL,), namespace=engine_namespace)
+    elsewhere = Peer(labels=(ENGINE_LABEL,), namespace=f"not-{engine_namespace}")
+    orgs = pod_peer("orgs")
+    assert network_allows(docs, engine, orgs, INTERNAL_PORT)
+    assert not network_allows(docs, elsewhere, orgs, INTERNAL_PORT)
+    for outsider in (OUTSIDE_POD, OTHER_POD_HERE, INTERNET):
+        assert not network_allows(docs, outsider, orgs, INTERNAL_PORT), outsider
+    for component in (*DEPLOYED, "migrate"):
+        assert not network_allows(docs, pod_peer(component), orgs, INTERNAL_PORT), component
+    for component, port in SERVICE_PORTS.items():  # the engine reaches no other port of ours
+        assert not network_allows(docs, engine, pod_peer(component), port), component
+    assert not network_allows(docs, engine, pod_peer("gateway"), INTERNAL_PORT)
+    assert network_allows(docs, orgs, engine, ENGINE_PORT)
+    assert not network_allows(docs, orgs, elsewhere, ENGINE_PORT)
+    assert not network_allows(docs, orgs, INTERNET, ENGINE_PORT)
+    assert not network_allows(docs, orgs, engine, 22)
+    for component in (*DEPLOYED, "migrate"):
+        if component != "orgs":
+            assert not network_allows(docs, pod_peer(component), engine, ENGINE_PORT), component
 
 
 # ------------------------------------------------------------------------------------------- workloads

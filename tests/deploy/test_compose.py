@@ -280,3 +280,41 @@ def _ports(service: dict[str, Any]) -> list[dict[str, int]]:
         else:
             ports.append({"published": int(port["published"]), "target": int(port["target"])})
     return ports
+
+
+ENGINE_VARIABLES = {
+    "INFERADB_ENGINE_JWKS_URL": "http://engine:9090/.well-known/jwks.json",
+    "INFERADB_ENGINE_AUDIENCE": "http://inferadb-management-orgs:9091",
+    "INFERADB_ENGINE_ENDPOINTS": "[http://engine-a:9090, http://engine-b:9090]",
+}
+
+
+def test_the_engines_internal_api_is_on_the_compose_network_only(resolved: dict[str, Any]) -> None:
+    """orgs listens for the engine on 0.0.0.0:server.internal_port, exposed to the project's network and
+    published on no host port; no other container exposes it or carries engine settings. Without the
+    engine variables orgs trusts no engine (the internal API answers 503) and notifies none."""
+    services = resolved["services"]
+    orgs = services["orgs"]
+    settings = settings_for(REPO / "config.yaml", {k: str(v) for k, v in orgs["environment"].items()})
+    assert settings.server.internal_host == "0.0.0.0"
+    assert [str(port) for port in orgs["expose"]] == [str(settings.server.internal_port)] == ["9091"]
+    assert "ports" not in orgs, "the internal API must not be published on the host"
+    assert settings.engine.audience == f"http://orgs:{settings.server.internal_port}"
+    assert settings.engine.jwks_url is None and settings.engine.endpoints == []
+    for name, service in services.items():
+        if name == "orgs":
+            continue
+        assert "9091" not in [str(port) for port in service.get("expose", [])], name
+        assert 9091 not in [p["target"] for p in _ports(service)], name
+        assert not any("__ENGINE__" in key for key in service.get("environment", {})), name
+
+
+def test_engine_settings_come_from_the_environment(tmp_path: Path) -> None:
+    result = compose_config(tmp_path, {**REQUIRED, **ENGINE_VARIABLES})
+    assert result.returncode == 0, result.stderr
+    orgs = yaml.safe_load(result.stdout)["services"]["orgs"]
+    settings = settings_for(REPO / "config.yaml", {k: str(v) for k, v in orgs["environment"].items()})
+    assert settings.engine.jwks_url == ENGINE_VARIABLES["INFERADB_ENGINE_JWKS_URL"]
+    assert settings.engine.audience == ENGINE_VARIABLES["INFERADB_ENGINE_AUDIENCE"]
+    assert settings.engine.endpoints == ["http://engine-a:9090", "http://engine-b:9090"]
+    assert "ports" not in orgs

@@ -107,7 +107,10 @@ def test_each_target_runs_its_console_script_on_the_port_its_configuration_gives
         assert definition(process).program in scripts
         assert stage.one("CMD").value == ("serve",)
         settings = settings_for(REPO / "config.yaml", image_env(process))
-        assert stage.one("EXPOSE").value == (str(listen_port(process, settings)),), process
+        ports = (listen_port(process, settings),)
+        if process == "orgs":  # orgs also serves the engine's internal API (engine.md E2)
+            ports += (settings.server.internal_port,)
+        assert stage.one("EXPOSE").value == tuple(map(str, ports)), process
 
 
 def test_migrate_target_runs_every_services_migrate_and_has_no_healthcheck() -> None:

@@ -28,11 +28,14 @@ import yaml
 from kubernetes_validate.utils import latest_version
 
 from . import kustomize
-from .conftest import CONSOLE, DEPLOYED, REPO
+from .conftest import CONSOLE, DEPLOYED, REPO, settings_for
 from .k8s_checks import (
+    INTERNAL_SERVICE,
     INTERNET,
     OUTSIDE_POD,
     check_deployment,
+    check_engine_network,
+    check_engine_wiring,
     check_wiring,
     find,
     network_allows,
@@ -40,6 +43,7 @@ from .k8s_checks import (
     of_kind,
     pod_peer,
     pod_spec,
+    workloads,
 )
 
 CHART = REPO / "k8s" / "helm" / "inferadb-management"
@@ -55,6 +59,13 @@ MANAGED_ENV = {
     "INFERADB_MGMT__SERVICES__MAILER_URL",
     "INFERADB_MGMT__SERVICES__WEB_URL",
     "INFERADB_MGMT__WEB__GATEWAY_URL",
+    # from engine.* (the prod overlay's engine settings)
+    "INFERADB_MGMT__SERVER__INTERNAL_PORT",
+    "INFERADB_MGMT__ENGINE__JWKS_URL",
+    "INFERADB_MGMT__ENGINE__AUDIENCE",
+    "INFERADB_MGMT__ENGINE__DISCOVERY",
+    "INFERADB_MGMT__ENGINE__DNS_NAME",
+    "INFERADB_MGMT__ENGINE__DNS_PORT",
 }
 TEST_SECRET = {
     "keyEncryptionSecret": "helm-test-key-encryption-secret-0123456789",
@@ -65,6 +76,27 @@ TEST_SECRET = {
 }
 
 Doc = dict[str, Any]
+
+
+def engine_env(values: dict[str, Any], namespace: str = "infera") -> dict[str, str]:
+    """What the chart's ``inferadb.env`` puts into infera-env from ``engine.*`` (templates/_helpers.tpl)."""
+    engine = values["engine"]
+    internal_url = f"http://{INTERNAL_SERVICE}.{namespace}.svc:{engine['internalPort']}"
+    env = {
+        "INFERADB_MGMT__SERVER__INTERNAL_PORT": str(engine["internalPort"]),
+        "INFERADB_MGMT__ENGINE__AUDIENCE": engine["audience"] or internal_url,
+        "INFERADB_MGMT__ENGINE__DISCOVERY": engine["discovery"],
+    }
+    if engine["jwksUrl"]:
+        env["INFERADB_MGMT__ENGINE__JWKS_URL"] = engine["jwksUrl"]
+    if engine["instanceId"]:
+        env["INFERADB_MGMT__ENGINE__INSTANCE_ID"] = engine["instanceId"]
+    if engine["discovery"] == "dns":
+        env["INFERADB_MGMT__ENGINE__DNS_NAME"] = engine["dnsName"]
+        env["INFERADB_MGMT__ENGINE__DNS_PORT"] = str(engine["port"])
+    if engine["endpoints"]:
+        env["INFERADB_MGMT__ENGINE__ENDPOINTS"] = "[" + ", ".join(engine["endpoints"]) + "]"
+    return env
 
 
 def schema_errors(values: dict[str, Any]) -> list[str]:
@@ -103,6 +135,24 @@ def test_values_yaml_validates_against_values_schema_json() -> None:
         ("components.gateway.resources", {"requests": {"cpu": "100m"}}),
         ("networkPolicy.smtpPorts", []),
         ("unknownKey", 1),
+        ("engine", None),  # the engine section is required
+        ("engine.discovery", "consul"),
+        ("engine.dnsName", ""),  # discovery dns needs the headless Service
+        ("engine.dnsName", "Not A Host"),
+        ("engine.internalPort", 0),
+        ("engine.port", 70000),
+        ("engine.jwksUrl", "inferadb-engine:9090/.well-known/jwks.json"),  # not a URL
+        ("engine.audience", "not a url"),
+        ("engine.endpoints", "http://inferadb-engine:9090"),  # a list
+        ("engine.endpoints", ["inferadb-engine:9090"]),
+        ("engine.endpoints", ["http://inferadb-engine:9090/internal/cache"]),  # base URLs only
+        ("engine.endpoints", ["http://a:9090", "http://a:9090"]),
+        ("engine.namespace", "Other_NS"),
+        ("engine.instanceId", "has space"),
+        ("engine.unknown", 1),
+        ("env", {"INFERADB_MGMT__ENGINE__JWKS_URL": "http://x:9090/jwks"}),  # the chart owns engine.*
+        ("env", {"INFERADB_MGMT__ENGINE__ENDPOINTS": "[http://x:9090]"}),
+        ("env", {"INFERADB_MGMT__SERVER__INTERNAL_PORT": "9999"}),
     ],
 )
 def test_schema_refuses_invalid_values(path: str, value: Any) -> None:
@@ -112,6 +162,51 @@ def test_schema_refuses_invalid_values(path: str, value: Any) -> None:
 def test_schema_accepts_a_chart_created_secret() -> None:
     values = with_change("secret", {"name": "infera-secrets", "create": True, "smtpPassword": "", **TEST_SECRET})
     assert schema_errors(values) == []
+
+
+ENGINE_VARIANTS = [
+    {"discovery": "static", "endpoints": ["http://engine-a.inferadb.svc:9090", "https://engine-b.example.com"]},
+    {"discovery": "static", "endpoints": [], "jwksUrl": ""},  # no engine: nothing sent, internal API 503
+    {"namespace": "inferadb", "audience": "http://mgmt.example.internal:9091", "instanceId": "mgmt-eu-1"},
+    {"endpoints": ["http://inferadb-engine-0.inferadb-engine-headless.infera.svc:9090/"], "internalPort": 9191},
+]
+
+
+@pytest.mark.parametrize("change", ENGINE_VARIANTS)
+def test_schema_accepts_engine_values_and_the_chart_env_loads_as_they_say(
+    change: dict[str, Any], tmp_path: Path
+) -> None:
+    values = copy.deepcopy(VALUES)
+    values["engine"].update(change)
+    assert schema_errors(values) == []
+    settings = settings_for(REPO / "config.yaml", engine_env(values))
+    engine = values["engine"]
+    assert settings.server.internal_port == engine["internalPort"]
+    assert settings.engine.jwks_url == (engine["jwksUrl"] or None)
+    assert settings.engine.audience == (
+        engine["audience"] or f"http://{INTERNAL_SERVICE}.infera.svc:{engine['internalPort']}"
+    )
+    assert settings.engine.instance_id == (engine["instanceId"] or None)
+    assert settings.engine.discovery == engine["discovery"]
+    assert settings.engine.endpoints == engine["endpoints"]
+    if engine["discovery"] == "dns":
+        assert (settings.engine.dns_name, settings.engine.dns_port) == (engine["dnsName"], engine["port"])
+
+
+def test_engine_templates_name_the_service_port_and_the_engine_label() -> None:
+    """Without a helm binary, at least the text: the orgs container's named port `internal` is the
+    Service's target, and the policy's peer is the engine's label (rendered when helm is present)."""
+    text = templates()
+    assert "name: internal\n              containerPort: {{ $.Values.engine.internalPort }}" in text["deployments.yaml"]
+    service = text["services.yaml"].split(f"name: {INTERNAL_SERVICE}", 1)[1]
+    assert "port: {{ .Values.engine.internalPort }}\n      targetPort: internal" in service
+    assert 'include "inferadb.selectorLabels" "orgs"' in service
+    helpers = text["_helpers.tpl"]
+    peer = helpers.split('define "inferadb.enginePeer"', 1)[1].split("{{- end -}}", 1)[0]
+    assert "app.kubernetes.io/name: inferadb-engine" in peer
+    policy = text["networkpolicies.yaml"].split(f"name: {INTERNAL_SERVICE}", 1)[1].split("---", 1)[0]
+    assert policy.count('include "inferadb.enginePeer"') == 2
+    assert "port: {{ .Values.engine.internalPort }}" in policy and "port: {{ .Values.engine.port }}" in policy
 
 
 def test_chart_metadata_and_config_copy_match_the_project() -> None:
@@ -177,6 +272,8 @@ def test_values_defaults_describe_the_objects_of_the_kustomize_prod_overlay() ->
     }
     assert {key: env[key] for key in chart_env if key in env} == chart_env
     assert set(env) - set(chart_env) == MANAGED_ENV
+    chart_engine_env = engine_env(VALUES)
+    assert {key: env.get(key) for key in chart_engine_env} == chart_engine_env
     assert set(VALUES["components"]) == set(DEPLOYED)
     for process in DEPLOYED:
         values = VALUES["components"][process]
@@ -196,11 +293,11 @@ def test_values_defaults_describe_the_objects_of_the_kustomize_prod_overlay() ->
 
 
 # ------------------------------------------------------------------------------------- helm, if any
-def helm_render(helm: str, tmp_path: Path) -> list[Doc]:
+def helm_render(helm: str, tmp_path: Path, **values: Any) -> list[Doc]:
     lint = subprocess.run([helm, "lint", str(CHART)], capture_output=True, text=True, timeout=120, check=False)
     assert lint.returncode == 0, lint.stdout + lint.stderr
     overrides = tmp_path / "secret-values.yaml"
-    overrides.write_text(yaml.safe_dump({"secret": {"create": True, **TEST_SECRET}}))
+    overrides.write_text(yaml.safe_dump({"secret": {"create": True, **TEST_SECRET}, **values}))
     result = subprocess.run(
         [helm, "template", "inferadb", str(CHART), "--namespace", "infera", "-f", str(overrides)],
         capture_output=True,
@@ -244,3 +341,9 @@ def test_helm_template_renders_valid_objects_like_the_prod_overlay(tmp_path: Pat
     assert network_allows(docs, pod_peer(CONSOLE), pod_peer("gateway"), 3000)
     assert not network_allows(docs, pod_peer(CONSOLE), pod_peer("auth"), 3101)
     assert of_kind(docs, "NetworkPolicy")
+    check_engine_wiring(docs, workloads(docs, secrets, tmp_path))
+    check_engine_network(docs)
+    assert find(docs, "ConfigMap", "infera-env")["data"].items() >= engine_env(VALUES).items()
+    # The engine in another namespace: its pods there, and only there, reach the internal API.
+    elsewhere = helm_render(helm, tmp_path, engine={**VALUES["engine"], "namespace": "inferadb"})
+    check_engine_network(elsewhere, engine_namespace="inferadb")

@@ -28,11 +28,14 @@ from .conftest import CONSOLE, DEPLOYED, PROCESSES, REPO, SERVICES
 from .dockerfile_model import parse_dockerfile
 from .k8s_checks import (
     GATEWAY_SERVICE,
+    INTERNAL_SERVICE,
     INTERNET,
     NAMESPACE,
     OTHER_POD_HERE,
     OUTSIDE_POD,
     check_deployment,
+    check_engine_network,
+    check_engine_wiring,
     check_pod_security,
     check_wiring,
     component_of_image,
@@ -173,7 +176,8 @@ def test_example_secret_is_marked_applied_by_dev_and_left_out_of_prod(rendered: 
 def test_a_deployment_and_service_per_process(name: str, rendered: dict[str, list[Doc]]) -> None:
     docs = rendered[name]
     assert {d["metadata"]["name"] for d in of_kind(docs, "Deployment")} == {object_name(p) for p in DEPLOYED}
-    assert {d["metadata"]["name"] for d in of_kind(docs, "Service")} == {object_name(p) for p in DEPLOYED}
+    services = {d["metadata"]["name"] for d in of_kind(docs, "Service")}
+    assert services == {object_name(p) for p in DEPLOYED} | {INTERNAL_SERVICE}
     gateway = find(docs, "Service", GATEWAY_SERVICE)
     assert gateway["spec"]["ports"][0]["port"] == 3000
     dockerfile = parse_dockerfile()
@@ -243,6 +247,20 @@ def test_every_container_starts_with_a_valid_configuration_wired_to_the_services
     }
     gateway = next(w for w in found if w.component == "gateway")
     assert gateway.settings.server.http_port == 3000
+    check_engine_wiring(docs, found)
+
+
+@pytest.mark.parametrize("name", sorted(KUSTOMIZATIONS))
+def test_only_the_engine_reaches_the_internal_api_and_orgs_reaches_the_engine(
+    name: str, rendered: dict[str, list[Doc]]
+) -> None:
+    docs = rendered[name]
+    check_engine_network(docs)
+    policy = find(docs, "NetworkPolicy", INTERNAL_SERVICE)
+    assert policy["spec"]["podSelector"]["matchLabels"] == dict(pod_peer("orgs").labels)
+    (rule,) = policy["spec"]["ingress"]
+    (peer,) = rule["from"]
+    assert peer == {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "inferadb-engine"}}}
 
 
 # -------------------------------------------------------------------------------------------- network

@@ -44,7 +44,30 @@ Image of a component. Argument: dict "root" $ "component" <component>.
 {{- end -}}
 
 {{/*
-The ConfigMap infera-env: the values' env, then what the chart owns (listen hosts, ports, service URLs).
+The URL the engine calls the internal API at (Service infera-management-internal): engine.audience's default.
+*/}}
+{{- define "inferadb.internalUrl" -}}
+{{- printf "http://infera-management-internal.%s.svc:%v" .Release.Namespace .Values.engine.internalPort -}}
+{{- end -}}
+
+{{/*
+The engine's pods, as a NetworkPolicy peer: labelled app.kubernetes.io/name: inferadb-engine, in
+engine.namespace (or, when empty, this namespace).
+*/}}
+{{- define "inferadb.enginePeer" -}}
+- podSelector:
+    matchLabels:
+      app.kubernetes.io/name: inferadb-engine
+  {{- with .Values.engine.namespace }}
+  namespaceSelector:
+    matchLabels:
+      kubernetes.io/metadata.name: {{ . }}
+  {{- end }}
+{{- end -}}
+
+{{/*
+The ConfigMap infera-env: the values' env, then what the chart owns (listen hosts, ports, service URLs,
+the engine's settings).
 */}}
 {{- define "inferadb.env" -}}
 {{- $env := dict -}}
@@ -60,6 +83,23 @@ The ConfigMap infera-env: the values' env, then what the chart owns (listen host
 {{- end -}}
 {{- $_ := set $env "INFERADB_MGMT__SERVICES__WEB_URL" (printf "http://%s:%v" (include "inferadb.name" "web") .Values.components.web.port) -}}
 {{- $_ := set $env "INFERADB_MGMT__WEB__GATEWAY_URL" (printf "http://%s:%v" (include "inferadb.name" "gateway") .Values.components.gateway.port) -}}
+{{- $engine := .Values.engine -}}
+{{- $_ := set $env "INFERADB_MGMT__SERVER__INTERNAL_PORT" (toString $engine.internalPort) -}}
+{{- if $engine.jwksUrl -}}
+{{- $_ := set $env "INFERADB_MGMT__ENGINE__JWKS_URL" $engine.jwksUrl -}}
+{{- end -}}
+{{- $_ := set $env "INFERADB_MGMT__ENGINE__AUDIENCE" (default (include "inferadb.internalUrl" .) $engine.audience) -}}
+{{- if $engine.instanceId -}}
+{{- $_ := set $env "INFERADB_MGMT__ENGINE__INSTANCE_ID" $engine.instanceId -}}
+{{- end -}}
+{{- $_ := set $env "INFERADB_MGMT__ENGINE__DISCOVERY" $engine.discovery -}}
+{{- if eq $engine.discovery "dns" -}}
+{{- $_ := set $env "INFERADB_MGMT__ENGINE__DNS_NAME" $engine.dnsName -}}
+{{- $_ := set $env "INFERADB_MGMT__ENGINE__DNS_PORT" (toString $engine.port) -}}
+{{- end -}}
+{{- if $engine.endpoints -}}
+{{- $_ := set $env "INFERADB_MGMT__ENGINE__ENDPOINTS" (printf "[%s]" (join ", " $engine.endpoints)) -}}
+{{- end -}}
 {{- range $key := keys $env | sortAlpha }}
 {{ $key }}: {{ index $env $key | quote }}
 {{- end -}}
