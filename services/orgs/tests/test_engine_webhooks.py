@@ -444,3 +444,4 @@ async def test_the_notifiers_durable_starts_with_the_last_ten_minutes_of_the_str
     consumer = engine_notifier(bus, database, event_outbox, targets)
     assert consumer.subscription.deliver_since == timedelta(seconds=600)
     assert consumer.subscription.durable == "orgs-engine-notifier"
+    assert consumer.subscription.ack_wait_seconds == 5.0  # a crashed batch waits no longer

@@ -35,6 +35,10 @@ DURABLE = "orgs-engine-notifier"
 LOOKBACK = timedelta(seconds=600)
 """How far back the consumer starts when it is first created: engines cache organizations ~600 s,
 vaults and keys ~300 s (engine.md E3), so an older change is in no engine's cache any more."""
+ACK_WAIT_SECONDS = 5.0
+"""A batch handed to a process that dies (SIGKILL) is handed out again after this long: it delays
+invalidations, so it is short (writing a batch's rows takes milliseconds; a batch that outlives it
+is handed out again and deduplicated)."""
 
 
 class InvalidationWriter:
@@ -71,6 +75,7 @@ def engine_notifier(
             filter_subject=f"{EVENTS_SUBJECT_PREFIX}.orgs.>",
             batch_size=100,
             deliver_since=LOOKBACK,
+            ack_wait_seconds=ACK_WAIT_SECONDS,
         ),
         consumed=consumed_messages,
         model=EventEnvelope,
