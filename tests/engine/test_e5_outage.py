@@ -3,7 +3,7 @@ every invalidation arrives once it is back, none lost although the orgs process 
 killed with SIGKILL in between and started again.
 
 The spec's outage is 30 s; here the emulator is away only for as long as the scenario takes (about
-5-10 s: the changes, the SIGKILL, the restart). What the 30 s stand for is kept: the outage is
+3-5 s: the changes, the SIGKILL, the restart). What the 30 s stand for is kept: the outage is
 shorter than the attempts last, so nothing may be dead-lettered. With the defaults (10 attempts,
 0.5 s doubling to 60 s, half-to-full jitter) the attempts last at least ~90 s, three times 30 s;
 here 40 attempts at 0.1 s doubling to 1 s last at least ~18 s, again well over the outage. The 1 s
