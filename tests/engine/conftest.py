@@ -1,14 +1,17 @@
 """A stack wired to an engine emulator: the emulator's JWKS is the stack's ``engine.jwks_url`` and the
-emulator calls the stack's internal API (engine.md E2) and public API."""
+emulator calls the stack's internal API (engine.md E2) and public API. :func:`notified_engine_env`
+also makes the emulator the stack's only ``engine.endpoints`` entry, so it receives E3's webhooks."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
 from inferadb_testing import NatsServer, SmtpSink, Stack
+from inferadb_testing.pytest_plugin import starts_processes
 from tests.engine.emulator import EngineEmulator
 from tests.orgs.conftest import PROCESSES
 from tests.tokens.conftest import TOKENS_ENV, TokensEnv
@@ -31,13 +34,15 @@ class EngineEnv(TokensEnv):
         return self.internal().get(path, headers=headers)
 
 
-@pytest.fixture(scope="module")
-def engine_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngineEnv]:
-    tmp = tmp_path_factory.mktemp("engine")
+def start_engine_env(tmp: Path, *, notified: bool, **engine_settings: object) -> Iterator[EngineEnv]:
+    """NATS, an SMTP sink, an engine emulator and the stack configured for it (``notified``: the
+    emulator is also the engine the webhooks go to; ``engine_settings``: more ``engine.*`` keys)."""
     with NatsServer(tmp / "nats") as nats, SmtpSink() as smtp:
         stack = Stack(tmp / "stack", nats.url, smtp.port, extra_env=TOKENS_ENV)
         with EngineEmulator(stack.gateway_url, stack.internal_api_url) as emulator:
             stack.configure_engine(jwks_url=emulator.jwks_url, jwks_cache_ttl_seconds=JWKS_CACHE_TTL)
+            if notified:
+                stack.configure_engine(endpoints=[emulator.base_url], **engine_settings)
             stack.start(PROCESSES)
             with stack:
                 env = EngineEnv(stack, smtp)
@@ -46,6 +51,13 @@ def engine_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngineEnv]:
                     yield env
                 finally:
                     env.close()
+
+
+@pytest.fixture(scope="module")
+@starts_processes
+def engine_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngineEnv]:
+    """The emulator verifies tokens and calls the internal API; no webhook is sent (no endpoint)."""
+    yield from start_engine_env(tmp_path_factory.mktemp("engine"), notified=False)
 
 
 @pytest.fixture

@@ -30,6 +30,11 @@ def _kids(env: TokensEnv, org: str) -> set[str]:
     return {key["kid"] for key in response.json()["keys"]}
 
 
+def _signing_kids(env: TokensEnv) -> set[str]:
+    """The vault-token signing keys, which every organization's JWKS lists too (engine.md E1)."""
+    return {key["kid"] for key in env.jwks().json()["keys"]}
+
+
 def test_client_crud(env: TokensEnv) -> None:
     owner = env.user()
     base = f"/v1/organizations/{owner.default_org}/clients"
@@ -143,7 +148,9 @@ def test_organization_jwks_follows_revoke_delete_and_deactivation_at_once(env: T
     first, _ = env.generated_certificate(owner, org, client)
     second, _ = env.registered_certificate(owner, org, client)
     third, _ = env.generated_certificate(owner, org, client)
-    assert _kids(env, org) == {first["kid"], second["kid"], third["kid"]}
+    signing = _signing_kids(env)
+    assert signing and not signing & {first["kid"], second["kid"], third["kid"]}
+    assert _kids(env, org) == {first["kid"], second["kid"], third["kid"]} | signing
     well_known = _org_jwks(env, org, well_known=True)
     assert {key["kid"] for key in well_known.json()["keys"]} == _kids(env, org)
     jwk = well_known.json()["keys"][0]
@@ -153,14 +160,14 @@ def test_organization_jwks_follows_revoke_delete_and_deactivation_at_once(env: T
     assert revoked.status_code == 200 and revoked.json()["certificate"]["is_active"] is False
     assert revoked.json()["certificate"]["revoked_at"] is not None
     assert owner.post(f"{path}/{first['id']}/revoke").status_code == 409
-    assert _kids(env, org) == {second["kid"], third["kid"]}
+    assert _kids(env, org) == {second["kid"], third["kid"]} | signing
 
     assert owner.delete(f"{path}/{second['id']}").status_code == 200
     assert owner.get(f"{path}/{second['id']}").status_code == 404
-    assert _kids(env, org) == {third["kid"]}
+    assert _kids(env, org) == {third["kid"]} | signing
 
     assert owner.post(f"/v1/organizations/{org}/clients/{client}/deactivate").status_code == 200
-    assert _kids(env, org) == set()
+    assert _kids(env, org) == signing  # no certificate key left
     listed = owner.get(path).json()["certificates"]
     assert [c["is_active"] for c in listed] == [False, False]
     assert owner.post(path, {"name": "late"}).status_code == 409

@@ -9,7 +9,7 @@ import random
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
@@ -19,7 +19,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from prometheus_client import REGISTRY
 from sqlalchemy import insert, select
 
-from inferadb_common.config import EngineConfig
+from inferadb_common.bus import Bus
+from inferadb_common.config import EngineConfig, NatsConfig
 from inferadb_common.db import Database
 from inferadb_common.events.envelope import EventEnvelope, ResourceRef
 from inferadb_common.events.outbox import Outbox
@@ -35,7 +36,7 @@ from inferadb_common.ids import new_id
 from inferadb_orgs.engine import invalidations, service
 from inferadb_orgs.engine.delivery import WebhookDispatcher, backoff_seconds
 from inferadb_orgs.engine.invalidations import Invalidation, Kind, invalidations_of
-from inferadb_orgs.engine.notifier import InvalidationWriter
+from inferadb_orgs.engine.notifier import InvalidationWriter, engine_notifier
 from inferadb_orgs.engine.targets import EngineTargets
 from inferadb_orgs.tables import engine_deliveries, organizations, outbox, vaults
 
@@ -430,3 +431,17 @@ async def test_the_notifier_writes_one_row_per_engine_and_nothing_for_other_even
         ("http://e1:9090", "/internal/cache/invalidate/organization/7"),
         ("http://e2:9090", "/internal/cache/invalidate/organization/7"),
     ]
+
+
+async def test_the_notifiers_durable_starts_with_the_last_ten_minutes_of_the_stream_when_first_created(
+    database: Database, event_outbox: Outbox
+) -> None:
+    """On an existing deployment the notifier does not announce the whole history again: only what an
+    engine may still hold in its longest cache (organizations, ~600 s). What that setting does to a
+    real stream is shown in libs/common/tests/test_consumer_start.py."""
+    bus = Bus(NatsConfig(url="nats://127.0.0.1:1"), "orgs-test")  # never connected
+    targets = EngineTargets(EngineConfig(endpoints=["http://e1:9090"]))
+    consumer = engine_notifier(bus, database, event_outbox, targets)
+    assert consumer.subscription.deliver_since == timedelta(seconds=600)
+    assert consumer.subscription.durable == "orgs-engine-notifier"
+    assert consumer.subscription.ack_wait_seconds == 5.0  # a crashed batch waits no longer

@@ -27,6 +27,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Generic, Protocol, TypeVar
 
 from nats.aio.msg import Msg
@@ -74,6 +75,9 @@ class Subscription:
     ack_wait_seconds: float = 30.0
     # Fetch and decode the next batch while the current one is applied (see IdempotentConsumer.run).
     prefetch: bool = False
+    # Where a durable created now starts: None, the stream's first message; else the messages published
+    # at most this long ago. Only at creation: an existing durable always resumes where it stopped.
+    deliver_since: timedelta | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,10 +185,12 @@ class IdempotentConsumer(Generic[M]):
 
     async def _subscribe(self) -> Any:
         source = self.subscription
+        since = None if source.deliver_since is None else utcnow() - source.deliver_since
         config = ConsumerConfig(
             durable_name=source.durable,
             ack_policy=AckPolicy.EXPLICIT,
-            deliver_policy=DeliverPolicy.ALL,
+            deliver_policy=DeliverPolicy.ALL if since is None else DeliverPolicy.BY_START_TIME,
+            opt_start_time=since,
             ack_wait=source.ack_wait_seconds,
             max_ack_pending=max(1000, source.batch_size * 4),
             filter_subject=source.filter_subject,

@@ -4,11 +4,16 @@ For each event of E3's table it writes one ``engine_deliveries`` row per engine 
 that acks the event, so a crash (SIGKILL included) loses no invalidation: either the event is acked
 with its rows committed, or it is delivered again. The senders (:mod:`.delivery`) take it from there;
 nothing is sent from a request.
+
+Created on a deployment whose event stream already holds history, the consumer starts with the
+events of the last :data:`LOOKBACK` (the longest engine cache TTL, E3), not the first event: an
+engine may still cache what a change of those minutes made stale, but nothing from before them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +32,13 @@ from inferadb_orgs.engine.targets import EngineTargets
 from inferadb_orgs.tables import consumed_messages
 
 DURABLE = "orgs-engine-notifier"
+LOOKBACK = timedelta(seconds=600)
+"""How far back the consumer starts when it is first created: engines cache organizations ~600 s,
+vaults and keys ~300 s (engine.md E3), so an older change is in no engine's cache any more."""
+ACK_WAIT_SECONDS = 5.0
+"""A batch handed to a process that dies (SIGKILL) is handed out again after this long: it delays
+invalidations, so it is short (writing a batch's rows takes milliseconds; a batch that outlives it
+is handed out again and deduplicated)."""
 
 
 class InvalidationWriter:
@@ -58,7 +70,12 @@ def engine_notifier(
         bus=bus,
         db=db,
         subscription=Subscription(
-            stream=EVENTS_STREAM, durable=DURABLE, filter_subject=f"{EVENTS_SUBJECT_PREFIX}.orgs.>", batch_size=100
+            stream=EVENTS_STREAM,
+            durable=DURABLE,
+            filter_subject=f"{EVENTS_SUBJECT_PREFIX}.orgs.>",
+            batch_size=100,
+            deliver_since=LOOKBACK,
+            ack_wait_seconds=ACK_WAIT_SECONDS,
         ),
         consumed=consumed_messages,
         model=EventEnvelope,
