@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 from inferadb_common.bus import Bus
 from inferadb_common.config import Settings
@@ -33,34 +35,35 @@ class StandInApi:
     def answer(self, method: str, path: str, *answers: tuple[int, dict[str, object]]) -> None:
         self.answers[(method, path)] = list(answers)
 
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        key = (request.method, request.url.path)
+    async def handle(self, request: web.Request) -> web.Response:
+        key = (request.method, request.path)
         self.calls.append(key)
         queued = self.answers.get(key)
         if queued:
             status, body = queued.pop(0) if len(queued) > 1 else queued[0]
-            return httpx.Response(status, json=body)
+            return web.json_response(body, status=status)
         if key == ("GET", "/v1/organizations/1"):
-            return httpx.Response(200, json={"organization": ORG})
+            return web.json_response({"organization": ORG})
         if key == ("GET", "/v1/organizations/1/vaults/2"):
-            return httpx.Response(200, json={"vault": {"id": "2", "name": "Main", "sync_status": "SYNCED"}})
+            return web.json_response({"vault": {"id": "2", "name": "Main", "sync_status": "SYNCED"}})
         if key == ("GET", "/v1/auth/me"):
-            return httpx.Response(200, json={"user": {"id": "9"}})
-        return httpx.Response(200, json={})
+            return web.json_response({"user": {"id": "9"}})
+        return web.json_response({})
 
 
 @pytest.fixture
 async def console() -> AsyncIterator[tuple[httpx.AsyncClient, StandInApi]]:
     settings = Settings.model_validate({"auth": {"key_encryption_secret": "s" * 40}})
     ctx = ServiceContext("web", settings, Bus(settings.nats, name="web-test"), IdentitySigner(b"s" * 40))
-    api = ApiClient("http://api.test", 1.0)
     stand_in = StandInApi()
-    await api.http.aclose()
-    api.http = httpx.AsyncClient(base_url="http://api.test", transport=httpx.MockTransport(stand_in))
-    transport = httpx.ASGITransport(app=build_app(ctx, WebState(api=api)))
-    async with httpx.AsyncClient(transport=transport, base_url="https://console.test") as client:
-        yield client, stand_in
-    await api.close()
+    server = web.Application()
+    server.router.add_route("*", "/{path:.*}", stand_in.handle)
+    async with TestServer(server, host="127.0.0.1") as api_server:
+        api = ApiClient(str(api_server.make_url("")), 1.0)
+        transport = httpx.ASGITransport(app=build_app(ctx, WebState(api=api)))
+        async with httpx.AsyncClient(transport=transport, base_url="https://console.test") as client:
+            yield client, stand_in
+        await api.close()
 
 
 async def _token(client: httpx.AsyncClient) -> str:
@@ -164,3 +167,22 @@ async def test_a_post_without_its_csrf_token_changes_nothing(console: tuple[http
         answer = await client.post(path, data={"name": "x"})
         assert answer.status_code == 403 and "<h1>Request refused</h1>" in answer.text, path
     assert api.calls == []
+
+
+async def test_the_callers_id_is_asked_once_per_session_while_every_page_still_asks_the_api(
+    console: tuple[httpx.AsyncClient, StandInApi],
+) -> None:
+    client, api = console
+    client.cookies.set("infera_session", "sess_review")
+    me = {"id": "5", "user_id": "9", "name": "Ann", "email": "ann@example.com", "role": "OWNER"}
+    api.answer("GET", "/v1/organizations/1/members", (200, {"members": [me]}))
+    for _ in range(2):
+        page = await client.get("/orgs/1/members")
+        assert page.status_code == 200
+        assert "Ann (you)" in page.text
+    assert api.calls.count(("GET", "/v1/auth/me")) == 1
+    assert api.calls.count(("GET", "/v1/organizations/1")) == 2
+    api.answer("GET", "/v1/organizations/1", (401, {"error": "Not signed in"}))
+    ended = await client.get("/orgs/1/members")
+    assert ended.status_code == 303
+    assert ended.headers["location"] == "/login?next=/orgs/1/members"

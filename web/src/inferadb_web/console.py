@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from inferadb_common.config import Settings
 from inferadb_web.api import SESSION_COOKIE, ApiClient, ApiResult, MailerClient
 from inferadb_web.csrf import FIELD, CsrfProtection
+from inferadb_web.session_users import SessionUsers
 
 FLASH_COOKIE = "infera_flash"
 # Flash messages are chosen by key: the cookie can never carry text of its own onto a page.
@@ -107,6 +108,7 @@ class Console:
         self.csrf = csrf
         self.mailer = mailer
         self.cookie_secure = settings.auth.cookie_secure
+        self.session_users = SessionUsers()
 
     # --- responses -------------------------------------------------------------------------------
     def render(self, request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:

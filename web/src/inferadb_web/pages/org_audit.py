@@ -12,13 +12,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
 from fastapi import APIRouter, Request
 from starlette.background import BackgroundTask
 from starlette.responses import Response, StreamingResponse
 
 from inferadb_common.events import CATALOG
-from inferadb_web.api import ApiUnavailable, api_headers
 from inferadb_web.console import Console, page_path
 from inferadb_web.pages.common import console_of, failed, is_id, listing, not_found
 from inferadb_web.pages.org_context import load_org
@@ -142,31 +140,18 @@ async def export(request: Request, org: str) -> Response:
     if chosen not in EXPORT_FORMATS:
         return await _audit_page(request, org, 400, {"format": "Choose CSV or NDJSON"})
     params = {**_api_params(_filters(request)), "format": chosen}
-    upstream = console.api.http.build_request(
-        "GET",
-        f"/v1/organizations/{org}/audit-logs/export",
-        params=params,
-        headers=api_headers(request, "application/x-ndjson, text/csv, application/json"),
-    )
-    try:
-        response = await console.api.http.send(upstream, stream=True)
-    except httpx.HTTPError as exc:
-        raise ApiUnavailable(type(exc).__name__) from exc
-    if response.status_code != 200:
-        await response.aread()
-        await response.aclose()
-        if response.status_code == 401:
+    accept = "application/x-ndjson, text/csv, application/json"
+    response = await console.api.stream(request, f"/v1/organizations/{org}/audit-logs/export", params, accept)
+    if response.status != 200:
+        body = await response.error_body()
+        if response.status == 401:
             return console.to_login(f"/orgs/{org}/audit")
-        try:
-            body = response.json()
-        except ValueError:
-            body = {}
-        details = body.get("details") if isinstance(body, dict) else None
+        details = body.get("details")
         if isinstance(details, dict) and details:
             errors = {_ERROR_FIELDS.get(str(k), "form"): str(v) for k, v in details.items()}
             return await _audit_page(request, org, 400, errors)
-        message = body.get("error") if isinstance(body, dict) else None
-        status = response.status_code if response.status_code >= 400 else 502
+        message = body.get("error")
+        status = response.status if response.status >= 400 else 502
         return console.error(request, status, "Audit log", message if isinstance(message, str) else "Export failed")
     headers = {
         "Content-Disposition": response.headers.get(
@@ -176,8 +161,8 @@ async def export(request: Request, org: str) -> Response:
         "X-Content-Type-Options": "nosniff",
     }
     return StreamingResponse(
-        response.aiter_bytes(),
+        response.chunks(),
         media_type=response.headers.get("content-type", "application/octet-stream"),
         headers=headers,
-        background=BackgroundTask(response.aclose),
+        background=BackgroundTask(response.close),
     )

@@ -9,6 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from inferadb_web.api import SESSION_COOKIE
 from inferadb_web.console import page_path
 from inferadb_web.pages.common import console_of, failed, is_id, not_found, posted_form
 
@@ -93,10 +94,21 @@ def render_org(
     return response
 
 
-async def me(request: Request) -> dict[str, Any]:
-    result = await console_of(request).api.call(request, "GET", "/v1/auth/me")
-    user: dict[str, Any] = result.data.get("user", {}) if result.ok else {}
-    return user
+async def caller_id(request: Request) -> str:
+    """The signed-in user's id ("" when the API does not say), remembered per session
+    (inferadb_web.session_users): it marks the caller's own rows, the API still decides every action."""
+    console = console_of(request)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return ""
+    if (known := console.session_users.get(cookie)) is not None:
+        return known
+    result = await console.api.call(request, "GET", "/v1/auth/me")
+    user_id = result.data.get("user", {}).get("id") if result.ok else None
+    if user_id is None:
+        return ""
+    console.session_users.remember(cookie, str(user_id))
+    return str(user_id)
 
 
 async def home_path(request: Request) -> str:

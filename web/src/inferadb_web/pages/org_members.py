@@ -20,7 +20,7 @@ from inferadb_web.pages.common import (
     listing,
     submit,
 )
-from inferadb_web.pages.org_context import ROLES, at_least, load_org, me, org_post, render_org
+from inferadb_web.pages.org_context import ROLES, at_least, caller_id, load_org, org_post, render_org
 from inferadb_web.routing import ConsoleRoute
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -51,10 +51,10 @@ async def _members_page(
     console = console_of(request)
     base = f"/v1/organizations/{org['id']}"
     role = org.get("role")
-    # The page's three API calls at once (bench/p10_console.py): one round trip's wait instead of three.
-    members, user, invitations = await asyncio.gather(
+    # The page's API calls at once (bench/p10_console.py): one round trip's wait instead of three.
+    members, user_id, invitations = await asyncio.gather(
         console.api.call(request, "GET", f"{base}/members", params={"limit": LIST_LIMIT}),
-        me(request),
+        caller_id(request),
         listing(request, f"{base}/invitations", "invitations") if at_least(role, "ADMIN") else _nothing(),
     )
     if not members.ok:
@@ -62,8 +62,8 @@ async def _members_page(
     rows = [
         {
             **member,
-            "is_me": str(member.get("user_id")) == str(user.get("id")),
-            "manageable": can_manage(role, member.get("role")) and str(member.get("user_id")) != str(user.get("id")),
+            "is_me": str(member.get("user_id")) == user_id,
+            "manageable": can_manage(role, member.get("role")) and str(member.get("user_id")) != user_id,
         }
         for member in members.data.get("members", [])
     ]

@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from inferadb_web.api import ApiResult
 from inferadb_web.pages.common import LIST_LIMIT, console_of, form_status, submit
-from inferadb_web.pages.org_context import ORG_COOKIE, at_least, load_org, me, org_post, render_org
+from inferadb_web.pages.org_context import ORG_COOKIE, at_least, caller_id, load_org, org_post, render_org
 from inferadb_web.routing import ConsoleRoute
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -39,8 +39,8 @@ async def _overview(
     members = await console.api.call(request, "GET", f"{base}/members", params={"limit": LIST_LIMIT})
     teams = await console.api.call(request, "GET", f"{base}/teams", params={"limit": "1"})
     vaults = await console.api.call(request, "GET", f"{base}/vaults", params={"limit": "1"})
-    user = await me(request)
-    others = [m for m in members.data.get("members", []) if str(m.get("user_id")) != str(user.get("id"))]
+    user_id = await caller_id(request)
+    others = [m for m in members.data.get("members", []) if str(m.get("user_id")) != user_id]
     return render_org(
         request,
         "org_overview.html",

@@ -20,7 +20,7 @@ from inferadb_web.pages.common import (
     submit,
 )
 from inferadb_web.pages.org_collections import create_named
-from inferadb_web.pages.org_context import at_least, load_org, me, org_post, render_org
+from inferadb_web.pages.org_context import at_least, caller_id, load_org, org_post, render_org
 from inferadb_web.routing import ConsoleRoute
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -101,9 +101,9 @@ async def _team_page(
             request, team, "Team not found" if team.status == 404 else "Team", f"/orgs/{org['id']}/teams/{team_id}"
         )
     team_members = await listing(request, f"{base}/teams/{team_id}/members", "members")
-    user = await me(request)
+    user_id = await caller_id(request)
     role = org.get("role")
-    is_manager = any(str(m.get("user_id")) == str(user.get("id")) and m.get("is_manager") for m in team_members)
+    is_manager = any(str(m.get("user_id")) == user_id and m.get("is_manager") for m in team_members)
     can_manage = at_least(role, "ADMIN") or is_manager
     candidates: list[dict[str, Any]] = []
     if can_manage:

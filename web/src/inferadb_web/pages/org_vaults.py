@@ -23,7 +23,7 @@ from inferadb_web.pages.common import (
     submit,
 )
 from inferadb_web.pages.org_collections import create_named, list_page
-from inferadb_web.pages.org_context import is_admin, load_org_item
+from inferadb_web.pages.org_context import caller_id, is_admin, load_org_item
 from inferadb_web.routing import ConsoleRoute
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -58,9 +58,7 @@ async def _my_vault_role(
     request: Request, org: str, user_grants: list[dict[str, Any]], team_grants: list[dict[str, Any]]
 ) -> str | None:
     """The caller's effective vault role: the highest of their own grant and their teams' (api.md §5)."""
-    console = console_of(request)
-    me = await console.api.call(request, "GET", "/v1/auth/me")
-    user_id = str(me.data.get("user", {}).get("id", "")) if me.ok else ""
+    user_id = await caller_id(request)
     ranks = [VAULT_ROLES.index(g["role"]) for g in user_grants if str(g.get("user_id")) == user_id]
     for grant in team_grants:
         if grant.get("role") not in VAULT_ROLES or (ranks and VAULT_ROLES.index(grant["role"]) <= max(ranks)):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy import Row, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inferadb_common.pagination import PageParams
@@ -26,14 +26,21 @@ async def get_organization(db: AsyncSession, organization_id: int) -> Organizati
     return OrganizationRecord(*row) if row is not None else None
 
 
+# Every org-scoped request runs this one (inferadb_orgs.policy): built once, so SQLAlchemy reuses its
+# cache key instead of walking the join again on every request (bench/p10_console.py: a fifth of orgs' CPU).
+_FOR_MEMBER = (
+    select(*_WITH_ROLE)
+    .join(organization_members, organization_members.c.organization_id == organizations.c.id)
+    .where(
+        organizations.c.id == bindparam("organization_id"),
+        organization_members.c.user_id == bindparam("user_id"),
+    )
+)
+
+
 async def organization_for_member(db: AsyncSession, organization_id: int, user_id: int) -> OrganizationWithRole | None:
     """The organization with the user's membership (``member_id``, ``role``), or None for a non-member."""
-    query = (
-        select(*_WITH_ROLE)
-        .join(organization_members, organization_members.c.organization_id == organizations.c.id)
-        .where(organizations.c.id == organization_id, organization_members.c.user_id == user_id)
-    )
-    row = (await db.execute(query)).first()
+    row = (await db.execute(_FOR_MEMBER, {"organization_id": organization_id, "user_id": user_id})).first()
     return OrganizationWithRole(*row) if row is not None else None
 
 
