@@ -177,8 +177,8 @@ class Database:
 
     @contextlib.asynccontextmanager
     async def read_connection(self) -> AsyncIterator[AsyncConnection]:
-        """A Core connection for reads only, without a session's bookkeeping: for the hottest reads
-        (about 0.2 ms of CPU less per query than :meth:`read`). Autocommit on PostgreSQL, as there."""
+        """A Core connection for reads only, without a session: for the hottest reads, which may also
+        reach the driver through it (``get_raw_connection``). Autocommit on PostgreSQL, as :meth:`read`."""
         async with self._exclusive(), self._reader.connect() as conn:
             yield conn
 
