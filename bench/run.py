@@ -21,6 +21,7 @@ BENCHMARKS = [
     ("P5 — event pipeline latency", "bench.p5_pipeline"),
     ("P7 — tenancy scale", "bench.p7_tenancy"),
     ("P8 — start-up", "bench.p8_startup"),
+    ("P9 — engine integration", "bench.p9_engine"),
     ("P10 — console speed and weight", "bench.p10_console"),
 ]
 

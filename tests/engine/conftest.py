@@ -4,7 +4,7 @@ also makes the emulator the stack's only ``engine.endpoints`` entry, so it recei
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import httpx
@@ -34,11 +34,14 @@ class EngineEnv(TokensEnv):
         return self.internal().get(path, headers=headers)
 
 
-def start_engine_env(tmp: Path, *, notified: bool, **engine_settings: object) -> Iterator[EngineEnv]:
+def start_engine_env(
+    tmp: Path, *, notified: bool, extra_env: Mapping[str, str] | None = None, **engine_settings: object
+) -> Iterator[EngineEnv]:
     """NATS, an SMTP sink, an engine emulator and the stack configured for it (``notified``: the
-    emulator is also the engine the webhooks go to; ``engine_settings``: more ``engine.*`` keys)."""
+    emulator is also the engine the webhooks go to; ``extra_env``: more settings, e.g. the storage;
+    ``engine_settings``: more ``engine.*`` keys)."""
     with NatsServer(tmp / "nats") as nats, SmtpSink() as smtp:
-        stack = Stack(tmp / "stack", nats.url, smtp.port, extra_env=TOKENS_ENV)
+        stack = Stack(tmp / "stack", nats.url, smtp.port, extra_env={**TOKENS_ENV, **(extra_env or {})})
         with EngineEmulator(stack.gateway_url, stack.internal_api_url) as emulator:
             stack.configure_engine(jwks_url=emulator.jwks_url, jwks_cache_ttl_seconds=JWKS_CACHE_TTL)
             if notified:

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 
 from inferadb_common.admission import FairAdmission
@@ -86,8 +86,8 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         # Reads on PostgreSQL run in autocommit: no BEGIN and ROLLBACK round trips around a SELECT
         # (each statement sees committed data, as under READ COMMITTED inside a transaction).
-        reader = self.engine.execution_options(isolation_level="AUTOCOMMIT") if self.schema else self.engine
-        self._readers = async_sessionmaker(reader, expire_on_commit=False, autoflush=False)
+        self._reader = self.engine.execution_options(isolation_level="AUTOCOMMIT") if self.schema else self.engine
+        self._readers = async_sessionmaker(self._reader, expire_on_commit=False, autoflush=False)
         # Called with session.info after every successful commit (the outbox relay listens here).
         self.on_commit: list[Callable[[dict[str, Any]], None]] = []
 
@@ -174,6 +174,13 @@ class Database:
                 yield session
             finally:
                 await session.close()
+
+    @contextlib.asynccontextmanager
+    async def read_connection(self) -> AsyncIterator[AsyncConnection]:
+        """A Core connection for reads only, without a session: for the hottest reads, which may also
+        reach the driver through it (``get_raw_connection``). Autocommit on PostgreSQL, as :meth:`read`."""
+        async with self._exclusive(), self._reader.connect() as conn:
+            yield conn
 
     @contextlib.asynccontextmanager
     async def _serialised(self) -> AsyncIterator[None]:

@@ -56,13 +56,13 @@ async def organization_jwks_for_engine(_: EngineDep, org: IdIn, state: OrgsDep) 
     return JwksOut.of(await organization_jwks(state, org, utcnow()))
 
 
-@router.get("/internal/vaults/{vault}")
-async def vault(_: EngineDep, vault: IdIn, state: OrgsDep) -> EngineVaultOut:
-    async with state.db.read() as db:
+@router.get("/internal/vaults/{vault}", response_model=EngineVaultOut)
+async def vault(_: EngineDep, vault: IdIn, state: OrgsDep) -> Response:
+    async with state.db.read_connection() as db:
         found = await repo.live_vault(db, vault)
     if found is None:
         raise VaultNotFound()
-    return EngineVaultOut(
+    body = EngineVaultOut(
         id=found.id,
         name=found.name,
         organization_id=found.organization_id,
@@ -72,3 +72,5 @@ async def vault(_: EngineDep, vault: IdIn, state: OrgsDep) -> EngineVaultOut:
         updated_at=found.updated_at,
         deleted_at=found.deleted_at,
     )
+    # Serialised here, once: FastAPI would validate the model again before serialising it.
+    return Response(body.model_dump_json(), media_type="application/json")
