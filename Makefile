@@ -20,8 +20,10 @@ run: $(STAMP)
 	$(BIN)/python scripts/run.py $(if $(CONFIG),--config $(CONFIG),)
 
 ## Lint, type-check and run every test (unit and integration).
+## The suite mostly waits on processes it starts, so two workers (one module each at a time) halve its time.
+TEST_WORKERS ?= 2
 test: $(STAMP) lint typecheck browser system-packages
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## Chromium for the console's browser tests (tests/web): the distribution's package, never a download.
 CHROMIUM := /usr/bin/chromium

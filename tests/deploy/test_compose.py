@@ -309,6 +309,7 @@ def test_the_engines_internal_api_is_on_the_compose_network_only(resolved: dict[
         assert not any("__ENGINE__" in key for key in service.get("environment", {})), name
 
 
+@pytest.mark.integration
 def test_engine_settings_come_from_the_environment(tmp_path: Path) -> None:
     result = compose_config(tmp_path, {**REQUIRED, **ENGINE_VARIABLES})
     assert result.returncode == 0, result.stderr
