@@ -212,48 +212,38 @@ client_certificates = Table(
     Index("ix_client_certificates_org_active", "organization_id", "is_active"),
 )
 
+
+def _sealed_keys(name: str) -> Table:
+    """A table of the service's own Ed25519 key pairs: the private key AES-256-GCM sealed, at most one
+    ``active`` (the partial unique index settles concurrent rotations)."""
+    return Table(
+        name,
+        metadata,
+        Column("kid", String(64), primary_key=True),
+        Column("public_key", LargeBinary(32), nullable=False),
+        Column("encrypted_private_key", LargeBinary(), nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("created_at", UtcDateTime(), nullable=False),
+        Column("retired_at", UtcDateTime(), nullable=True),
+        Index(
+            f"uq_{name}_active",
+            "status",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
+
+
 # The service's own Ed25519 keys for vault tokens. The private key is AES-256-GCM encrypted under a
 # key derived from auth.key_encryption_secret (nonce ‖ ciphertext, the kid as associated data).
-# At most one key is 'active' (the partial unique index settles concurrent rotations); 'retired'
-# keys stay listed in the JWKS while tokens they signed may still be alive.
-signing_keys = Table(
-    "signing_keys",
-    metadata,
-    Column("kid", String(64), primary_key=True),
-    Column("public_key", LargeBinary(32), nullable=False),
-    Column("encrypted_private_key", LargeBinary(), nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("created_at", UtcDateTime(), nullable=False),
-    Column("retired_at", UtcDateTime(), nullable=True),
-    Index(
-        "uq_signing_keys_active",
-        "status",
-        unique=True,
-        sqlite_where=text("status = 'active'"),
-        postgresql_where=text("status = 'active'"),
-    ),
-)
+# 'retired' keys stay listed in the JWKS while tokens they signed may still be alive.
+signing_keys = _sealed_keys("signing_keys")
 
 # The service's own Ed25519 keys for the invalidation webhooks it sends engines (engine.md E3),
 # published at /internal/management-jwks.json: sealed and rotated like signing_keys, kept apart so a
 # webhook key can never verify a vault token nor the reverse.
-management_keys = Table(
-    "management_keys",
-    metadata,
-    Column("kid", String(64), primary_key=True),
-    Column("public_key", LargeBinary(32), nullable=False),
-    Column("encrypted_private_key", LargeBinary(), nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("created_at", UtcDateTime(), nullable=False),
-    Column("retired_at", UtcDateTime(), nullable=True),
-    Index(
-        "uq_management_keys_active",
-        "status",
-        unique=True,
-        sqlite_where=text("status = 'active'"),
-        postgresql_where=text("status = 'active'"),
-    ),
-)
+management_keys = _sealed_keys("management_keys")
 
 # Invalidation webhooks still to deliver, one row per (engine endpoint, request): written when the
 # notifier takes an event off the stream (in the transaction that acks it), deleted once an engine
