@@ -26,6 +26,10 @@ from inferadb_common.admission import FairAdmission
 from inferadb_common.config import StorageConfig
 from inferadb_common.pool_liveness import ping_when_idle
 
+Reader = AsyncSession | AsyncConnection
+"""What a read runs on: a session (:meth:`Database.read`) or, for the hottest reads, a Core connection
+(:meth:`Database.read_connection`); both execute Core statements the same way."""
+
 
 class StorageInitError(Exception):
     """Rendered as ``Failed to initialize storage backend: <reason>``."""

@@ -32,6 +32,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inferadb_common.db import Reader
 from inferadb_orgs.errors import (
     InsufficientPermissions,
     LastOwner,
@@ -212,7 +213,7 @@ def check(
         raise OrganizationSuspended()
 
 
-async def load_access(db: AsyncSession, organization_id: int, user_id: int) -> OrgAccess:
+async def load_access(db: Reader, organization_id: int, user_id: int) -> OrgAccess:
     """The caller's membership, or 404 ``Organization not found`` for anyone who is not a member."""
     row = await organizations_repo.organization_for_member(db, organization_id, user_id)
     if row is None:
@@ -224,7 +225,7 @@ async def load_access(db: AsyncSession, organization_id: int, user_id: int) -> O
     return OrgAccess(organization=row, user_id=user_id, member_id=row.member_id, role=role, permissions=permissions)
 
 
-async def authorize(db: AsyncSession, organization_id: int, user_id: int, action: Action) -> OrgAccess:
+async def authorize(db: Reader, organization_id: int, user_id: int, action: Action) -> OrgAccess:
     access = await load_access(db, organization_id, user_id)
     check(access, action)
     return access

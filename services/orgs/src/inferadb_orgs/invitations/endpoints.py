@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from inferadb_common.clock import utcnow
 from inferadb_common.internal_auth import AuthenticatedDep
@@ -21,11 +21,12 @@ from inferadb_orgs.invitations.schemas import (
     InvitationsPage,
     ReceivedInvitationOut,
     ReceivedInvitationsPage,
+    invitation_json,
 )
 from inferadb_orgs.organizations.schemas import OrganizationEnvelope, OrganizationOut
 from inferadb_orgs.paging import cursor_key
 from inferadb_orgs.policy import Action
-from inferadb_orgs.schemas import MessageOut, PaginationOut
+from inferadb_orgs.schemas import MessageOut, PaginationOut, json_response
 from inferadb_orgs.state import OrgsDep, actor_of, caller_id
 
 router = APIRouter()
@@ -58,14 +59,14 @@ async def create_invitation(
     return InvitationEnvelope(invitation=InvitationOut.of(row, now))
 
 
-@router.get(INVITATIONS)
-async def list_invitations(org: IdIn, state: OrgsDep, identity: AuthenticatedDep, page: PageDep) -> InvitationsPage:
+@router.get(INVITATIONS, response_model=InvitationsPage)
+async def list_invitations(org: IdIn, state: OrgsDep, identity: AuthenticatedDep, page: PageDep) -> Response:
     now = utcnow()
-    async with state.db.read() as db:
+    async with state.db.read_connection() as db:
         await policy.authorize(db, org, caller_id(identity), Action.INVITATION_READ)
         rows, total = await repo.list_pending(db, org, page)
-    items, meta = page.build([InvitationOut.of(row, now) for row in rows], key=cursor_key, total=total)
-    return InvitationsPage(invitations=items, pagination=PaginationOut(**meta))
+    items, meta = page.build(rows, key=cursor_key, total=total)
+    return json_response({"invitations": [invitation_json(row, now) for row in items], "pagination": meta})
 
 
 @router.delete(INVITATIONS + "/{invitation}")

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inferadb_common.db import Reader
 from inferadb_common.pagination import PageParams
 from inferadb_orgs.invitations.records import InvitationRecord, ReceivedInvitationRecord
-from inferadb_orgs.paging import fetch_records
+from inferadb_orgs.paging import PrebuiltPage, fetch_records
 from inferadb_orgs.records import columns_of
 from inferadb_orgs.tables import invitations, organizations
 
@@ -47,10 +48,16 @@ async def pending_for_address(db: AsyncSession, organization_id: int, email: str
     )
 
 
-async def list_pending(db: AsyncSession, organization_id: int, page: PageParams) -> tuple[list[InvitationRecord], int]:
+_PENDING_PAGE = PrebuiltPage(
+    select(*_INVITATION),
+    invitations.c.id,
+    [invitations.c.organization_id == bindparam("organization_id"), invitations.c.status == PENDING],
+)
+
+
+async def list_pending(db: Reader, organization_id: int, page: PageParams) -> tuple[list[InvitationRecord], int]:
     """Pending invitations of the organization, the expired ones included (they show as ``expired``)."""
-    scope = [invitations.c.organization_id == organization_id, invitations.c.status == PENDING]
-    return await fetch_records(db, select(*_INVITATION), invitations.c.id, scope, page, InvitationRecord)
+    return await _PENDING_PAGE.fetch(db, {"organization_id": organization_id}, page, InvitationRecord)
 
 
 async def inbox(

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from inferadb_common.wire import EmailAddress, IdOut, RequestModel, ResponseModel, Timestamp
+from inferadb_common.wire import EmailAddress, IdOut, RequestModel, ResponseModel, Timestamp, format_timestamp
 from inferadb_orgs.invitations.records import InvitationRecord, ReceivedInvitationRecord
 from inferadb_orgs.roles import OrgRole, OrgRoleIn
 from inferadb_orgs.schemas import PaginationOut
@@ -55,6 +55,21 @@ def _fields(row: InvitationRecord, now: datetime) -> dict[str, Any]:
         "created_at": row.created_at,
         "expires_at": row.expires_at,
         "invited_by_user_id": row.invited_by_user_id,
+    }
+
+
+def invitation_json(row: InvitationRecord, now: datetime) -> dict[str, Any]:
+    """``InvitationOut.of(row, now)`` in its wire form, built directly."""
+    fields = _fields(row, now)
+    return {
+        "id": str(row.id),
+        "organization_id": str(row.organization_id),
+        "email": row.email,
+        "role": row.role,
+        "status": fields["status"],
+        "created_at": format_timestamp(row.created_at),
+        "expires_at": format_timestamp(row.expires_at),
+        "invited_by_user_id": str(row.invited_by_user_id),
     }
 
 

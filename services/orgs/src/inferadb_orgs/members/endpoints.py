@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from inferadb_common.internal_auth import AuthenticatedDep
 from inferadb_common.pagination import PageDep
@@ -10,10 +10,10 @@ from inferadb_common.wire import IdIn
 from inferadb_orgs import policy
 from inferadb_orgs.members import repository as repo
 from inferadb_orgs.members import service
-from inferadb_orgs.members.schemas import MemberEnvelope, MemberOut, MemberRoleIn, MembersPage
+from inferadb_orgs.members.schemas import MemberEnvelope, MemberOut, MemberRoleIn, MembersPage, member_json
 from inferadb_orgs.paging import cursor_key
 from inferadb_orgs.policy import Action
-from inferadb_orgs.schemas import MessageOut, PaginationOut
+from inferadb_orgs.schemas import MessageOut, json_response
 from inferadb_orgs.state import OrgsDep, actor_of, caller_id
 
 router = APIRouter()
@@ -21,13 +21,13 @@ router = APIRouter()
 MEMBERS = "/v1/organizations/{org}/members"
 
 
-@router.get(MEMBERS)
-async def list_members(org: IdIn, state: OrgsDep, identity: AuthenticatedDep, page: PageDep) -> MembersPage:
-    async with state.db.read() as db:
+@router.get(MEMBERS, response_model=MembersPage)
+async def list_members(org: IdIn, state: OrgsDep, identity: AuthenticatedDep, page: PageDep) -> Response:
+    async with state.db.read_connection() as db:
         await policy.authorize(db, org, caller_id(identity), Action.MEMBER_READ)
         rows, total = await repo.list_members(db, org, page)
-    items, meta = page.build([MemberOut.of(row) for row in rows], key=cursor_key, total=total)
-    return MembersPage(members=items, pagination=PaginationOut(**meta))
+    items, meta = page.build(rows, key=cursor_key, total=total)
+    return json_response({"members": [member_json(row) for row in items], "pagination": meta})
 
 
 @router.patch(MEMBERS + "/{member}")

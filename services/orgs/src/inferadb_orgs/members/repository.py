@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inferadb_common.db import Reader
 from inferadb_common.pagination import PageParams
 from inferadb_orgs.members.records import MemberRecord, MembershipRecord
-from inferadb_orgs.paging import fetch_records
+from inferadb_orgs.paging import PrebuiltPage
 from inferadb_orgs.records import columns_of
 from inferadb_orgs.roles import OrgRole
 from inferadb_orgs.tables import directory_users, directory_verified_emails, organization_members
@@ -23,10 +24,16 @@ def _member_query() -> Any:
     return select(*_MEMBER).outerjoin(directory_users, directory_users.c.id == organization_members.c.user_id)
 
 
-async def list_members(db: AsyncSession, organization_id: int, page: PageParams) -> tuple[list[MemberRecord], int]:
+_MEMBERS_PAGE = PrebuiltPage(
+    _member_query(),
+    organization_members.c.id,
+    [organization_members.c.organization_id == bindparam("organization_id")],
+)
+
+
+async def list_members(db: Reader, organization_id: int, page: PageParams) -> tuple[list[MemberRecord], int]:
     """One page of members with name and email, and the total: one statement per page."""
-    scope = [organization_members.c.organization_id == organization_id]
-    return await fetch_records(db, _member_query(), organization_members.c.id, scope, page, MemberRecord)
+    return await _MEMBERS_PAGE.fetch(db, {"organization_id": organization_id}, page, MemberRecord)
 
 
 async def get_member(db: AsyncSession, organization_id: int, member_id: int) -> MemberRecord | None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from inferadb_common.wire import IdOut, RequestModel, ResponseModel, Timestamp
+from typing import Any
+
+from inferadb_common.wire import IdOut, RequestModel, ResponseModel, Timestamp, format_timestamp
 from inferadb_orgs.members.records import MemberRecord
 from inferadb_orgs.roles import OrgRoleIn
 from inferadb_orgs.schemas import PaginationOut
@@ -25,6 +27,18 @@ class MemberOut(ResponseModel):
         return cls(
             id=row.id, user_id=row.user_id, name=row.name, email=row.email, role=row.role, joined_at=row.joined_at
         )
+
+
+def member_json(row: MemberRecord) -> dict[str, Any]:
+    """``MemberOut.of(row)`` in its wire form, built directly (the members page lists up to 100)."""
+    return {
+        "id": str(row.id),
+        "user_id": str(row.user_id),
+        "name": row.name,
+        "email": row.email,
+        "role": row.role,
+        "joined_at": format_timestamp(row.joined_at),
+    }
 
 
 class MemberEnvelope(ResponseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from inferadb_common.clock import utcnow
 from inferadb_common.internal_auth import AuthenticatedDep
@@ -18,10 +18,11 @@ from inferadb_orgs.organizations.schemas import (
     OrganizationOut,
     OrganizationsPage,
     TransferOwnershipIn,
+    organization_json,
 )
 from inferadb_orgs.paging import cursor_key
 from inferadb_orgs.policy import Action
-from inferadb_orgs.schemas import MessageOut, PaginationOut
+from inferadb_orgs.schemas import MessageOut, PaginationOut, json_response
 from inferadb_orgs.state import OrgsDep, actor_of, caller_id
 
 router = APIRouter()
@@ -45,11 +46,11 @@ async def list_organizations(state: OrgsDep, identity: AuthenticatedDep, page: P
     return OrganizationsPage(organizations=items, pagination=PaginationOut(**meta))
 
 
-@router.get(ORG)
-async def get_organization(org: IdIn, state: OrgsDep, identity: AuthenticatedDep) -> OrganizationEnvelope:
-    async with state.db.read() as db:
+@router.get(ORG, response_model=OrganizationEnvelope)
+async def get_organization(org: IdIn, state: OrgsDep, identity: AuthenticatedDep) -> Response:
+    async with state.db.read_connection() as db:
         access = await policy.authorize(db, org, caller_id(identity), Action.ORGANIZATION_READ)
-    return OrganizationEnvelope(organization=OrganizationOut.of(access.organization))
+    return json_response({"organization": organization_json(access.organization)})
 
 
 @router.patch(ORG)

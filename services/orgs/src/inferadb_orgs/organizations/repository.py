@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Row, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inferadb_common.db import Reader
 from inferadb_common.pagination import PageParams
 from inferadb_orgs.organizations.records import OrganizationRecord, OrganizationWithRole
 from inferadb_orgs.paging import fetch_records
@@ -38,7 +39,7 @@ _FOR_MEMBER = (
 )
 
 
-async def organization_for_member(db: AsyncSession, organization_id: int, user_id: int) -> OrganizationWithRole | None:
+async def organization_for_member(db: Reader, organization_id: int, user_id: int) -> OrganizationWithRole | None:
     """The organization with the user's membership (``member_id``, ``role``), or None for a non-member."""
     row = (await db.execute(_FOR_MEMBER, {"organization_id": organization_id, "user_id": user_id})).first()
     return OrganizationWithRole(*row) if row is not None else None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from inferadb_common.wire import IdIn, IdOut, RequestModel, ResponseModel, Timestamp
+from typing import Any
+
+from inferadb_common.wire import IdIn, IdOut, RequestModel, ResponseModel, Timestamp, format_timestamp
 from inferadb_orgs.organizations.records import OrganizationWithRole
 from inferadb_orgs.schemas import DisplayName, PaginationOut
 
@@ -35,6 +37,19 @@ class OrganizationOut(ResponseModel):
             updated_at=row.updated_at,
             role=role or row.role,
         )
+
+
+def organization_json(row: OrganizationWithRole) -> dict[str, Any]:
+    """``OrganizationOut.of(row)`` in its wire form, built directly."""
+    return {
+        "id": str(row.id),
+        "name": row.name,
+        "tier": row.tier,
+        "status": row.status,
+        "created_at": format_timestamp(row.created_at),
+        "updated_at": format_timestamp(row.updated_at),
+        "role": row.role,
+    }
 
 
 class OrganizationEnvelope(ResponseModel):

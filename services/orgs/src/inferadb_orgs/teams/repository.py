@@ -7,6 +7,7 @@ from typing import Any, Unpack
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inferadb_common.db import Reader
 from inferadb_common.pagination import PageParams
 from inferadb_orgs.paging import fetch_records
 from inferadb_orgs.records import columns_of
@@ -136,7 +137,7 @@ async def remove_user_from_teams(db: AsyncSession, user_id: int, organization_id
 # -- team permissions -----------------------------------------------------------------------------
 
 
-async def permissions_of_user(db: AsyncSession, organization_id: int, user_id: int) -> list[str]:
+async def permissions_of_user(db: Reader, organization_id: int, user_id: int) -> list[str]:
     """Every permission granted to a team of the organization the user belongs to."""
     query = (
         select(team_permissions.c.permission)
