@@ -8,29 +8,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from inferadb_auth.tables import email_verification_tokens, user_emails, users
 from inferadb_common.db import Database
+from inferadb_testing.migrations import migrate
 
 from .conftest import MIGRATIONS
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
-
-
-async def _migrate(db: Database, revision: str, *, down: bool = False) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-
-    def run(connection: object) -> None:
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, revision)
-
-    async with db.engine.begin() as connection:
-        await connection.run_sync(run)
 
 
 def _user(user_id: int) -> dict[str, object]:
@@ -62,7 +49,7 @@ async def _refused(db: Database, table: object, **values: object) -> bool:
 
 
 async def test_upgrade_from_0001_keeps_the_data_and_lets_unverified_copies_coexist(database: Database) -> None:
-    await _migrate(database, "auth_0001")
+    await migrate(database, MIGRATIONS, "auth_0001")
     for user_id in (1, 2, 3):
         await _insert(database, users, **_user(user_id))
     await _insert(database, user_emails, **_email(10, 1, "a@example.com", verified=True, primary=True))
@@ -71,7 +58,7 @@ async def test_upgrade_from_0001_keeps_the_data_and_lets_unverified_copies_coexi
     token = {"id": 100, "email_id": 20, "token_hash": "f" * 64, "created_at": NOW, "expires_at": NOW}
     await _insert(database, email_verification_tokens, **token)
 
-    await _migrate(database, "head")
+    await migrate(database, MIGRATIONS, "head")
 
     async with database.read() as session:
         kept = (await session.execute(select(user_emails.c.id).order_by(user_emails.c.id))).scalars().all()
@@ -99,7 +86,7 @@ async def test_upgrade_from_0001_keeps_the_data_and_lets_unverified_copies_coexi
 
 
 async def test_downgrade_goes_back_to_one_row_per_address(database: Database) -> None:
-    await _migrate(database, "head")
+    await migrate(database, MIGRATIONS, "head")
     for user_id in (1, 2, 3):
         await _insert(database, users, **_user(user_id))
     await _insert(database, user_emails, **_email(10, 1, "a@example.com", verified=False, primary=True))
@@ -107,7 +94,7 @@ async def test_downgrade_goes_back_to_one_row_per_address(database: Database) ->
     await _insert(database, user_emails, **_email(30, 3, "b@example.com", verified=False, primary=True))
     await _insert(database, user_emails, **_email(31, 1, "b@example.com", verified=False, primary=False))
 
-    await _migrate(database, "auth_0001", down=True)
+    await migrate(database, MIGRATIONS, "auth_0001", down=True)
 
     async with database.read() as session:
         rows = (await session.execute(text("SELECT id FROM user_emails ORDER BY id"))).scalars().all()

@@ -5,63 +5,27 @@ what the upgrade added without touching the vault."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 import inferadb_orgs
-from inferadb_common.config import StorageConfig
 from inferadb_common.db import Database
-from inferadb_testing.postgres import fresh_database
-from inferadb_testing.pytest_plugin import starts_processes
+from inferadb_testing.migrations import BACKENDS, empty_database, migrate, table_names
 
 MIGRATIONS = Path(inferadb_orgs.__file__).parent / "migrations"
 NOW = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
 NEW_TABLES = {"management_keys", "engine_deliveries"}
 
 
-@pytest.fixture
-@starts_processes
-def fresh_postgres_url() -> Iterator[str]:
-    with fresh_database() as url:
-        yield url
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BACKENDS)
 async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    if request.param == "sqlite":
-        storage = StorageConfig(backend="sqlite", data_dir=str(tmp_path))
-    else:
-        storage = StorageConfig(backend="postgres", url=request.getfixturevalue("fresh_postgres_url"))
-    db = Database(storage, "orgs")
-    await db.initialise()
-    try:
+    async with empty_database(request, tmp_path, "orgs") as db:
         yield db
-    finally:
-        await db.dispose()
-
-
-async def _migrate(db: Database, revision: str, *, down: bool = False) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-
-    def run(connection: object) -> None:
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, revision)
-
-    async with db.engine.begin() as connection:
-        await connection.run_sync(run)
-
-
-async def _tables(db: Database) -> set[str]:
-    async with db.engine.connect() as connection:
-        return set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
 
 
 async def _vault(db: Database) -> dict[str, object]:
@@ -82,7 +46,7 @@ async def _insert_key(db: Database, kid: str, status: str) -> None:
 
 
 async def test_engine_tables_come_and_go_and_vaults_stay(database: Database) -> None:
-    await _migrate(database, "orgs_0003")
+    await migrate(database, MIGRATIONS, "orgs_0003")
     async with database.engine.begin() as connection:
         await connection.execute(
             text(
@@ -98,11 +62,11 @@ async def test_engine_tables_come_and_go_and_vaults_stay(database: Database) -> 
             ),
             {"now": NOW},
         )
-    assert not NEW_TABLES & await _tables(database)
+    assert not NEW_TABLES & await table_names(database)
     before = await _vault(database)
 
-    await _migrate(database, "orgs_0004")
-    assert await _tables(database) >= NEW_TABLES
+    await migrate(database, MIGRATIONS, "orgs_0004")
+    assert await table_names(database) >= NEW_TABLES
     after = await _vault(database)
     assert after.pop("sync_error") is None
     assert after == before  # the vault, its PENDING status included, is untouched
@@ -122,6 +86,6 @@ async def test_engine_tables_come_and_go_and_vaults_stay(database: Database) -> 
         )
         await connection.execute(text("UPDATE vaults SET sync_error = 'engine http://engine:9090: HTTP 500'"))
 
-    await _migrate(database, "orgs_0003", down=True)
-    assert not NEW_TABLES & await _tables(database)
+    await migrate(database, MIGRATIONS, "orgs_0003", down=True)
+    assert not NEW_TABLES & await table_names(database)
     assert await _vault(database) == before

@@ -154,6 +154,14 @@ def postgres_url() -> Iterator[str]:
 
 @pytest.fixture
 @starts_processes
+def fresh_postgres_url() -> Iterator[str]:
+    """A PostgreSQL database of this test alone (``postgres_url`` is shared by the session)."""
+    with fresh_database() as url:
+        yield url
+
+
+@pytest.fixture
+@starts_processes
 def stack_factory(
     tmp_path: Path, nats_server: NatsServer, smtp_sink: SmtpSink, _test_stacks: list[Stack]
 ) -> Iterator[StackFactory]:
