@@ -198,8 +198,9 @@ async def run(settings: Settings, env: dict[str, str]) -> int:
     started = time.monotonic()
     passwords: dict[str, str] | None = None  # a NATS that already answers: its configuration stands
     try:
-        if not await _answers(settings.nats.url):
-            port = urlsplit(settings.nats.url).port or 4222
+        first = settings.nats.servers[0]  # a cluster's first node: `make run` starts one node at most
+        if not await _answers(first):
+            port = urlsplit(first).port or 4222
             store = Path(settings.storage.data_dir) / "nats"
             config, passwords = await asyncio.to_thread(nats_server_config, store)
             argv = [_nats_binary(), "-c", str(config), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store)]
@@ -207,7 +208,7 @@ async def run(settings: Settings, env: dict[str, str]) -> int:
             await nats.start()
             children.append(nats)
             for _ in range(100):
-                if await _answers(settings.nats.url):
+                if await _answers(first):
                     break
                 await asyncio.sleep(0.1)
             else:

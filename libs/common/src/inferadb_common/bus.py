@@ -25,7 +25,8 @@ import nkeys
 from nats import errors as nats_errors
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from nats.js.errors import BadRequestError, NotFoundError
+from nats.js.api import StreamConfig
+from nats.js.errors import BadRequestError, NotFoundError, ServiceUnavailableError
 
 from inferadb_common.config import NatsConfig
 from inferadb_common.events.streams import stream_configs
@@ -44,6 +45,7 @@ class _Refused(Exception):
 
 
 _INBOX_SAFE = re.compile(r"^[A-Za-z0-9_-]+$")
+STREAM_SETUP_SECONDS = 60.0  # how long start-up keeps asking JetStream to place the streams
 
 
 def inbox_prefix(user: str | None) -> str:
@@ -144,8 +146,21 @@ class Bus:
         """nats-py retries an initial connect forever when reconnects are allowed, so probe first.
 
         The probe reads the server's INFO line: with TLS configured, a server that does not offer it
-        is refused here, before nats-py would send the password in clear."""
-        parts = urlsplit(self.config.url)
+        is refused here, before nats-py would send the password in clear. Of a cluster's nodes, the
+        first that answers will do (nats-py connects to the others when it is gone)."""
+        servers = self.config.servers
+        for index, server in enumerate(servers):
+            try:
+                await self._probe(server, tls)
+                return
+            except _Refused:
+                raise
+            except (OSError, TimeoutError):
+                if index == len(servers) - 1:
+                    raise
+
+    async def _probe(self, server: str, tls: bool) -> None:
+        parts = urlsplit(server)
         reader, writer = await asyncio.wait_for(
             asyncio.open_connection(parts.hostname or "127.0.0.1", parts.port or 4222),
             timeout=self.config.connect_timeout_seconds,
@@ -180,7 +195,7 @@ class Bus:
                 tls = tls or await asyncio.to_thread(tls_context, self.config)
                 await self._reachable(tls is not None)
                 self._nc = await nats.connect(
-                    self.config.url,
+                    self.config.servers,
                     name=self.name,
                     connect_timeout=self.config.connect_timeout_seconds,
                     max_reconnect_attempts=-1,
@@ -202,20 +217,38 @@ class Bus:
                 await asyncio.sleep(min(0.2 * 2**attempt, 1.0))
         if self._nc is None or not self._nc.is_connected:
             reason = _describe(last_error, _credential_keys(self.config))
-            raise BusConnectError(f"Failed to connect to NATS at {safe_url(self.config.url)}: {reason}")
+            where = ", ".join(safe_url(server) for server in self.config.servers)
+            raise BusConnectError(f"Failed to connect to NATS at {where}: {reason}")
         self._js = self._nc.jetstream(timeout=5)
 
-    async def ensure_streams(self) -> None:
+    async def ensure_streams(self, within: float = STREAM_SETUP_SECONDS) -> None:
+        """Create or update every stream. On a cluster, placing a replicated stream can outlast a
+        JetStream request (a leader election, the other services creating theirs): a request that
+        timed out or found JetStream unavailable is asked again, until ``within`` seconds have passed."""
+        deadline = asyncio.get_running_loop().time() + within
         for config in stream_configs(self.config).all():
-            try:
-                await self.js.stream_info(str(config.name))
-            except NotFoundError:
+            attempt = 0
+            while True:
                 try:
-                    await self.js.add_stream(config)
-                except BadRequestError as exc:  # another service created it meanwhile
-                    logger.debug("stream %s: %s", config.name, exc)
-                continue
-            await self.js.update_stream(config)
+                    await self._ensure_stream(config)
+                    break
+                except (nats_errors.TimeoutError, ServiceUnavailableError) as exc:
+                    if asyncio.get_running_loop().time() >= deadline:
+                        raise
+                    logger.info("stream %s not ready yet (%s); asking again", config.name, type(exc).__name__)
+                    await asyncio.sleep(min(0.2 * 2**attempt, 2.0))
+                    attempt += 1
+
+    async def _ensure_stream(self, config: StreamConfig) -> None:
+        try:
+            await self.js.stream_info(str(config.name))
+        except NotFoundError:
+            try:
+                await self.js.add_stream(config)
+            except BadRequestError as exc:  # another service created it meanwhile
+                logger.debug("stream %s: %s", config.name, exc)
+            return
+        await self.js.update_stream(config)
 
     async def _disconnected(self) -> None:
         logger.warning("disconnected from NATS")

@@ -19,6 +19,7 @@ ENV_PREFIX = "INFERADB_MGMT__"
 CONFIG_PATH_ENV = "INFERADB_MGMT_CONFIG_PATH"
 DEFAULT_CONFIG_FILE = "config.yaml"
 MIN_SECRET_BYTES = 32
+NATS_SCHEMES = frozenset({"nats", "tls"})
 
 
 class ConfigError(Exception):
@@ -70,7 +71,7 @@ class ServicesConfig(_Section):
 
 
 class NatsConfig(_Section):
-    url: str = "nats://127.0.0.1:4222"
+    url: str = "nats://127.0.0.1:4222"  # or a cluster's nodes, separated by commas
     stream_replicas: int = Field(1, ge=1, le=5)
     connect_timeout_seconds: float = Field(2.0, gt=0)
     event_retention_days: int = Field(7, ge=1)
@@ -82,6 +83,21 @@ class NatsConfig(_Section):
     tls_ca_file: str | None = None
     tls_cert_file: str | None = None
     tls_key_file: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _server_urls(cls, url: str) -> str:
+        servers = [part.strip() for part in url.split(",")]
+        for server in servers:
+            parts = urlsplit(server)
+            if parts.scheme not in NATS_SCHEMES or not parts.hostname:
+                raise ValueError(f"'{server}' is not a NATS server URL (nats://host:port or tls://host:port)")
+        return ",".join(servers)
+
+    @property
+    def servers(self) -> list[str]:
+        """The servers to connect to: ``url``'s comma-separated URLs (one, or a cluster's nodes)."""
+        return self.url.split(",")
 
     @model_validator(mode="after")
     def _paired(self) -> NatsConfig:

@@ -8,6 +8,9 @@ the given directory and can be stopped, killed and restarted on the same port wi
 process its credentials as ``INFERADB_MGMT__NATS__*`` variables. ``tls=(cert, key)`` makes it
 require TLS with that certificate, and ``tls_client_ca`` a client certificate signed by that CA.
 ``nkeys=True`` (with ``authorization``) signs every process in with an NKey instead of a password.
+
+:class:`NatsCluster` runs several such servers as one JetStream cluster (routes on loopback ports),
+for the tests that kill and restart nodes under load.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import secrets
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -27,7 +30,9 @@ from inferadb_common.nats_permissions import PROCESSES, authorization_block
 from inferadb_testing._process import kill_group, log_tail, spawn, terminate, wait_http_ok
 from inferadb_testing.free_port import free_port
 
-__all__ = ["NatsServer", "find_nats_server", "write_user_nkey"]
+__all__ = ["NatsCluster", "NatsServer", "find_nats_server", "write_user_nkey"]
+
+CLUSTER_NAME = "inferadb"
 
 _BINARY = "nats-server"
 
@@ -74,8 +79,13 @@ class NatsServer:
         tls: tuple[Path, Path] | None = None,
         tls_client_ca: Path | None = None,
         nkeys: bool = False,
+        cluster_port: int | None = None,
+        routes: Sequence[int] = (),
     ) -> None:
         self.store_dir = Path(store_dir)
+        # In a cluster: this node's route port and the route ports of every node (its own included).
+        self.cluster_port = cluster_port
+        self.routes = tuple(routes)
         self.port = port if port is not None else free_port()
         self.monitor_port = monitor_port if monitor_port is not None else free_port()
         self.binary = binary if binary is not None else find_nats_server()
@@ -146,7 +156,36 @@ class NatsServer:
             "-js",
             "-sd", str(self.store_dir),
             "-m", str(self.monitor_port),
+            *self._cluster_flags(),
         ]  # fmt: skip
+
+    @property
+    def name(self) -> str:
+        """The server's name (a cluster names stream leaders and peers by it)."""
+        return f"node-{self.port}"
+
+    def _cluster_flags(self) -> list[str]:
+        if self.cluster_port is None:
+            return []
+        routes = ",".join(f"nats://127.0.0.1:{port}" for port in self.routes)
+        return [
+            "-n", self.name,
+            "--cluster_name", CLUSTER_NAME,
+            "--cluster", f"nats://127.0.0.1:{self.cluster_port}",
+            "--routes", routes,
+        ]  # fmt: skip
+
+    def wait_current(self, timeout: float = 60.0) -> None:
+        """Wait until the server's full health check passes: in a cluster, JetStream has a meta leader
+        and this node has caught up with every stream it holds a replica of."""
+        assert self._process is not None, "not running"
+        wait_http_ok(
+            f"{self.monitor_url}/healthz",
+            self._process,
+            what=f"nats-server on port {self.port} (JetStream current)",
+            log_path=self.log_path,
+            timeout=timeout,
+        )
 
     def start(self) -> Self:
         """Start the server and wait until JetStream answers its health check."""
@@ -208,3 +247,49 @@ class NatsServer:
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
         return f"NatsServer(url={self.url!r}, store_dir={str(self.store_dir)!r}, {state})"
+
+
+class NatsCluster:
+    """``size`` JetStream servers clustered on loopback ports; each keeps its port and store across
+    kills and restarts, so a node comes back as the same member.
+
+    Usage: ``with NatsCluster(tmp_path / "nats", 3) as cluster: ... cluster.url ... cluster.nodes[0].kill()``.
+    """
+
+    def __init__(self, root: Path, size: int = 3) -> None:
+        cluster_ports = [free_port() for _ in range(size)]
+        self.nodes = [
+            NatsServer(Path(root) / f"node-{index}", cluster_port=port, routes=cluster_ports)
+            for index, port in enumerate(cluster_ports)
+        ]
+
+    @property
+    def url(self) -> str:
+        """Every node's URL, comma-separated: the form of ``nats.url`` for a cluster."""
+        return ",".join(node.url for node in self.nodes)
+
+    def start(self) -> Self:
+        try:
+            for node in self.nodes:
+                node.start()
+            for node in self.nodes:
+                node.wait_current()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
