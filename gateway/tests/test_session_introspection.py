@@ -9,13 +9,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from types import SimpleNamespace
 from typing import Any
 
-import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from inferadb_common.identity import Identity, IdentitySigner
 from inferadb_gateway.sessions import INTROSPECT_PATH, SessionAuthenticator, token_hash
+from inferadb_gateway.upstream import Upstreams
 
 SECRET = b"k" * 48
 Handler = Callable[[web.Request], Awaitable[web.Response]]
@@ -24,7 +24,7 @@ Handler = Callable[[web.Request], Awaitable[web.Response]]
 @pytest.fixture
 async def serve() -> AsyncIterator[Callable[[Handler], Awaitable[SessionAuthenticator]]]:
     servers: list[TestServer] = []
-    clients: list[aiohttp.ClientSession] = []
+    clients: list[Upstreams] = []
 
     async def start(handler: Handler) -> SessionAuthenticator:
         app = web.Application()
@@ -32,10 +32,10 @@ async def serve() -> AsyncIterator[Callable[[Handler], Awaitable[SessionAuthenti
         server = TestServer(app)
         await server.start_server()
         servers.append(server)
-        client = aiohttp.ClientSession()
-        clients.append(client)
+        upstreams = Upstreams({"auth": str(server.make_url("/"))}, timeout_seconds=5)
+        clients.append(upstreams)
         bus: Any = SimpleNamespace(connected=False)
-        return SessionAuthenticator(bus, client, str(server.make_url("/")), IdentitySigner(SECRET), ttl_seconds=0)
+        return SessionAuthenticator(bus, upstreams, IdentitySigner(SECRET), ttl_seconds=0)
 
     yield start
     for client in clients:

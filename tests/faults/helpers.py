@@ -21,6 +21,7 @@ from typing import Any, Self
 
 import httpx
 
+from inferadb_testing import postgres
 from inferadb_testing.smtp import SmtpSink
 from inferadb_testing.stack import Stack
 from inferadb_testing.users import register
@@ -36,6 +37,7 @@ __all__ = [
     "assert_mails_delivered_once",
     "assert_writes_persisted",
     "rows",
+    "service_rows",
     "wait_until_settled",
 ]
 
@@ -50,6 +52,16 @@ ENV = {
 }
 PASSWORD = "fault-test Passphrase 42"
 VERIFY_SUBJECT = "Verify your email address"
+
+
+def service_rows(stack: Stack, service: str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    """Rows of ``sql`` (``?`` parameters) in one service's database, SQLite file or PostgreSQL schema."""
+    if stack.env.get("INFERADB_MGMT__STORAGE__BACKEND") == "postgres":
+        numbered = sql
+        for index in range(1, len(params) + 1):
+            numbered = numbered.replace("?", f"${index}", 1)
+        return postgres.query(stack.env["INFERADB_MGMT__STORAGE__URL"], numbered, *params, schema=service)
+    return rows(_data(stack) / f"{service}.db", sql, *params)
 
 
 def rows(db: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
@@ -128,7 +140,7 @@ class WriteLoad:
             return
         answered_at = time.monotonic()
         if response.status_code != 201:
-            self.failures.append((sent_at, f"register {email}: {response.status_code}"))
+            self.failures.append((sent_at, f"register {email}: {_status(response)}"))
             time.sleep(0.05)
             return
         body = response.json()
@@ -146,12 +158,17 @@ class WriteLoad:
             self.failures.append((time.monotonic(), f"rename {email}: {type(exc).__name__}"))
             return False
         if response.status_code != 200:
-            self.failures.append((time.monotonic(), f"rename {email}: {response.status_code}"))
+            self.failures.append((time.monotonic(), f"rename {email}: {_status(response)}"))
         return response.status_code == 200
 
     def between(self, start: float, end: float) -> list[Write]:
         """The writes sent and answered inside ``[start, end]`` (monotonic times)."""
         return [write for write in self.accepted if start <= write.sent_at and write.answered_at <= end]
+
+
+def _status(response: httpx.Response) -> str:
+    """``503 (Retry-After)`` or just the status: what a failed write was answered."""
+    return f"{response.status_code} (Retry-After)" if "retry-after" in response.headers else str(response.status_code)
 
 
 # ------------------------------------------------------------------------------------------ the ledger
@@ -166,12 +183,12 @@ def _outbox_events(stack: Stack) -> set[str]:
     found: set[str] = set()
     for service in ("auth", "orgs"):
         sql = "SELECT message_id FROM outbox WHERE kind = 'event'"
-        found |= {str(row[0]) for row in rows(_data(stack) / f"{service}.db", sql)}
+        found |= {str(row[0]) for row in service_rows(stack, service, sql)}
     return found
 
 
 def _audited(stack: Stack) -> list[str]:
-    return [str(row[0]) for row in rows(_data(stack) / "audit.db", "SELECT id FROM audit_logs")]
+    return [str(row[0]) for row in service_rows(stack, "audit", "SELECT id FROM audit_logs")]
 
 
 def _mails_by_address(sink: SmtpSink) -> dict[str, list[str]]:
@@ -190,7 +207,7 @@ def wait_until_settled(stack: Stack, sink: SmtpSink, writes: Iterable[Write], ti
     wanted = list(writes)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        organizations = {str(row[0]) for row in rows(_data(stack) / "orgs.db", "SELECT id FROM organizations")}
+        organizations = {str(row[0]) for row in service_rows(stack, "orgs", "SELECT id FROM organizations")}
         mails = _mails_by_address(sink)
         if (
             {write.org for write in wanted} <= organizations
@@ -218,8 +235,9 @@ def _wait_for_marker(stack: Stack, sink: SmtpSink, timeout: float = 30.0) -> Non
         found = set(_audited(stack))
         marker_events = {
             str(row[0])
-            for row in rows(
-                _data(stack) / "audit.db",
+            for row in service_rows(
+                stack,
+                "audit",
                 "SELECT id FROM audit_logs WHERE resource_id IN (?, ?)",
                 marker.id,
                 marker.default_org,
@@ -232,8 +250,8 @@ def _wait_for_marker(stack: Stack, sink: SmtpSink, timeout: float = 30.0) -> Non
 
 def assert_writes_persisted(stack: Stack, writes: Iterable[Write]) -> None:
     """Every registration answered 201 is a user, with its new name when the rename was answered 200."""
-    users = {str(row[0]): row[1] for row in rows(_data(stack) / "auth.db", "SELECT id, name FROM users")}
-    organizations = {str(row[0]) for row in rows(_data(stack) / "orgs.db", "SELECT id FROM organizations")}
+    users = {str(row[0]): row[1] for row in service_rows(stack, "auth", "SELECT id, name FROM users")}
+    organizations = {str(row[0]) for row in service_rows(stack, "orgs", "SELECT id FROM organizations")}
     for write in writes:
         assert write.user_id in users, write
         if write.renamed:
@@ -252,7 +270,7 @@ def assert_events_audited_once(stack: Stack, writes: Iterable[Write]) -> None:
     assert len(audited) == len(set(audited))
     per_resource = Counter(
         (str(row[0]), str(row[1]))
-        for row in rows(_data(stack) / "audit.db", "SELECT event_type, resource_id FROM audit_logs")
+        for row in service_rows(stack, "audit", "SELECT event_type, resource_id FROM audit_logs")
     )
     for write in writes:
         assert per_resource["user_registered", write.user_id] == 1, write

@@ -19,7 +19,7 @@ async def _configure(ctx: ServiceContext) -> GatewayState:
         settings.server.request_timeout_seconds,
     )
     ttl = settings.server.session_cache_ttl_seconds
-    sessions = SessionAuthenticator(ctx.bus, upstreams.session("auth"), upstreams.urls["auth"], ctx.signer, ttl)
+    sessions = SessionAuthenticator(ctx.bus, upstreams, ctx.signer, ttl)
     await sessions.start()
     return GatewayState(upstreams=upstreams, sessions=sessions)
 

@@ -23,9 +23,7 @@ _PROBE_TIMEOUT = aiohttp.ClientTimeout(total=2.0)
 
 async def _probe(upstreams: Upstreams, service: str) -> dict[str, Any] | None:
     try:
-        async with upstreams.session(service).get(
-            upstreams.url(service, "/v1/health"), timeout=_PROBE_TIMEOUT
-        ) as response:
+        async with await upstreams.request(service, "GET", "/v1/health", timeout=_PROBE_TIMEOUT) as response:
             body: dict[str, Any] = await response.json(content_type=None)
             return body
     except (aiohttp.ClientError, TimeoutError, ValueError):

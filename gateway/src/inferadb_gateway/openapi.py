@@ -147,8 +147,8 @@ class OpenApiDocument:
 
     async def _fetch(self, service: str) -> dict[str, Any]:
         token = self.signer.sign(Identity(audience=service))
-        url = self.upstreams.url(service, SERVICE_OPENAPI_PATH)
-        async with self.upstreams.session(service).get(url, headers={HEADER: token}) as response:
+        request = self.upstreams.request(service, "GET", SERVICE_OPENAPI_PATH, headers={HEADER: token})
+        async with await request as response:
             response.raise_for_status()
             document: dict[str, Any] = await response.json()
             return document

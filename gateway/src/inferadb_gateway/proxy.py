@@ -9,7 +9,6 @@ from multidict import CIMultiDict
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
-from yarl import URL
 
 from inferadb_common.errors import error_response
 from inferadb_common.identity import HEADER as IDENTITY_HEADER
@@ -38,8 +37,6 @@ _RESPONSE_SKIP = frozenset(name.encode() for name in _HOP_BY_HOP | _RESPONSE_OWN
 # Bodies up to this size are read whole and answered with a Content-Length; larger ones stream.
 _BUFFER_LIMIT = 256 * 1024
 _CHUNK = 64 * 1024
-# A pooled connection the service closed just as it was reused: safe to send again.
-_RETRY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def _request_headers(
@@ -57,23 +54,11 @@ def _request_headers(
     return headers
 
 
-def _target(upstreams: Upstreams, service: str, request: Request) -> URL:
+def _path(request: Request) -> str:
     """The path exactly as the client encoded it (no decode/re-encode round trip), and its query."""
     raw_path: bytes = request.scope.get("raw_path") or request.url.path.encode()
     query: bytes = request.scope.get("query_string", b"")
-    path = raw_path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
-    return URL(upstreams.url(service, path), encoded=True)
-
-
-async def _send(
-    session: aiohttp.ClientSession, method: str, url: URL, headers: CIMultiDict[str], body: bytes
-) -> aiohttp.ClientResponse:
-    try:
-        return await session.request(method, url, headers=headers, data=body or None, allow_redirects=False)
-    except aiohttp.ServerDisconnectedError:
-        if method not in _RETRY_METHODS:
-            raise
-    return await session.request(method, url, headers=headers, data=body or None, allow_redirects=False)
+    return raw_path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
 
 
 async def forward(
@@ -86,12 +71,13 @@ async def forward(
 ) -> Response:
     body = await request.body()  # bounded by the edge's body limit before it gets here
     try:
-        response = await _send(
-            upstreams.session(service),
+        response = await upstreams.request(
+            service,
             request.method,
-            _target(upstreams, service, request),
-            _request_headers(request, identity_token, request_id, extra_headers),
-            body,
+            _path(request),
+            headers=_request_headers(request, identity_token, request_id, extra_headers),
+            data=body or None,
+            allow_redirects=False,
         )
     except TimeoutError:
         return error_response(504, "Upstream service timed out", "GATEWAY_TIMEOUT")

@@ -20,6 +20,7 @@ from inferadb_common.bus import Bus
 from inferadb_common.events.streams import SESSION_REVOKED_SUBJECT
 from inferadb_common.identity import Identity, IdentitySigner
 from inferadb_common.revocation import GatewayPresence, confirmation_handler
+from inferadb_gateway.upstream import Upstreams
 
 logger = logging.getLogger("inferadb.gateway.sessions")
 
@@ -49,12 +50,9 @@ def token_hash(token: str) -> str:
 
 
 class SessionAuthenticator:
-    def __init__(
-        self, bus: Bus, auth: aiohttp.ClientSession, auth_url: str, signer: IdentitySigner, ttl_seconds: float
-    ) -> None:
+    def __init__(self, bus: Bus, upstreams: Upstreams, signer: IdentitySigner, ttl_seconds: float) -> None:
         self.bus = bus
-        self.auth = auth
-        self.introspect_url = auth_url.rstrip("/") + INTROSPECT_PATH
+        self.upstreams = upstreams
         self.signer = signer
         self.ttl_seconds = ttl_seconds
         self._cache: dict[str, tuple[SessionInfo, float]] = {}
@@ -126,12 +124,16 @@ class SessionAuthenticator:
             "content-type": "application/json",  # the pool adds no headers of its own
         }
         try:
-            async with self.auth.post(
-                self.introspect_url,
+            introspection = self.upstreams.request(
+                "auth",
+                "POST",
+                INTROSPECT_PATH,
+                repeatable=True,  # a read: any replica may answer it
                 data=json.dumps({"token_hash": digest}),
                 headers=headers,
                 timeout=_INTROSPECT_TIMEOUT,
-            ) as response:
+            )
+            async with await introspection as response:
                 if response.status in (401, 404):
                     return None
                 if response.status != 200:

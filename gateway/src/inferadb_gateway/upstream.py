@@ -11,7 +11,13 @@ The sessions never keep cookies (they are shared by every user of the gateway), 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import aiohttp
+from yarl import URL
+
+from inferadb_common.replicas import ReplicaSet, retry_allowed
 
 SERVICES = ("auth", "orgs", "audit", "mailer")
 # Below the services' own keep-alive (30 s), so the gateway never reuses a connection the service
@@ -22,10 +28,12 @@ _AUTO_HEADERS = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
 
 
 class Upstreams:
-    """One aiohttp session (connection pool) per service; create inside the running event loop."""
+    """One aiohttp session (connection pool) per service, over its replicas (``services.<name>_url``
+    may list several, comma-separated: :mod:`inferadb_common.replicas`); create inside the running
+    event loop."""
 
-    def __init__(self, urls: dict[str, str], timeout_seconds: float, pool_size: int = 200) -> None:
-        self.urls = {name: url.rstrip("/") for name, url in urls.items()}
+    def __init__(self, urls: Mapping[str, str], timeout_seconds: float, pool_size: int = 200) -> None:
+        self.replicas = {name: ReplicaSet.parse(url) for name, url in urls.items()}
         self._sessions = {
             name: aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=pool_size, keepalive_timeout=_KEEPALIVE_SECONDS),
@@ -39,11 +47,46 @@ class Upstreams:
             for name in urls
         }
 
-    def session(self, service: str) -> aiohttp.ClientSession:
-        return self._sessions[service]
+    async def request(
+        self,
+        service: str,
+        method: str,
+        path_and_query: str,
+        *,
+        repeatable: bool | None = None,
+        **options: Any,
+    ) -> aiohttp.ClientResponse:
+        """Send to one replica after another until one answers; the caller releases the response.
 
-    def url(self, service: str, path_and_query: str) -> str:
-        return self.urls[service] + path_and_query
+        A replica that could not be reached is ejected and the request goes to the next. One that
+        dropped the connection before answering may have acted on the request: the next replica is
+        asked only when ``repeatable`` (default: GET, HEAD and OPTIONS); a single replica is asked a
+        second time then (a pooled connection it closed just as it was reused). Raises the last
+        aiohttp.ClientError (or TimeoutError: never repeated, the request may be running still).
+        """
+        replicas = self.replicas[service]
+        session = self._sessions[service]
+        attempts = list(replicas.attempts())
+        if len(attempts) == 1:
+            attempts *= 2
+        allowed = retry_allowed(method, reached=True) if repeatable is None else repeatable
+        failure: aiohttp.ClientError | None = None
+        for base in attempts:
+            try:
+                response = await session.request(method, URL(base + path_and_query, encoded=True), **options)
+            except aiohttp.ClientConnectorError as exc:  # refused or timed out connecting: never reached
+                replicas.failed(base)
+                failure = exc
+                continue
+            except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
+                if not allowed:
+                    raise
+                failure = exc
+                continue
+            replicas.succeeded(base)
+            return response
+        assert failure is not None
+        raise failure
 
     async def close(self) -> None:
         for session in self._sessions.values():

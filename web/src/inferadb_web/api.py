@@ -24,6 +24,7 @@ from yarl import URL
 
 from inferadb_common.identity import HEADER as IDENTITY_HEADER
 from inferadb_common.identity import Identity, IdentitySigner
+from inferadb_common.replicas import ReplicaSet
 from inferadb_common.request_context import current_request_id
 
 SESSION_COOKIE = "infera_session"
@@ -195,12 +196,17 @@ class MailerClient:
 
     def __init__(self, mailer_url: str, signer: IdentitySigner) -> None:
         self.signer = signer
-        self.http = httpx.AsyncClient(base_url=mailer_url.rstrip("/"), timeout=5.0, cookies=_no_cookies())
+        self.replicas = ReplicaSet.parse(mailer_url)
+        self.http = httpx.AsyncClient(timeout=5.0, cookies=_no_cookies())
 
     async def mails(self) -> list[dict[str, Any]]:
         token = self.signer.sign(Identity(audience="mailer", request_id=current_request_id()))
+
+        async def ask(base: str) -> httpx.Response:
+            return await self.http.get(base + DEV_INBOX_PATH, headers={IDENTITY_HEADER: token})
+
         try:
-            response = await self.http.get(DEV_INBOX_PATH, headers={IDENTITY_HEADER: token})
+            response = await self.replicas.first_answer(ask, (httpx.TransportError,))
             response.raise_for_status()
             mails = response.json().get("mails", [])
         except (httpx.HTTPError, ValueError, AttributeError) as exc:

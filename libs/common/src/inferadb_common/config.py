@@ -35,6 +35,7 @@ class ServerConfig(_Section):
     http_host: str = "127.0.0.1"
     http_port: int = Field(3000, ge=1, le=65535)
     internal_host: str = "127.0.0.1"
+    service_port: int | None = Field(None, ge=1, le=65535)
     internal_port: int = Field(9091, ge=1, le=65535)
     grpc_host: str = "127.0.0.1"
     grpc_port: int = Field(3200, ge=1, le=65535)
@@ -66,8 +67,22 @@ class ServicesConfig(_Section):
     mailer_url: str = "http://127.0.0.1:3104"
     web_url: str = "http://127.0.0.1:3105"
 
+    @field_validator("auth_url", "orgs_url", "audit_url", "mailer_url", "web_url")
+    @classmethod
+    def _replica_urls(cls, value: str) -> str:
+        urls = [part.strip().rstrip("/") for part in value.split(",")]
+        for url in urls:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(f"'{url}' is not an http(s) URL")
+        return ",".join(urls)
+
     def url_of(self, service: str) -> str:
+        """The service's URL as configured: one, or its replicas' separated by commas."""
         return str(getattr(self, f"{service}_url"))
+
+    def replicas_of(self, service: str) -> list[str]:
+        return self.url_of(service).split(",")
 
 
 class NatsConfig(_Section):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,12 @@ class _OneAtATime:
                 yield
             finally:
                 self._owner = None
+
+
+def schema_lock_key(schema: str) -> int:
+    """The PostgreSQL advisory lock that serializes a service's schema changes (creating its schema,
+    migrating it) across the replicas that start together: a signed 64-bit number from its name."""
+    return int.from_bytes(hashlib.sha256(f"inferadb-schema:{schema}".encode()).digest()[:8], "big", signed=True)
 
 
 class Database:
@@ -137,6 +144,9 @@ class Database:
         try:
             async with self.engine.begin() as conn:
                 if self.schema is not None:
+                    # Replicas starting together: IF NOT EXISTS alone still races (a unique violation).
+                    lock = {"key": schema_lock_key(self.schema)}
+                    await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), lock)
                     await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
                 else:
                     await conn.execute(text("SELECT 1"))

@@ -12,10 +12,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 
-from inferadb_common.db import Database
+from inferadb_common.db import Database, schema_lock_key
 from inferadb_common.db_types import UtcDateTime
 
 
@@ -46,6 +46,9 @@ async def current_revision(db: Database) -> str | None:
 
 
 async def upgrade(db: Database, script_location: Path) -> None:
+    """Upgrade to head in one transaction. On PostgreSQL the transaction first takes the schema's
+    advisory lock: of replicas starting together one migrates, the others wait for it and then find
+    the schema at head (Alembic reads the version after the lock)."""
     cfg = _alembic_config(script_location)
 
     def _run(sync: Connection) -> None:
@@ -53,6 +56,8 @@ async def upgrade(db: Database, script_location: Path) -> None:
         command.upgrade(cfg, "head")
 
     async with db.engine.begin() as conn:
+        if db.schema is not None:
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": schema_lock_key(db.schema)})
         await conn.run_sync(_run)
 
 

@@ -107,7 +107,9 @@ class ServiceDefinition(Generic[State]):
     def bind(self, settings: Settings) -> tuple[str, int, str]:
         if self.name == "gateway":
             return settings.server.http_host, settings.server.http_port, "server.http_port"
-        _, port = bind_address(settings.services.url_of(self.name))
+        if settings.server.service_port is not None:  # one replica of several on this host
+            return settings.server.internal_host, settings.server.service_port, "server.service_port"
+        _, port = bind_address(settings.services.replicas_of(self.name)[0])
         return settings.server.internal_host, port, f"services.{self.name}_url"
 
 

@@ -201,3 +201,22 @@ def fresh_database(admin_url: str | None = None) -> Iterator[str]:
         yield sqlalchemy_url(admin_url, name)
     finally:
         drop_database(admin_url, name)
+
+
+def query(url: str, sql: str, *params: Any, schema: str | None = None) -> list[tuple[Any, ...]]:
+    """Rows of ``sql`` (``$1``-style parameters) on the database of a SQLAlchemy ``url``, in
+    ``schema`` (a service's own, as the stack lays them out); no rows while its table does not exist."""
+    parts = urlsplit(url)
+    dsn = urlunsplit(("postgresql", parts.netloc, parts.path, parts.query, ""))
+
+    async def run() -> list[tuple[Any, ...]]:
+        settings = {"search_path": schema} if schema else None
+        connection = await asyncpg.connect(dsn, timeout=_CONNECT_TIMEOUT_SECONDS, server_settings=settings)
+        try:
+            return [tuple(record) for record in await connection.fetch(sql, *params)]
+        except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError):
+            return []
+        finally:
+            await connection.close()
+
+    return _run(run)

@@ -102,6 +102,7 @@ class StackFactory(Protocol):
         service_env: Mapping[str, Mapping[str, str]] | None = None,
         services: Iterable[str] = ALL_PROCESSES,
         start: bool = True,
+        service_replicas: int = 1,
     ) -> Stack: ...
 
 
@@ -177,6 +178,7 @@ def stack_factory(
         service_env: Mapping[str, Mapping[str, str]] | None = None,
         services: Iterable[str] = ALL_PROCESSES,
         start: bool = True,
+        service_replicas: int = 1,
     ) -> Stack:
         stack = Stack(
             tmp_path / f"stack-{len(stacks)}",
@@ -185,6 +187,7 @@ def stack_factory(
             storage,
             extra_env=extra_env,
             service_env=service_env,
+            service_replicas=service_replicas,
         )
         stacks.append(stack)
         if start:

@@ -3,6 +3,8 @@
 ``Stack`` wires one gateway and the four services to a test NATS, an SMTP sink and a private
 data directory through ``INFERADB_MGMT__*`` variables; ``ServiceProcess`` is one of them, which a
 test can stop, ``kill -9`` and restart. Readiness is ``GET /v1/health/ready`` → 200.
+``service_replicas=N`` runs N processes of each of the four services (``auth``, ``auth-2``…), each on
+its own port (``server.service_port``), every ``services.*_url`` listing them all.
 """
 
 from __future__ import annotations
@@ -88,6 +90,7 @@ class Stack:
         extra_env: Mapping[str, str] | None = None,
         service_env: Mapping[str, Mapping[str, str]] | None = None,
         ready_timeout: float = 20.0,
+        service_replicas: int = 1,
     ) -> None:
         self.tmp_dir = Path(tmp_dir)
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
@@ -95,6 +98,14 @@ class Stack:
         self.smtp_port = smtp_port
         self.ready_timeout = ready_timeout
         self.ports: dict[str, int] = {name: free_port() for name in (*ALL_PROCESSES, WEB)}
+        # Every service's replicas: the first is ``name`` on ``ports[name]``, the others ``name-2``….
+        self.replica_labels: dict[str, list[str]] = {
+            name: [name, *(f"{name}-{index}" for index in range(2, service_replicas + 1))] for name in BACKEND_SERVICES
+        }
+        for name in BACKEND_SERVICES:
+            for label in self.replica_labels[name][1:]:
+                self.ports[label] = free_port()
+        self.replica_internal_ports = {label: free_port() for label in self.replica_labels["orgs"][1:]}
         # The orgs service's second listener: the internal API the engine calls (engine.md E2).
         self.internal_port = free_port()
         self.config_path = self.tmp_dir / "config.yaml"
@@ -129,8 +140,10 @@ class Stack:
             f"{ENV_PREFIX}AUTH__COOKIE_SECURE": "false",
             f"{ENV_PREFIX}OBSERVABILITY__LOG_FORMAT": "json",
         }
-        for name in (*BACKEND_SERVICES, WEB):
-            env[f"{ENV_PREFIX}SERVICES__{name.upper()}_URL"] = f"http://127.0.0.1:{self.ports[name]}"
+        for name in BACKEND_SERVICES:
+            urls = ",".join(f"http://127.0.0.1:{self.ports[label]}" for label in self.replica_labels[name])
+            env[f"{ENV_PREFIX}SERVICES__{name.upper()}_URL"] = urls
+        env[f"{ENV_PREFIX}SERVICES__WEB_URL"] = f"http://127.0.0.1:{self.ports[WEB]}"
         for key, value in storage.items():
             env[f"{ENV_PREFIX}STORAGE__{key.upper()}"] = _env_value(value)
         env.update(extra_env)
@@ -168,11 +181,16 @@ class Stack:
         }
 
     def _new_process(self, name: str, label: str, port: int) -> ServiceProcess:
+        env = self.env_for(name, port)
+        if name in BACKEND_SERVICES and len(self.replica_labels[name]) > 1:
+            env[f"{ENV_PREFIX}SERVER__SERVICE_PORT"] = str(port)
+            if label in self.replica_internal_ports:
+                env[f"{ENV_PREFIX}SERVER__INTERNAL_PORT"] = str(self.replica_internal_ports[label])
         return ServiceProcess(
             label,
             SERVICE_MODULES[name],
             config_path=self.config_path,
-            env=self.env_for(name, port),
+            env=env,
             log_path=self.log_dir / f"{label}.log",
             url=f"http://127.0.0.1:{port}",
             cwd=self.tmp_dir,
@@ -196,9 +214,10 @@ class Stack:
         try:
             for group in (backends, web, gateway):
                 started = []
-                for name in group:
-                    process = self._processes.get(name) or self._new_process(name, name, self.ports[name])
-                    self._processes[name] = process
+                wanted_processes = [(service, label) for service in group for label in self.labels_of(service)]
+                for name, label in wanted_processes:
+                    process = self._processes.get(label) or self._new_process(name, label, self.ports[label])
+                    self._processes[label] = process
                     if not process.running:
                         process.start()
                         started.append(process)
@@ -226,6 +245,13 @@ class Stack:
             errors.extend(error for future in futures if (error := future.exception()) is not None)
         if errors:
             raise errors[0]
+
+    def labels_of(self, name: str) -> list[str]:
+        """The processes of one service (its replicas), or of the gateway or the console."""
+        return self.replica_labels.get(name, [name])
+
+    def replicas_of(self, name: str) -> list[ServiceProcess]:
+        return [self.process(label) for label in self.labels_of(name)]
 
     def process(self, name: str) -> ServiceProcess:
         try:

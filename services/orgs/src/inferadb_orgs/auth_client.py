@@ -21,6 +21,7 @@ import aiohttp
 from inferadb_common.config import Settings
 from inferadb_common.errors import Unavailable
 from inferadb_common.identity import Identity, IdentitySigner
+from inferadb_common.replicas import ReplicaSet
 
 logger = logging.getLogger("inferadb.orgs.auth_client")
 
@@ -43,7 +44,7 @@ class AuthClient:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._base = settings.services.auth_url.rstrip("/")
+        self._replicas = ReplicaSet(settings.services.replicas_of("auth"))
         self._signer: IdentitySigner | None = None
         self._http: aiohttp.ClientSession | None = None
 
@@ -84,20 +85,20 @@ class AuthClient:
     async def _post(self, path: str, payload: dict[str, str], identity: Identity) -> dict[str, Any]:
         headers = {"x-infera-identity": self._identity_header(identity), "content-type": "application/json"}
         data = json.dumps(payload)
-        # Both routes only read: a pooled connection auth had just closed is retried once.
-        for attempt in (1, 2):
-            try:
-                async with self._session().post(self._base + path, data=data, headers=headers) as response:
-                    if response.status != 200:
-                        logger.warning("auth answered %s on %s", response.status, path)
-                        raise AuthUnavailable()
-                    body = await response.json()
-                    break
-            except aiohttp.ServerDisconnectedError as exc:
-                if attempt == 2:
-                    raise self._unavailable(path, exc) from exc
-            except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-                raise self._unavailable(path, exc) from exc
+
+        async def ask(base: str) -> Any:
+            async with self._session().post(base + path, data=data, headers=headers) as response:
+                if response.status != 200:
+                    logger.warning("auth answered %s on %s", response.status, path)
+                    raise AuthUnavailable()
+                return await response.json()
+
+        # Both routes only read: any replica may answer, and one that is unreachable (or closed the
+        # pooled connection just as it was reused) is left for the next.
+        try:
+            body = await self._replicas.first_answer(ask, (aiohttp.ClientConnectionError,))
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            raise self._unavailable(path, exc) from exc
         if not isinstance(body, dict):
             raise AuthUnavailable()
         return body
