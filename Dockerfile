@@ -26,6 +26,10 @@ ENV PIP_NO_CACHE_DIR=1 \
     PIP_ROOT_USER_ACTION=ignore
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
+# binutils' strip, in the builder only: the wheels' extension modules keep symbols that double their size.
+RUN apt-get update -qq \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends binutils >/dev/null \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY pyproject.toml ./
 COPY libs/common/src libs/common/src
@@ -35,8 +39,12 @@ COPY services/orgs/src services/orgs/src
 COPY services/audit/src services/audit/src
 COPY services/mailer/src services/mailer/src
 COPY web/src web/src
-# Byte-code is compiled here, once, so the read-only runtime never needs to write it.
+# The runtime needs neither pip nor setuptools, nor the extension modules' symbols (the image is
+# ~60 MB smaller without them). Byte-code is compiled here, once, so the read-only runtime never
+# needs to write it.
 RUN pip install . \
+    && python -m pip uninstall -y -q pip setuptools \
+    && find /opt/venv -name '*.so' -exec strip --strip-unneeded {} + \
     && python -m compileall -q --invalidation-mode unchecked-hash /opt/venv/lib
 
 # ---------------------------------------------------------------------------------------------------

@@ -36,16 +36,22 @@ browser:
 	    exit 1; \
 	  fi; }
 
-## The tools tests call, from the distribution's packages: docker-compose (tests/deploy validates
-## compose.yaml with `docker-compose config`; no engine needed), jq and curl (the getting-started walkthrough).
-SYSTEM_TOOLS := docker-compose jq curl
+## The tools tests call, from the distribution's packages of the same names:
+## docker-compose (tests/deploy validates compose.yaml with `docker-compose config`; no engine needed),
+## jq and curl (the getting-started walkthrough), and podman with the runc runtime and debootstrap
+## (tests/deploy/test_images.py, under --soak: builds the Dockerfile's targets on a Debian base it makes).
+## Recommended packages are left out: docker-compose would pull in the Docker engine, podman buildah & co.
+SYSTEM_TOOLS := docker-compose jq curl podman runc debootstrap
 system-packages:
-	@missing=""; for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	@missing=""; for tool in $(SYSTEM_TOOLS); do \
+	  PATH="$$PATH:/usr/sbin:/sbin" command -v $$tool >/dev/null || missing="$$missing $$tool"; \
+	done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	  else \
-	    echo "the tests need:$$missing (Debian: apt-get install$$missing)" >&2; exit 1; \
+	    echo "the tests need these system packages:$$missing (Debian: apt-get install --no-install-recommends$$missing)" >&2; \
+	    exit 1; \
 	  fi; \
 	fi
 

@@ -237,9 +237,13 @@ def check_engine_network(docs: list[Doc], engine_namespace: str = NAMESPACE) -> 
 
 
 # ------------------------------------------------------------------------------------------- workloads
-def check_deployment(doc: Doc) -> None:
+def check_deployment(doc: Doc, replicas: int | None = None) -> None:
+    """``replicas``: the fixed count when no HorizontalPodAutoscaler owns it (None: one does)."""
     name = doc["metadata"]["name"]
-    assert "replicas" not in doc["spec"], f"{name}: the HorizontalPodAutoscaler owns the replica count"
+    if replicas is None:
+        assert "replicas" not in doc["spec"], f"{name}: the HorizontalPodAutoscaler owns the replica count"
+    else:
+        assert doc["spec"]["replicas"] == replicas, name
     assert doc["spec"]["selector"]["matchLabels"].items() <= pod_labels(doc).items()
     pod = pod_spec(doc)
     check_pod_security(name, pod)

@@ -37,8 +37,8 @@ def docker_compose() -> str:
     binary = shutil.which("docker-compose")
     if binary is None:
         pytest.fail(
-            "docker-compose is not installed, so compose.yaml cannot be validated. Install it with "
-            "`apt-get update && apt-get install -y docker-compose` (.ci/run does this before `make test`)."
+            "docker-compose is not installed, so compose.yaml cannot be validated: `make system-packages` "
+            "(part of `make test`) installs it, or `apt-get install --no-install-recommends docker-compose`."
         )
     return binary
 

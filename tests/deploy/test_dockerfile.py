@@ -64,10 +64,14 @@ def test_builder_installs_the_project_without_dev_extras_into_a_venv() -> None:
     builder = DOCKERFILE.stage("builder")
     words = [word for command in builder.all("RUN") for word in shell_words(command)]
     assert words[:4] == ["python", "-m", "venv", "/opt/venv"]
-    install = words.index("install")
-    assert words[install - 1] == "pip" and words[install + 1] == "."
+    installs = [i for i, word in enumerate(words) if word == "install" and words[i - 1] == "pip"]
+    assert [words[i + 1] for i in installs] == ["."]
     assert not any("[dev]" in word or word in ("-e", "--editable") for word in words)
     assert "compileall" in words, "byte-code is compiled at build time (the runtime never writes it)"
+    # The runtime's venv is slimmed after the install: no pip or setuptools, stripped extension modules.
+    uninstall = words.index("uninstall")
+    assert words[uninstall - 1] == "pip" and {"pip", "setuptools"} <= set(words[uninstall:])
+    assert "strip" in words and words.index("strip") > installs[0]
     runtime_copies = [copy_sources(c) for c in DOCKERFILE.stage("runtime").all("COPY") if "--from=builder" in c.flags]
     assert runtime_copies == [(["/opt/venv"], "/opt/venv")]
     assert DOCKERFILE.env("runtime")["PATH"].startswith("/opt/venv/bin:")
