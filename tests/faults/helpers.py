@@ -8,12 +8,13 @@ sink, that nothing answered 2xx was lost and that no event and no mail was lost 
 
 from __future__ import annotations
 
+import itertools
 import secrets
 import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -88,6 +89,31 @@ class Write:
     answered_at: float
 
 
+class FailoverTransport(httpx.BaseTransport):
+    """What a load balancer in front of several gateways does: requests go round robin, and one
+    whose connection was refused (it never arrived) goes to the next gateway."""
+
+    def __init__(self, urls: Sequence[str]) -> None:
+        self.urls = [httpx.URL(url) for url in urls]
+        self.inner = httpx.HTTPTransport()
+        self._next = itertools.count()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        start = next(self._next)
+        for attempt in range(len(self.urls)):
+            target = self.urls[(start + attempt) % len(self.urls)]
+            request.url = request.url.copy_with(scheme=target.scheme, host=target.host, port=target.port)
+            try:
+                return self.inner.handle_request(request)
+            except httpx.ConnectError:
+                if attempt == len(self.urls) - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        self.inner.close()
+
+
 @dataclass
 class WriteLoad:
     """``writers`` threads writing through the gateway until ``stop()`` (or the end of the ``with``).
@@ -98,6 +124,7 @@ class WriteLoad:
 
     base_url: str
     writers: int = 3
+    gateways: Sequence[str] = ()  # several: spread over them as a load balancer would (FailoverTransport)
     tag: str = "w"
     rename: bool = True
     accepted: list[Write] = field(default_factory=list)
@@ -126,7 +153,8 @@ class WriteLoad:
         self.stop()
 
     def _run(self, tag: str) -> None:
-        with httpx.Client(base_url=self.base_url, timeout=15) as client:
+        transport = FailoverTransport(self.gateways) if self.gateways else None
+        with httpx.Client(base_url=self.base_url, timeout=15, transport=transport) as client:
             while not self._stop.is_set():
                 self._write_once(client, f"{tag}-{secrets.token_hex(5)}@example.com")
 

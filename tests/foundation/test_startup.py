@@ -204,3 +204,35 @@ def test_sigterm_drains_and_exits_zero(tmp_path: Path, nats_server: NatsServer, 
     assert process.returncode == 0, output
     assert "Application shutdown complete" in output
     assert f"{name} stopped" in output
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("name", ["auth", "gateway"])
+def test_with_a_drain_sigterm_keeps_serving_not_ready_and_closing_connections_then_exits_zero(
+    tmp_path: Path, nats_server: NatsServer, name: str
+) -> None:
+    port = free_port()
+    env = base_env(
+        tmp_path,
+        nats_server.url,
+        INFERADB_MGMT__SERVICES__AUTH_URL=f"http://127.0.0.1:{port}",
+        INFERADB_MGMT__SERVER__HTTP_PORT=str(port),
+        INFERADB_MGMT__SERVER__DRAIN_SECONDS="3",
+    )
+    url = f"http://127.0.0.1:{port}"
+    process = _start(tmp_path, name, env)
+    _wait_ready(url, process)
+    with httpx.Client(base_url=url, timeout=5) as client:
+        assert "connection" not in client.get("/v1/health/live").headers
+        process.send_signal(signal.SIGTERM)
+        signalled = time.monotonic()
+        time.sleep(0.5)
+        ready = client.get("/v1/health/ready")
+        live = client.get("/v1/health/live")  # still served, and the connection is not kept
+        assert time.monotonic() - signalled < 3
+    assert ready.status_code == 503 and ready.headers["connection"] == "close", (ready.status_code, ready.headers)
+    assert live.status_code == 200 and live.headers["connection"] == "close"
+    output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    assert time.monotonic() - signalled >= 3  # the drain ran its course before the shutdown
+    assert "draining for 3.0 s before shutting down" in output and f"{name} stopped" in output

@@ -23,7 +23,7 @@ _PROBE_TIMEOUT = aiohttp.ClientTimeout(total=2.0)
 
 async def _probe(upstreams: Upstreams, service: str) -> dict[str, Any] | None:
     try:
-        async with await upstreams.request(service, "GET", "/v1/health", timeout=_PROBE_TIMEOUT) as response:
+        async with await upstreams.request(service, "GET", "/v1/health", limits=_PROBE_TIMEOUT) as response:
             body: dict[str, Any] = await response.json(content_type=None)
             return body
     except (aiohttp.ClientError, TimeoutError, ValueError):
@@ -44,8 +44,9 @@ def gateway_health_router(ctx: ServiceContext, upstreams: Upstreams) -> APIRoute
     @router.get("/v1/health/startup")
     @router.get("/v1/health/ready")
     async def ready() -> JSONResponse:
-        ok = ctx.started
-        return JSONResponse({"status": "ok" if ok else "starting"}, status_code=200 if ok else 503)
+        ok = ctx.started and not ctx.draining
+        status = "ok" if ok else ("draining" if ctx.draining else "starting")
+        return JSONResponse({"status": status}, status_code=200 if ok else 503)
 
     @router.get("/v1/health")
     async def detailed() -> JSONResponse:

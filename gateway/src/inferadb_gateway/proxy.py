@@ -77,7 +77,6 @@ async def forward(
             _path(request),
             headers=_request_headers(request, identity_token, request_id, extra_headers),
             data=body or None,
-            allow_redirects=False,
         )
     except TimeoutError:
         return error_response(504, "Upstream service timed out", "GATEWAY_TIMEOUT")

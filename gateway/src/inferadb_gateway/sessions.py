@@ -131,7 +131,7 @@ class SessionAuthenticator:
                 repeatable=True,  # a read: any replica may answer it
                 data=json.dumps({"token_hash": digest}),
                 headers=headers,
-                timeout=_INTROSPECT_TIMEOUT,
+                limits=_INTROSPECT_TIMEOUT,
             )
             async with await introspection as response:
                 if response.status in (401, 404):

@@ -12,7 +12,6 @@ The sessions never keep cookies (they are shared by every user of the gateway), 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import aiohttp
 from yarl import URL
@@ -53,15 +52,18 @@ class Upstreams:
         method: str,
         path_and_query: str,
         *,
+        headers: Mapping[str, str] | None = None,
+        data: bytes | str | None = None,
+        limits: aiohttp.ClientTimeout | None = None,
         repeatable: bool | None = None,
-        **options: Any,
     ) -> aiohttp.ClientResponse:
         """Send to one replica after another until one answers; the caller releases the response.
 
         A replica that could not be reached is ejected and the request goes to the next. One that
         dropped the connection before answering may have acted on the request: the next replica is
         asked only when ``repeatable`` (default: GET, HEAD and OPTIONS); a single replica is asked a
-        second time then (a pooled connection it closed just as it was reused). Raises the last
+        second time then (a pooled connection it closed just as it was reused). ``limits`` replaces
+        the session's timeouts for this request. Raises the last
         aiohttp.ClientError (or TimeoutError: never repeated, the request may be running still).
         """
         replicas = self.replicas[service]
@@ -73,7 +75,10 @@ class Upstreams:
         failure: aiohttp.ClientError | None = None
         for base in attempts:
             try:
-                response = await session.request(method, URL(base + path_and_query, encoded=True), **options)
+                url = URL(base + path_and_query, encoded=True)
+                response = await session.request(
+                    method, url, headers=headers, data=data, allow_redirects=False, timeout=limits or session.timeout
+                )
             except aiohttp.ClientConnectorError as exc:  # refused or timed out connecting: never reached
                 replicas.failed(base)
                 failure = exc

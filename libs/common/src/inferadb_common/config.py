@@ -44,6 +44,7 @@ class ServerConfig(_Section):
     cors_allowed_origins: list[str] = Field(default_factory=list)
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
     request_timeout_seconds: float = Field(30.0, gt=0)
+    drain_seconds: float = Field(0.0, ge=0, le=300)
     session_cache_ttl_seconds: float = Field(30.0, ge=0)
 
     @field_validator("cors_allowed_origins")

@@ -35,7 +35,7 @@ def health_router(ctx: ServiceContext) -> APIRouter:
     @router.get("/v1/health/ready")
     async def ready() -> JSONResponse:
         storage_ok = await ctx.storage_ok()
-        ok = ctx.started and storage_ok
+        ok = ctx.started and storage_ok and not ctx.draining
         return JSONResponse({"status": "ok" if ok else "unavailable"}, status_code=200 if ok else 503)
 
     @router.get("/v1/health")

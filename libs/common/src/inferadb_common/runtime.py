@@ -41,6 +41,7 @@ class ServiceContext:
     workers: list[Worker] = field(default_factory=list)
     started: bool = False
     stopped: bool = False
+    draining: bool = False  # between SIGTERM and the shutdown (server.drain_seconds): not ready
     started_monotonic: float = field(default_factory=time.monotonic)
 
     @property

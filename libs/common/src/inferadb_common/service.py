@@ -14,6 +14,7 @@ import contextlib
 import errno
 import logging
 import os
+import signal
 import socket
 import sys
 from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
@@ -30,6 +31,7 @@ from inferadb_common import __version__
 from inferadb_common.bus import Bus, BusConnectError
 from inferadb_common.config import ConfigError, Settings, bind_address, load_settings
 from inferadb_common.db import Database, StorageInitError
+from inferadb_common.draining import Drain, closing_while_draining
 from inferadb_common.events.outbox import Outbox, OutboxRelay
 from inferadb_common.identity import IdentitySigner
 from inferadb_common.ids import IdGenerationError, SnowflakeGenerator, WorkerIdLease, install_generator
@@ -115,9 +117,26 @@ class ServiceDefinition(Generic[State]):
 
 class _Server(uvicorn.Server):
     """uvicorn re-raises SIGTERM/SIGINT after its graceful shutdown, which would end the process
-    with a signal status; a requested stop that completed cleanly exits 0 instead."""
+    with a signal status; a requested stop that completed cleanly exits 0 instead.
+
+    With ``server.drain_seconds`` the first SIGTERM starts a drain instead (:class:`Drain`): the
+    process keeps serving for that long, then uvicorn's graceful shutdown follows. A second signal
+    (or SIGINT) stops at once.
+    """
+
+    def __init__(self, config: uvicorn.Config, drain: Drain | None = None) -> None:
+        super().__init__(config)
+        self.drain = drain
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        drain = self.drain
+        if drain is not None and sig == signal.SIGTERM and not drain.started and not self.should_exit:
+            # A signal handler must not touch the loop's internals: hand the drain to the loop.
+            drain.loop.call_soon_threadsafe(drain.begin, lambda: self._exit(sig, frame))
+            return
+        self._exit(sig, frame)
+
+    def _exit(self, sig: int, frame: FrameType | None) -> None:
         super().handle_exit(sig, frame)
         self._captured_signals.clear()
 
@@ -280,7 +299,7 @@ async def _serve(definition: ServiceDefinition[State], settings: Settings, secre
             internal_host, internal_port = settings.server.internal_host, settings.server.internal_port
             internal_sock = _bind_socket(internal_host, internal_port, "server.internal_port")
         ctx, state = await _prepare(definition, settings, secret)
-        app = definition.build_app(ctx, state)
+        app = closing_while_draining(definition.build_app(ctx, state), ctx)
         if definition.build_internal_app is not None and internal_sock is not None:
             internal_config = uvicorn.Config(
                 definition.build_internal_app(ctx, state),
@@ -305,7 +324,9 @@ async def _serve(definition: ServiceDefinition[State], settings: Settings, secre
             timeout_graceful_shutdown=20,
             timeout_keep_alive=30,
         )
-        server = _Server(config)
+        drain_seconds = settings.server.drain_seconds
+        drain = Drain(ctx, drain_seconds, asyncio.get_running_loop()) if drain_seconds > 0 else None
+        server = _Server(config, drain)
         logger.info("%s %s listening on %s:%s", definition.program, __version__, host, port)
         await server.serve(sockets=[sock])
     finally:
