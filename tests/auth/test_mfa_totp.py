@@ -232,3 +232,28 @@ def test_malformed_codes_are_400_with_the_error_body(auth_env: AuthEnv, api: Api
 
 def test_an_unknown_token_is_401(api: Api) -> None:
     assert error_of(api.post("/v1/auth/login/mfa", json={"mfa_token": "mfa_nope", "code": "123456"})) == INVALID_CODE
+
+
+def test_nothing_secret_in_any_answer_after_enrolment(auth_env: AuthEnv, api: Api, user: ApiUser) -> None:
+    """The secret and the recovery codes are answered once; no later answer, audit entry or mail has them."""
+    secret, codes = enrol(auth_env, api, user)
+    token = password_step(auth_env, api, user.email)
+    steady()
+    assert _second_step(api, token, code=code_at(secret, 1))[0] == 200
+    auth_env.wait_for_audit("user_login", "actor_user_id = ? AND data LIKE '%totp%'", int(user.id))
+    answers = [
+        api.get(path, session=user.session).text
+        for path in ("/v1/users/me/mfa", "/v1/users/me", "/v1/users/sessions", "/v1/users/me/audit-logs")
+    ]
+    again = api.post("/v1/users/me/mfa/totp", session=user.session)
+    answers.append(again.text)
+    auth_env.wait_for_mail(user.email, "Two-factor authentication was turned on")
+    mails = [mail.message.as_string() for mail in auth_env.mails(user.email)]
+    audit = repr(auth_env.audit_rows("actor_user_id = ?", int(user.id)))
+    for text in [*answers, *mails, audit]:
+        assert secret not in text
+        assert not any(code in text or code.replace("-", "") in text for code in codes)
+        assert token not in text
+    personal = api.get("/v1/users/me/audit-logs", session=user.session).json()
+    types = {entry["event_type"] for entry in personal["audit_logs"]}
+    assert "mfa_enabled" in types

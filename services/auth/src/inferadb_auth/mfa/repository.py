@@ -159,7 +159,8 @@ async def live_challenge(db: AsyncSession, token_hash: str, now: datetime, max_f
         mfa_challenges.c.expires_at > now,
         mfa_challenges.c.failed_attempts < max_failures,
     )
-    return one(ChallengeRecord, (await db.execute(query)).mappings().first())
+    # Locked until the code is judged and a failure counted (PostgreSQL; SQLite writes one at a time).
+    return one(ChallengeRecord, (await db.execute(query.with_for_update())).mappings().first())
 
 
 async def count_failure(db: AsyncSession, challenge_id: int) -> None:

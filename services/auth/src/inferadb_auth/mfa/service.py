@@ -175,21 +175,23 @@ async def issue_challenge(db: AsyncSession, user_id: int, session_type: str, now
     return token
 
 
-class _Refused(Exception):
-    def __init__(self, user_id: int | None, challenge_id: int | None, reason: str) -> None:
-        self.user_id, self.challenge_id, self.reason = user_id, challenge_id, reason
-
-
 async def complete_login(
     state: AuthState, identity: Identity, mfa_token: str, code: str | None, recovery_code: str | None
 ) -> SignedIn:
-    """A session for the holder of a live ``mfa_token`` with a good TOTP code or recovery code."""
+    """A session for the holder of a live ``mfa_token`` with a good TOTP code or recovery code.
+
+    The challenge row is locked (PostgreSQL) while its code is judged, and a wrong code is counted in
+    the same transaction, so concurrent guesses cannot get past the limit of five between them.
+    """
     now = utcnow()
-    try:
-        async with state.db.transaction() as db:
-            challenge = await repo.live_challenge(db, digest(mfa_token), now, MAX_WRONG_CODES)
-            if challenge is None:
-                raise _Refused(None, None, "invalid_mfa_token")
+    refused: str | None = None
+    user_id: int | None = None
+    signed_in: SignedIn | None = None
+    async with state.db.transaction() as db:
+        challenge = await repo.live_challenge(db, digest(mfa_token), now, MAX_WRONG_CODES)
+        if challenge is None:
+            refused = "invalid_mfa_token"
+        else:
             user_id = challenge.user_id
             codes_left: int | None = None
             if code is not None:
@@ -199,49 +201,49 @@ async def complete_login(
                 codes_left = await spend_recovery_code(db, user_id, recovery_code, now)
                 accepted = codes_left is not None
             if not accepted:
-                raise _Refused(user_id, challenge.id, "invalid_code" if code is not None else "invalid_recovery_code")
-            if not await repo.spend_challenge(db, challenge.id, now, MAX_WRONG_CODES):
-                raise _Refused(user_id, None, "invalid_mfa_token")
-            issued = await create_session(
-                state,
-                db,
-                user_id,
-                challenge.session_type,
-                now,
-                ip_address=identity.ip_address,
-                user_agent=identity.user_agent,
-            )
-            method = "totp" if code is not None else "recovery_code"
-            actor = actor_of(identity, user_id)
+                refused = "invalid_code" if code is not None else "invalid_recovery_code"
+                await repo.count_failure(db, challenge.id)
+            elif not await repo.spend_challenge(db, challenge.id, now, MAX_WRONG_CODES):
+                raise MfaCodeRejected()  # spent meanwhile: roll back the code's use
+            else:
+                signed_in = await _sign_in(state, db, identity, challenge.session_type, user_id, code, codes_left, now)
+        if refused is not None:
             await state.outbox.record(
                 db,
-                UserLogin(session_type=challenge.session_type, method=method),
-                actor=actor,
-                resource_id=issued.session.id,
+                MfaLoginFailed(reason=refused),
+                actor=Actor(user_id=user_id, ip_address=identity.ip_address, user_agent=identity.user_agent),
+                resource_id=user_id,
             )
-            if codes_left is not None:
-                await state.outbox.record(
-                    db, RecoveryCodeUsed(purpose="login", codes_left=codes_left), actor=actor, resource_id=user_id
-                )
-            signed_in = SignedIn(issued=issued, user=await profile(db, user_id))
-    except _Refused as refused:
-        await _record_failure(state, identity, refused)
-        raise MfaCodeRejected() from None
+    if signed_in is None:
+        AUTH_ATTEMPTS.labels(result="mfa_failure").inc()
+        raise MfaCodeRejected()
     AUTH_ATTEMPTS.labels(result="success").inc()
     return signed_in
 
 
-async def _record_failure(state: AuthState, identity: Identity, refused: _Refused) -> None:
-    AUTH_ATTEMPTS.labels(result="mfa_failure").inc()
-    async with state.db.transaction() as db:
-        if refused.challenge_id is not None:
-            await repo.count_failure(db, refused.challenge_id)
+async def _sign_in(
+    state: AuthState,
+    db: AsyncSession,
+    identity: Identity,
+    session_type: str,
+    user_id: int,
+    code: str | None,
+    codes_left: int | None,
+    now: datetime,
+) -> SignedIn:
+    issued = await create_session(
+        state, db, user_id, session_type, now, ip_address=identity.ip_address, user_agent=identity.user_agent
+    )
+    actor = actor_of(identity, user_id)
+    method = "totp" if code is not None else "recovery_code"
+    await state.outbox.record(
+        db, UserLogin(session_type=session_type, method=method), actor=actor, resource_id=issued.session.id
+    )
+    if codes_left is not None:
         await state.outbox.record(
-            db,
-            MfaLoginFailed(reason=refused.reason),
-            actor=Actor(user_id=refused.user_id, ip_address=identity.ip_address, user_agent=identity.user_agent),
-            resource_id=refused.user_id,
+            db, RecoveryCodeUsed(purpose="login", codes_left=codes_left), actor=actor, resource_id=user_id
         )
+    return SignedIn(issued=issued, user=await profile(db, user_id))
 
 
 # ------------------------------------------------------------------------------------------- helpers
