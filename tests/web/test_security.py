@@ -103,7 +103,7 @@ def test_register_a_passkey_sign_out_sign_in_with_it_and_remove_it(page: Page, c
     passkeys = page.get_by_role("list", name="Passkeys")
     expect(passkeys).to_contain_text("No passkeys yet.")
 
-    page.get_by_label("Passkey name").fill("Virtual key")
+    page.get_by_label("Passkey label").fill("Virtual key")
     page.get_by_role("button", name="Add a passkey").click()
     expect(passkeys.get_by_role("listitem")).to_contain_text("Virtual key")
     credentials = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"]
