@@ -232,3 +232,15 @@ def test_malformed_registration_payloads_are_400_invalid_passkey(auth_env: AuthE
     options = begin()
     assert finish(SoftPasskey(RP_ID, b"u").registration(options, FRONTEND)).status_code == 201
     assert api.get("/v1/users/me/passkeys", session=user.session).json()["passkeys"][0]["name"] == "Passkey"
+
+
+def test_a_passkey_does_not_sign_in_an_account_without_a_verified_address(
+    auth_env: AuthEnv, api: Api, user: ApiUser
+) -> None:
+    """As the password does (features.require_email_verification is on in the shared stack)."""
+    passkey = _register(api, user)
+    auth_env.execute("auth", "UPDATE user_emails SET verified_at = NULL WHERE user_id = ?", int(user.id))
+    challenge_id, options = _begin(api)
+    refused = _finish(api, challenge_id, passkey.assertion(options, FRONTEND))
+    assert error_of(refused) == (403, "Email verification required", "EMAIL_NOT_VERIFIED")
+    assert "set-cookie" not in refused.headers

@@ -45,7 +45,7 @@ from webauthn.helpers.structs import (
 from webauthn.registration.verify_registration_response import VerifiedRegistration
 
 from inferadb_auth.emails import repository as emails_repo
-from inferadb_auth.errors import InvalidPasskey, PasskeyNotFound, PasskeyRejected
+from inferadb_auth.errors import EmailNotVerified, InvalidPasskey, PasskeyNotFound, PasskeyRejected
 from inferadb_auth.mfa.service import notify
 from inferadb_auth.passkeys import repository as repo
 from inferadb_auth.passkeys.repository import PasskeyRecord
@@ -327,6 +327,12 @@ async def sign_in(
         raise
     now = utcnow()
     async with state.db.transaction() as db:
+        # As for a password: an account without a verified address may not sign in (when required).
+        if state.settings.features.require_email_verification and not await emails_repo.has_verified_email(
+            db, passkey.user_id
+        ):
+            AUTH_ATTEMPTS.labels(result="unverified").inc()
+            raise EmailNotVerified()
         issued = await create_session(
             state,
             db,
