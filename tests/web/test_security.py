@@ -180,3 +180,23 @@ def test_an_old_session_confirms_with_the_password_inline_and_the_action_complet
     # Done at once: the enrolment page with its QR code.
     expect(page.locator("figure.qr svg")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text("Account")
+
+
+def test_deleting_the_account_from_an_old_session_asks_for_the_password_then_deletes(
+    page: Page, console: Console
+) -> None:
+    email = _verified_user(console, "old-delete")
+    _sign_in(page, email)
+    expect(page).to_have_url(re.compile(r"/account$"))
+    with sqlite3.connect(console.stack.tmp_dir / "data" / "auth.db", timeout=15) as db:
+        db.execute("UPDATE sessions SET authenticated_at = datetime('now', '-31 days')")
+    page.get_by_label("Type your email address to confirm").fill(email)
+    page.get_by_role("button", name="Delete account").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirm it's you")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+    expect(page).to_have_url(re.compile(r"/login$"))
+    expect(page.get_by_role("status")).to_have_text("Your account has been deleted.")
+    with httpx.Client(base_url=console.url, timeout=20) as http:
+        gone = http.post("/v1/auth/login/password", json={"email": email, "password": PASSWORD})
+        assert gone.status_code == 401
