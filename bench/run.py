@@ -15,6 +15,7 @@ from bench.harness import RESULTS, Row, write_table
 
 BENCHMARKS = [
     ("P1 — password logins", "bench.p1_login"),
+    ("P1-MFA — logins with TOTP", "bench.p1_login_mfa"),
     ("P2/P6 — authenticated reads and memory", "bench.p2_users_me"),
     ("P3 — vault tokens", "bench.p3_tokens"),
     ("P4/P5 — audit log", "bench.audit_query"),

@@ -51,12 +51,16 @@ async def test_introspection_of_a_cookie_on_an_orgs_route_is_signed_for_auth(ser
     async def handler(request: web.Request) -> web.Response:
         seen.append(verifier.verify(request.headers["x-infera-identity"], "auth"))  # raises if not for auth
         assert request.content_type == "application/json"  # auth refuses anything else with 415
-        return web.json_response({"user_id": "7", "session_id": "9", "session_type": "web", "expires_at": 4102444800.0})
+        body = {"user_id": "7", "session_id": "9", "session_type": "web", "expires_at": 4102444800.0}
+        return web.json_response(body | {"authenticated_at": 1764650000.0})
 
     sessions = await serve(handler)
     token = "sess_" + "a" * 43
     info = await sessions.authenticate(token, Identity(audience="orgs", ip_address="10.0.0.1", request_id="r1"))
     assert info is not None and (info.user_id, info.session_id) == (7, 9)
+    # api.md §10: when the session last proved its holder, for the recent-session rule.
+    assert info.authenticated_at == 1764650000.0
+    assert info.recent(300, 1764650300.0) and not info.recent(300, 1764650300.5)
     assert seen[0].audience == "auth" and seen[0].ip_address == "10.0.0.1" and seen[0].request_id == "r1"
 
 

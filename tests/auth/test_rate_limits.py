@@ -105,6 +105,31 @@ def test_login_attempts_per_ip_are_shared_by_the_replicas_and_counted_in_the_aut
     assert _categories(rows) == {"login"}
 
 
+def test_second_factor_passkey_and_reauthentication_routes_share_the_login_limit(limited: AuthEnv) -> None:
+    """api.md §10: ``/v1/auth/login/mfa``, ``/v1/auth/passkey/*`` and ``/v1/auth/reauthenticate`` count
+    against the same per-IP counter as the password sign-in."""
+    api, ip = limited.api(), _client_ip()
+    _, session = _signed_in(limited, api)
+    limited.remember(session)
+    limit = LIMITS["login"]
+    counted = [
+        ("/v1/auth/login/mfa", {"mfa_token": "mfa_unknown", "code": "123456"}, None),
+        ("/v1/auth/passkey/begin", {}, None),
+        ("/v1/auth/reauthenticate", {"password": "not the password"}, session),
+    ]
+    for attempt, (path, body, cookie) in enumerate(counted):
+        response = api.post(path, json=body, session=cookie, headers=_headers(ip))
+        assert response.status_code in (200, 401), (path, response.text)
+        _assert_limit_headers(response, limit, limit - attempt - 1)
+    for path, body, cookie in [
+        ("/v1/auth/login/password", {"email": unique_email("shared"), "password": "not the right one"}, None),
+        ("/v1/auth/passkey/finish", {"challenge_id": "1", "credential": {}}, None),
+        *counted,
+    ]:
+        _assert_rate_limited(api.post(path, json=body, session=cookie, headers=_headers(ip)), limit, window=3600)
+    assert _categories(limited.wait_for_audit("rate_limit_exceeded", "ip_address = ?", ip, count=5)) == {"login"}
+
+
 def test_registrations_per_ip_per_day(limited: AuthEnv) -> None:
     api, ip = limited.api(), _client_ip()
     limit = LIMITS["registration"]

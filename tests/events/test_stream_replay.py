@@ -42,8 +42,21 @@ def test_every_captured_envelope_decodes_into_its_model_and_back_to_the_same_dat
     assert orjson.loads(rebuilt.model_dump_json()) == raw
 
 
-# Types that did not exist when the stream was captured (engine.md E4's audit events): nothing old to decode.
-BORN_AFTER_THE_CAPTURE = {"vault.synced", "vault.sync_failed"}
+# Types that did not exist when the stream was captured (engine.md E4's audit events, api.md §10's second
+# factors): nothing old to decode.
+BORN_AFTER_THE_CAPTURE = {
+    "vault.synced",
+    "vault.sync_failed",
+    "user.mfa_enabled",
+    "user.mfa_disabled",
+    "user.mfa_login_failed",
+    "user.recovery_codes_regenerated",
+    "user.recovery_code_used",
+    "user.passkey_added",
+    "user.passkey_removed",
+    "user.passkey_flagged",
+    "user.reauthenticated",
+}
 
 
 def test_the_capture_covers_every_catalog_type() -> None:

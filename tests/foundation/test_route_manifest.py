@@ -3,8 +3,8 @@
 The spec side is read from the tables of api.md §2-§7: the copy in tests/contract (so a clean clone
 checks it too), which must equal ``../shared/spec/api.md`` wherever the contract is checked out next to
 the repository (a changed contract is copied in with the routes it brings); the served side from the
-routers each service's app includes. §10 (second factors) is not served yet: it joins
-``SERVED_SECTIONS`` with its routes.
+routers each service's app includes. The routes marked ``recent`` are exactly those §10 holds to the
+recent-session rule (its "recent session" rows and the routes its notes name).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ SHARED_API_MD = REPOSITORY.parent / "shared" / "spec" / "api.md"
 # that takes a session.
 ENGINE_MD = REPOSITORY / "tests" / "contract" / "engine.md"
 SHARED_ENGINE_MD = REPOSITORY.parent / "shared" / "spec" / "engine.md"
-SERVED_SECTIONS = {2, 3, 4, 5, 6, 7}
+SERVED_SECTIONS = {2, 3, 4, 5, 6, 7, 10}
 ROUTERS: dict[Service, tuple[APIRouter, ...]] = {
     Service.AUTH: AUTH_ROUTERS,
     Service.ORGS: ORGS_ROUTERS,
@@ -73,8 +73,8 @@ def _cell_routes(cell: str, known: list[str]) -> list[tuple[str, str]]:
     ``DELETE /v1/users/sessions/{id} and POST …``, ``POST / GET …/vaults/{vault}/team-grants[/{grant}]``."""
     routes: list[tuple[str, str]] = []
     methods: list[str] = []
-    for part in re.split(r",\s*|\s+and\s+", cell.strip()):
-        tokens = part.split()
+    for part in re.split(r",\s*|;\s*|\s+and\s+", cell.strip()):
+        tokens = [token for token in part.split() if not token.startswith("(")]  # "… (changed)"
         named = [token for token in tokens[:-1] if token in _METHODS]
         path = tokens[-1]
         if named:
@@ -92,6 +92,7 @@ def _cell_routes(cell: str, known: list[str]) -> list[tuple[str, str]]:
 def spec_routes(text: str) -> list[SpecRoute]:
     routes: list[SpecRoute] = []
     known: list[str] = []
+    seen: set[tuple[str, str]] = set()  # §10 restates a route of §2 ("POST /v1/auth/login/password (changed)")
     section: tuple[int, Service] | None = None
     for line in text.splitlines():
         if line.startswith("## "):
@@ -108,7 +109,8 @@ def spec_routes(text: str) -> list[SpecRoute]:
         named = _cell_routes(cells[0], known)
         for mention in _MENTION.findall(" ".join(cells[2:])):
             named += [route for route in _cell_routes(mention, known) if route not in named]
-        routes += [(method, path, section[1], auth) for method, path in named]
+        routes += [(method, path, section[1], auth) for method, path in named if (method, path) not in seen]
+        seen.update(named)
     return routes
 
 
@@ -149,7 +151,7 @@ def _manifest_shapes() -> set[SpecRoute]:
 def test_the_reader_finds_every_route_of_the_contract_once(spec: list[SpecRoute]) -> None:
     counts = Counter((method, _shape(path)) for method, path, _, _ in spec)
     assert [route for route, count in counts.items() if count > 1] == []
-    assert len(spec) == 90
+    assert len(spec) == 103  # §2-§7: 90, §10: 13 more
     for method, path in [
         ("POST", "/v1/organizations/{org}/resume"),  # ", /resume"
         ("DELETE", "/v1/organizations/{org}/vaults/{vault}/team-grants/{grant}"),  # "[/{grant}]"
@@ -159,6 +161,44 @@ def test_the_reader_finds_every_route_of_the_contract_once(spec: list[SpecRoute]
         assert (method, path, Service.ORGS, AuthMode.SESSION) in spec
     assert ("POST", "/v1/tokens/refresh", Service.ORGS, AuthMode.NONE) in spec
     assert ("POST", "/v1/auth/logout", Service.AUTH, AuthMode.OPTIONAL) in spec
+    assert ("DELETE", "/v1/users/me/passkeys/{id}", Service.AUTH, AuthMode.SESSION) in spec  # "…; DELETE …"
+    assert ("POST", "/v1/auth/passkey/finish", Service.AUTH, AuthMode.NONE) in spec
+
+
+def recent_routes(text: str) -> set[tuple[str, str]]:
+    """§10's recent-session rule: its rows whose Auth column says "recent session" (for a row of two
+    routes, "session / recent session", the second), plus the routes its "Recent session" note names."""
+    section = text[text.index("## 10.") : text.index("## 11.")]
+    recent: set[tuple[str, str]] = set()
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if not line.startswith("| ") or not cells[0].split() or cells[0].split()[0] not in _METHODS:
+            continue
+        routes = _cell_routes(cells[0], [])
+        kinds = [kind.strip() for kind in cells[1].split("/")]
+        for index, route in enumerate(routes):
+            if kinds[min(index, len(kinds) - 1)] == "recent session":
+                recent.add((route[0], _shape(route[1])))
+    note = section[section.index("* **Recent session.**") : section.index("* **Audit**")]
+    for method_cell, path in re.findall(r"`((?:(?:GET|POST|PATCH|DELETE)/?)+) ([^`]+)`", note):
+        for method in method_cell.split("/"):
+            path = path.replace("…", "/{org}") if path.startswith("…") else path
+            recent.add((method, _shape(path.removesuffix("…"))))
+    return recent
+
+
+def test_the_routes_marked_recent_are_those_of_the_recent_session_rule() -> None:
+    """api.md §10; the note's "…" routes: every POST/PATCH/DELETE under /v1/users/emails, and an org's transfer."""
+    named = recent_routes(API_MD.read_text(encoding="utf-8"))
+    marked = {(route.method, _shape(route.path)) for route in ROUTES if route.recent}
+    emails = {(route.method, _shape(route.path)) for route in ROUTES if route.path.startswith("/v1/users/emails")}
+    expected = {route for route in named if route[1] != "/v1/users/emails"}
+    expected |= {route for route in emails if route[0] in ("POST", "PATCH", "DELETE")}
+    expected = {
+        (m, "/v1/organizations/{}/transfer-ownership" if p.endswith("/transfer-ownership") else p) for m, p in expected
+    }
+    assert marked == expected
+    assert all(route.auth is AuthMode.SESSION for route in ROUTES if route.recent)
 
 
 def test_every_route_of_the_contract_is_in_the_manifest_and_nothing_else(

@@ -122,7 +122,7 @@ def login_refused(page: Page, scene: Scene, console: Console) -> None:
     page.goto("/login")
     page.get_by_label("Email").fill(shots.OWNER[1])
     page.get_by_label("Password", exact=True).fill("not the password")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_role("alert")).to_be_visible()
 
 
@@ -161,7 +161,7 @@ def refused_403(page: Page, scene: Scene, console: Console) -> None:
     page.locator("input[name=csrf_token]").evaluate("input => { input.value = input.value.slice(0, -2) + 'xx'; }")
     page.get_by_label("Email").fill(shots.OWNER[1])
     page.get_by_label("Password", exact=True).fill(shots.PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     heading(page, "Request refused")
 
 

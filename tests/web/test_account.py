@@ -22,7 +22,7 @@ NEW_PASSWORD = "a brand new passphrase 77"
 def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def open_account(page: Page, email: str) -> None:

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def open_mail(page: Page, email: str) -> Locator:

@@ -20,7 +20,7 @@ def sign_in(page: Page, email: str, next_path: str = "/orgs") -> None:
     page.goto(f"/login?next={next_path}")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page).to_have_url(re.compile(re.escape(next_path) + "$"))
 
 
@@ -145,7 +145,7 @@ def test_invite_accept_change_role_then_remove(page: Page, second_page: Page, co
     second_page.get_by_role("main").get_by_role("link", name="Sign in").click()
     second_page.get_by_label("Email").fill(invitee)
     second_page.get_by_label("Password", exact=True).fill(PASSWORD)
-    second_page.get_by_role("button", name="Sign in").click()
+    second_page.get_by_role("button", name="Sign in", exact=True).click()
     second_page.get_by_role("button", name="Accept invitation").click()
     expect(second_page.get_by_role("status")).to_have_text("Invitation accepted.")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import aiohttp
 from fastapi import FastAPI, Request
@@ -32,6 +33,11 @@ from inferadb_gateway.upstream import Upstreams
 
 logger = logging.getLogger("inferadb.gateway")
 
+# api.md §10: a route marked ``recent`` in the manifest, called by a session that has not signed in or
+# re-authenticated within auth.reauth_window_seconds.
+REAUTHENTICATION_MESSAGE = "Re-authentication required"
+REAUTHENTICATION_CODE = "REAUTHENTICATION_REQUIRED"
+
 PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
@@ -59,6 +65,7 @@ def build_app(ctx: ServiceContext, state: GatewayState) -> FastAPI:
     trusted = parse_networks(settings.server.trusted_proxies)
     console_ips = ConsoleClientIp(settings.key_encryption_secret)
     cross_site = CrossSiteCheck.from_settings(settings)
+    reauth_window = settings.auth.reauth_window_seconds
     app.include_router(gateway_health_router(ctx, upstreams))
     document = OpenApiDocument(upstreams, ctx.signer)
 
@@ -119,6 +126,16 @@ def build_app(ctx: ServiceContext, state: GatewayState) -> FastAPI:
                 return error_response(503, headers={"Retry-After": "5"})
             if info is None and route.auth is AuthMode.SESSION:
                 return error_response(401)
+            if info is not None and route.recent and not info.recent(reauth_window, time.time()):
+                # The cache may predate a re-authentication: only auth's own answer can refuse.
+                try:
+                    info = await sessions.authenticate(request.cookies.get(COOKIE_NAME), identity, fresh=True)
+                except AuthUnavailable:
+                    return error_response(503, headers={"Retry-After": "5"})
+                if info is None:
+                    return error_response(401)
+                if not info.recent(reauth_window, time.time()):
+                    return error_response(403, REAUTHENTICATION_MESSAGE, REAUTHENTICATION_CODE)
             if info is not None:
                 identity = Identity(
                     audience=route.service,

@@ -40,7 +40,10 @@ OAUTH_ERROR_SCHEMA: dict[str, Any] = {
 _DESCRIPTIONS = {
     "400": "Malformed JSON or validation failed",
     "401": "Invalid session",
-    "403": "Insufficient permissions, email not verified, organization suspended or cross-site request refused",
+    "403": (
+        "Insufficient permissions, email not verified, organization suspended, cross-site request refused "
+        "or re-authentication required"
+    ),
     "404": "Not found (also: not a member of the organization)",
     "409": "Conflict",
     "413": "Request body too large",

@@ -39,6 +39,10 @@ class SessionInfo:
     session_id: int
     session_type: str
     expires_at: float
+    authenticated_at: float  # epoch seconds of the last sign-in or re-authentication
+
+    def recent(self, window_seconds: float, now: float) -> bool:
+        return now - self.authenticated_at <= window_seconds
 
 
 class AuthUnavailable(Exception):
@@ -91,7 +95,9 @@ class SessionAuthenticator:
     def forget(self, digest: str) -> None:
         self._cache.pop(digest, None)
 
-    async def authenticate(self, token: str | None, identity: Identity) -> SessionInfo | None:
+    async def authenticate(self, token: str | None, identity: Identity, *, fresh: bool = False) -> SessionInfo | None:
+        """The live session of this cookie; ``fresh`` asks auth even when the cache has an answer
+        (a cached session that is not recent may have re-authenticated since it was cached)."""
         if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 128:
             return None
         digest = token_hash(token)
@@ -102,7 +108,7 @@ class SessionAuthenticator:
                 return None
             del self._tombstones[digest]
         cached = self._cache.get(digest)
-        if cached is not None and self.caching:
+        if cached is not None and self.caching and not fresh:
             cached_info, until = cached
             if until > now and cached_info.expires_at > time.time():
                 return cached_info
@@ -146,4 +152,5 @@ class SessionAuthenticator:
             session_id=int(body["session_id"]),
             session_type=str(body["session_type"]),
             expires_at=float(body["expires_at"]),
+            authenticated_at=float(body["authenticated_at"]),
         )

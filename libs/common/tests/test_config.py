@@ -46,9 +46,9 @@ def _error(cli_path: str | None = None, environ: dict[str, str] | None = None) -
 def test_checked_in_config_yaml_lists_every_key_with_its_default() -> None:
     documented = yaml.safe_load(CHECKED_IN_CONFIG.read_text(encoding="utf-8"))
     defaults = Settings().model_dump()
-    # These two are null in the file and derived from server.public_url at load time.
-    defaults["auth"]["jwt_issuer"] = None
-    defaults["auth"]["token_endpoint_audience"] = None
+    # These are null in the file and derived at load time (from server.public_url, frontend_base_url).
+    for derived in ("jwt_issuer", "token_endpoint_audience", "webauthn_rp_id", "webauthn_origins"):
+        defaults["auth"][derived] = None
     assert documented == defaults
 
 
@@ -62,6 +62,25 @@ def test_no_file_and_no_environment_gives_the_defaults() -> None:
     assert settings.server.http_port == 3000
     assert settings.storage.backend == "sqlite"
     assert settings.auth.jwt_audience == "https://api.inferadb.com/evaluate"
+    # api.md §10: the recent-session window and the WebAuthn relying party from frontend_base_url.
+    assert settings.auth.reauth_window_seconds == 300
+    assert settings.auth.webauthn_rp_id == "localhost"
+    assert settings.auth.webauthn_origins == ["http://localhost:3000"]
+
+
+def test_webauthn_relying_party_follows_frontend_base_url_unless_set(tmp_path: Path) -> None:
+    derived = Settings(frontend_base_url="https://console.example.com/app")
+    assert (derived.auth.webauthn_rp_id, derived.auth.webauthn_origins) == (
+        "console.example.com",
+        ["https://console.example.com"],
+    )
+    chosen = Settings.model_validate(
+        {
+            "frontend_base_url": "https://console.example.com",
+            "auth": {"webauthn_rp_id": "example.com", "webauthn_origins": ["https://a.example.com"]},
+        }
+    )
+    assert (chosen.auth.webauthn_rp_id, chosen.auth.webauthn_origins) == ("example.com", ["https://a.example.com"])
 
 
 # -- YAML file ------------------------------------------------------------------------------------

@@ -24,12 +24,18 @@ SUBJECTS = {
     "reset_password": "Reset your password",
     "password_changed": "Your password was changed",
     "invitation": "You've been invited to join Acme & Co",
+    "mfa_enabled": "Two-factor authentication was turned on",
+    "mfa_disabled": "Two-factor authentication was turned off",
+    "passkey_added": "A passkey was added",
 }
 VARIABLES = {
     "verify_email": {"name": "Ann", "link": LINK},
     "reset_password": {"name": "Ann", "link": LINK},
     "password_changed": {"name": "Ann"},
     "invitation": {"org_name": "Acme & Co", "inviter_name": "Bo", "role": "admin", "link": LINK},
+    "mfa_enabled": {"name": "Ann"},
+    "mfa_disabled": {"name": "Ann"},
+    "passkey_added": {"name": "Ann"},
 }
 
 
@@ -46,12 +52,14 @@ def _request(template: str = "verify_email", **changes: object) -> MailRequest:
     return MailRequest.model_validate(fields)
 
 
-def test_the_four_templates_are_the_producers_contract() -> None:
+def test_the_templates_are_the_producers_contract() -> None:
     assert set(TEMPLATES) == set(SUBJECTS)
     assert TEMPLATES["verify_email"].variables == {"name", "link"}
     assert TEMPLATES["reset_password"].variables == {"name", "link"}
     assert TEMPLATES["password_changed"].variables == {"name"}
     assert TEMPLATES["invitation"].variables == {"org_name", "inviter_name", "role", "link"}
+    for notice in ("mfa_enabled", "mfa_disabled", "passkey_added"):  # api.md §10's notices: no link
+        assert TEMPLATES[notice].variables == {"name"}
 
 
 @pytest.mark.parametrize("template", sorted(SUBJECTS))

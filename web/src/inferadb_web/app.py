@@ -17,6 +17,7 @@ from inferadb_web.console import Console
 from inferadb_web.csrf import CsrfProtection
 from inferadb_web.pages import (
     account,
+    account_security,
     account_settings,
     dev_mail,
     org_audit,
@@ -35,6 +36,7 @@ _STATIC_FILES = {
     "console.css": "text/css; charset=utf-8",
     "htmx.min.js": "text/javascript; charset=utf-8",
     "copy.js": "text/javascript; charset=utf-8",
+    "passkeys.js": "text/javascript; charset=utf-8",
 }
 _TITLES = {404: "Page not found", 405: "Method not allowed"}
 _MESSAGES = {404: "There is no page at this address.", 405: "This page does not accept that kind of request."}
@@ -104,6 +106,7 @@ def build_app(ctx: ServiceContext, state: WebState) -> FastAPI:
     app.include_router(_static_router())
     app.include_router(account.router)
     app.include_router(account_settings.router)
+    app.include_router(account_security.router)
     app.include_router(orgs.router)
     app.include_router(org_overview.router)
     app.include_router(org_members.router)

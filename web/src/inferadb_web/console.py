@@ -17,6 +17,10 @@ from inferadb_web.csrf import FIELD, CsrfProtection
 from inferadb_web.session_users import SessionUsers
 
 FLASH_COOKIE = "infera_flash"
+# api.md §10: the API's answer to a dangerous action from a session that has not proved itself lately;
+# the console asks for a factor inline (fields ``reauth_password`` / ``reauth_code``) and completes the action.
+REAUTHENTICATION_REQUIRED = "REAUTHENTICATION_REQUIRED"
+REAUTH_FIELDS = ("reauth_password", "reauth_code")
 # Flash messages are chosen by key: the cookie can never carry text of its own onto a page.
 FLASHES = {
     "signed_out": "You are signed out.",
@@ -45,6 +49,8 @@ FLASHES = {
     "session_revoked": "Session signed out.",
     "signed_out_everywhere": "You are signed out on every device.",
     "account_deleted": "Your account has been deleted.",
+    "mfa_disabled": "Two-factor authentication is off.",
+    "passkey_removed": "Passkey removed.",
     # organization pages (pages/org_overview.py, org_members.py, org_teams.py)
     "org_renamed": "Organization renamed.",
     "org_suspended": "Organization suspended.",
@@ -177,7 +183,26 @@ class Console:
             fields = dict(pairs)
         if not self.csrf.valid_token(request, fields.pop(FIELD, None)):
             return self.forbidden(request)
+        password, code = (fields.pop(name, "") for name in REAUTH_FIELDS)
+        request.state.console_form = fields
+        if password or code:
+            proof = {"code": code} if code else {"password": password}
+            result = await self.api.call(request, "POST", "/v1/auth/reauthenticate", json=proof)
+            if not result.ok:
+                field = "reauth_code" if code else "reauth_password"
+                return self.reauth_prompt(request, {field: result.message})
         return fields
+
+    def reauth_prompt(self, request: Request, errors: dict[str, str] | None = None) -> HTMLResponse:
+        """The action just posted, asked again with a password or code first (the API wants a recent proof)."""
+        fields: dict[str, str] = getattr(request.state, "console_form", {})
+        return self.render(
+            request, "reauthenticate.html", 403, action=request.url.path, fields=fields, errors=errors or {}
+        )
+
+
+def needs_reauthentication(result: ApiResult) -> bool:
+    return result.status == 403 and result.data.get("code") == REAUTHENTICATION_REQUIRED
 
 
 def relay_cookies(response: Response, result: ApiResult) -> None:

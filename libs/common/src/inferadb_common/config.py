@@ -163,6 +163,11 @@ class AuthConfig(_Section):
     access_token_ttl_max: int = Field(86400, ge=1)
     client_assertion_max_lifetime: int = Field(3600, ge=1)
     signing_key_rotation_days: int = Field(90, ge=1)
+    # api.md §10: how long a sign-in or re-authentication counts as recent for the dangerous routes.
+    reauth_window_seconds: int = Field(300, ge=1)
+    # WebAuthn relying party: default the host of ``frontend_base_url``, and that origin.
+    webauthn_rp_id: str | None = None
+    webauthn_origins: list[str] | None = None
 
 
 class EmailConfig(_Section):
@@ -306,6 +311,11 @@ class Settings(_Section):
             self.auth.jwt_issuer = public
         if self.auth.token_endpoint_audience is None:
             self.auth.token_endpoint_audience = f"{public}/v1/token"
+        frontend = urlsplit(self.frontend_base_url)
+        if self.auth.webauthn_rp_id is None:
+            self.auth.webauthn_rp_id = frontend.hostname or "localhost"
+        if self.auth.webauthn_origins is None:
+            self.auth.webauthn_origins = [f"{frontend.scheme}://{frontend.netloc}"]
         if self.storage.backend == "postgres" and not self.storage.url:
             raise ValueError("storage.url is required when storage.backend is 'postgres'")
         if self.auth.access_token_ttl_min > self.auth.access_token_ttl_max:

@@ -12,8 +12,11 @@ from inferadb_auth.tables import metadata, rate_limit_counters
 from inferadb_common.ratelimit import RateLimiter
 from inferadb_common.revocation import RevocationAnnouncer
 from inferadb_common.runtime import ServiceContext
+from inferadb_common.sealing import Sealer
 from inferadb_common.service import ServiceDefinition
 from inferadb_common.service import main as run
+
+TOTP_SEALING_PURPOSE = "totp-secrets-v1"
 
 
 async def _configure(ctx: ServiceContext) -> AuthState:
@@ -28,6 +31,7 @@ async def _configure(ctx: ServiceContext) -> AuthState:
         limiter=RateLimiter(ctx.database, rate_limit_counters),
         signer=ctx.signer,
         revocations=RevocationAnnouncer(ctx.bus),
+        totp_sealer=Sealer(ctx.settings.key_encryption_secret, TOTP_SEALING_PURPOSE),
     )
     ctx.workers.append(AddressExpiryWorker(state))
     return state

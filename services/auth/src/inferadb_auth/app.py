@@ -1,4 +1,4 @@
-"""The auth service's HTTP app: every route of api.md §2 plus the gateway's session introspection."""
+"""The auth service's HTTP app: every route of api.md §2 and §10 plus the gateway's session introspection."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ from inferadb_auth.cli_login.endpoints import router as cli_router
 from inferadb_auth.emails.endpoints import router as emails_router
 from inferadb_auth.internal.endpoints import router as internal_router
 from inferadb_auth.login.endpoints import router as login_router
+from inferadb_auth.mfa.endpoints import router as mfa_router
+from inferadb_auth.passkeys.endpoints import router as passkeys_router
 from inferadb_auth.passwords.endpoints import router as passwords_router
+from inferadb_auth.reauth.endpoints import router as reauth_router
 from inferadb_auth.registration.endpoints import router as registration_router
 from inferadb_auth.sessions.endpoints import router as sessions_router
 from inferadb_auth.state import AuthState
@@ -21,6 +24,9 @@ ROUTERS: tuple[APIRouter, ...] = (
     registration_router,
     verification_router,
     login_router,
+    mfa_router,
+    passkeys_router,
+    reauth_router,
     cli_router,
     sessions_router,
     passwords_router,

@@ -69,3 +69,52 @@ class OwnershipTransferNeeded(Conflict):
 
     def __init__(self, organization_name: str) -> None:
         super().__init__(f"Transfer ownership of '{organization_name}' before deleting your account")
+
+
+# api.md §10: second factors, passkeys and re-authentication.
+
+
+class TotpAlreadyEnabled(Conflict):
+    code, default_message = "TOTP_ALREADY_ENABLED", "Two-factor authentication is already on"
+
+
+class TotpNotEnabled(Conflict):
+    default_message = "Two-factor authentication is not on"
+
+
+class NoTotpEnrolment(Conflict):
+    default_message = "No two-factor enrolment is in progress"
+
+
+class NoSecondFactor(Conflict):
+    default_message = "No second factor is on"
+
+
+class WrongMfaCode(BadRequest):
+    """A code that does not confirm an enrolment (the caller is signed in: 400)."""
+
+    code, default_message = "INVALID_MFA_CODE", "Invalid authentication code"
+
+
+class MfaCodeRejected(Unauthorized):
+    """A wrong, replayed or spent code, or an ``mfa_token`` that is unknown, used, expired or out of tries."""
+
+    code, default_message = "INVALID_MFA_CODE", "Invalid authentication code"
+
+
+class InvalidPasskey(BadRequest):
+    code, default_message = "INVALID_PASSKEY", "Invalid passkey"
+
+
+class PasskeyRejected(Unauthorized):
+    """A well-formed assertion refused (a signature counter that went backwards, a flagged passkey)."""
+
+    code, default_message = "INVALID_PASSKEY", "Invalid passkey"
+
+
+class PasskeyNotFound(NotFound):
+    default_message = "Passkey not found"
+
+
+class WrongPassword(Unauthorized):
+    code, default_message = "INVALID_CREDENTIALS", "Invalid password"

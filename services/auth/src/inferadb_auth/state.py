@@ -16,6 +16,7 @@ from inferadb_common.events.outbox import Outbox
 from inferadb_common.identity import Identity, IdentitySigner
 from inferadb_common.ratelimit import RateLimiter
 from inferadb_common.revocation import RevocationAnnouncer
+from inferadb_common.sealing import Sealer
 
 COOKIE_NAME = "infera_session"
 
@@ -30,6 +31,13 @@ class AuthState:
     limiter: RateLimiter
     signer: IdentitySigner
     revocations: RevocationAnnouncer
+    totp_sealer: Sealer  # TOTP secrets at rest, bound to their user's id
+
+    def seal_totp_secret(self, user_id: int, secret: str) -> bytes:
+        return self.totp_sealer.seal(f"totp:{user_id}", secret.encode())
+
+    def open_totp_secret(self, user_id: int, sealed: bytes) -> str:
+        return self.totp_sealer.open(f"totp:{user_id}", sealed).decode()
 
     def session_ttl(self, session_type: str) -> int:
         return int(getattr(self.settings.auth, f"session_ttl_{session_type}"))

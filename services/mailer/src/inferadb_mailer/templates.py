@@ -78,6 +78,18 @@ def _template(name: str, subject: str, text: str, html_content: str) -> MailTemp
 
 
 _FOOTER_TEXT = "\n-- \nInferaDB\n"
+_NOTICE_WARNING = "If it was not you, reset your password at once and review your sessions and security settings."
+
+
+def _notice(name: str, subject: str, what: str) -> MailTemplate:
+    """A security notice without a link (api.md §10): what changed, and what to do if it was not you."""
+    return _template(
+        name,
+        subject,
+        f"Hello $name,\n\n{what}\n\n{_NOTICE_WARNING}\n" + _FOOTER_TEXT,
+        f"<p>Hello $name,</p>\n<p>{what}</p>\n<p>{_NOTICE_WARNING}</p>",
+    )
+
 
 TEMPLATES: Mapping[str, MailTemplate] = {
     template.name: template
@@ -159,6 +171,23 @@ as <strong>$role</strong>.</p>
 <p><a href="$link">Accept the invitation</a></p>
 <p>Or copy this link into your browser:<br>$link</p>
 <p>If you do not know $inviter_name, you can ignore this mail.</p>""",
+        ),
+        _notice(
+            "mfa_enabled",
+            "Two-factor authentication was turned on",
+            "Two-factor authentication was just turned on for your InferaDB account. Signing in now asks for "
+            "a code from your authenticator app (or a recovery code) after your password.",
+        ),
+        _notice(
+            "mfa_disabled",
+            "Two-factor authentication was turned off",
+            "Two-factor authentication was just turned off for your InferaDB account, and its recovery codes "
+            "no longer work. Signing in now needs only your password (or a passkey).",
+        ),
+        _notice(
+            "passkey_added",
+            "A passkey was added",
+            "A passkey was just added to your InferaDB account. It can sign in to the account without a password.",
         ),
     )
 }

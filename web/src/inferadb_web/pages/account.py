@@ -57,6 +57,12 @@ async def login(request: Request) -> Response:
     result = await console.api.call(request, "POST", "/v1/auth/login/password", json=body)
     if result.ok and result.set_cookies:
         return console.redirect(safe_next(form.get("next")), result=result)
+    if result.ok and result.data.get("mfa_required"):
+        # The second step (api.md §10): the token travels in the page, the code comes next.
+        token = str(result.data.get("mfa_token", ""))
+        return console.render(
+            request, "login.html", next=safe_next(form.get("next"), ""), values={}, errors={}, mfa_token=token
+        )
     errors = result.details or {"form": result.message}
     return console.render(
         request,
@@ -65,6 +71,35 @@ async def login(request: Request) -> Response:
         next=safe_next(form.get("next"), ""),
         values=values,
         errors=errors,
+    )
+
+
+@router.post("/login/mfa")
+async def login_second_step(request: Request) -> Response:
+    console = console_of(request)
+    form = await console.form(request)
+    if isinstance(form, Response):
+        return form
+    token = form.get("mfa_token", "")
+    code, recovery_code = form.get("code", "").strip(), form.get("recovery_code", "").strip()
+    body: dict[str, str] = {"mfa_token": token}
+    if recovery_code and not code:
+        body["recovery_code"] = recovery_code
+    else:
+        body["code"] = code
+    result = await console.api.call(request, "POST", "/v1/auth/login/mfa", json=body)
+    if result.ok and result.set_cookies:
+        return console.redirect(safe_next(form.get("next")), result=result)
+    field = "recovery_code" if "recovery_code" in body else "code"
+    errors = {field: result.details.get(field) or result.message} if result.details else {field: result.message}
+    return console.render(
+        request,
+        "login.html",
+        form_status(result),
+        next=safe_next(form.get("next"), ""),
+        values={},
+        errors=errors,
+        mfa_token=token,
     )
 
 

@@ -1,5 +1,6 @@
 """The signed-in user's own account: /account — profile, email addresses, password, sessions, and
-deleting the account (console.md C2). Second factors and passkeys are not here yet (issue 17).
+deleting the account (console.md C2). The security section's forms (second factors, passkeys) are
+handled in ``account_security``.
 
 Every form posts to its own ``/account/…`` route, which calls one API route and answers ``303`` back
 to ``/account`` with a flash, or re-renders the page with the API's status and its message next to
@@ -16,6 +17,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from inferadb_web.api import ApiResult
+from inferadb_web.console import needs_reauthentication
 from inferadb_web.pages.common import Rerender, console_of, field_errors, form_status, not_found, posted_form, submit
 from inferadb_web.routing import ConsoleRoute
 
@@ -54,18 +56,37 @@ def _session_view(session: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def _account_page(
-    request: Request, status: int = 200, values: dict[str, str] | None = None, errors: dict[str, str] | None = None
+def _passkey_view(passkey: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": passkey.get("id"),
+        "name": passkey.get("name") or "Passkey",
+        "created_at": _when(passkey.get("created_at")),
+        "last_used_at": _when(passkey.get("last_used_at")) or "never",
+    }
+
+
+async def account_page_with(
+    request: Request,
+    status: int = 200,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    *,
+    enrolment: dict[str, Any] | None = None,
+    recovery_codes: list[str] | None = None,
 ) -> Response:
+    """The account page; ``enrolment`` (a TOTP enrolment just started) and ``recovery_codes`` (a set just
+    made) are shown once, on this answer only."""
     console = console_of(request)
-    me, emails, sessions = await asyncio.gather(
+    me, emails, sessions, mfa, passkeys = await asyncio.gather(
         console.api.call(request, "GET", "/v1/users/me"),
         console.api.call(request, "GET", "/v1/users/emails"),
         console.api.call(request, "GET", "/v1/users/sessions"),
+        console.api.call(request, "GET", "/v1/users/me/mfa"),
+        console.api.call(request, "GET", "/v1/users/me/passkeys"),
     )
-    if 401 in (me.status, emails.status, sessions.status):
+    if 401 in (me.status, emails.status, sessions.status, mfa.status, passkeys.status):
         return console.to_login(HERE)
-    for result in (me, emails, sessions):
+    for result in (me, emails, sessions, mfa, passkeys):
         if not result.ok:
             return console.error(request, result.status, "Account", result.message)
     user: dict[str, Any] = me.data.get("user") or {}
@@ -77,9 +98,19 @@ async def _account_page(
         user=user,
         emails=emails.data.get("emails", []),
         sessions=[_session_view(item) for item in sessions.data.get("sessions", [])],
+        mfa=mfa.data,
+        passkeys=[_passkey_view(item) for item in passkeys.data.get("passkeys", []) if isinstance(item, dict)],
+        enrolment=enrolment,
+        recovery_codes=recovery_codes,
         values={"name": user.get("name", ""), **values},
         errors=errors or {},
     )
+
+
+async def _account_page(
+    request: Request, status: int = 200, values: dict[str, str] | None = None, errors: dict[str, str] | None = None
+) -> Response:
+    return await account_page_with(request, status, values, errors)
 
 
 @router.get(HERE)
@@ -152,6 +183,8 @@ async def change_password(request: Request) -> Response:
     if result.ok:
         # The API keeps this session and ends every other one.
         return console.redirect(HERE, flash="password_updated", result=result)
+    if needs_reauthentication(result):
+        return console.reauth_prompt(request)
     if result.status == 401 and result.data.get("code") == "INVALID_CREDENTIALS":
         errors = {"current_password": result.message}
     elif result.status == 401:

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from inferadb_web.api import ApiResult
-from inferadb_web.console import Console, page_path
+from inferadb_web.console import Console, needs_reauthentication, page_path
 
 LIST_LIMIT = "100"
 
@@ -86,6 +86,8 @@ async def submit(
     result = await console.api.call(request, method, path, json=json)
     if result.status == 401:
         return console.to_login(here)
+    if needs_reauthentication(result):
+        return console.reauth_prompt(request)
     if result.ok:
         target = to(result) if callable(to) else to or here
         return console.redirect(target, flash=flash, result=result if relay else None)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from inferadb_web.api import ApiResult
+from inferadb_web.console import needs_reauthentication
 from inferadb_web.pages.common import LIST_LIMIT, console_of, form_status, submit
 from inferadb_web.pages.org_context import ORG_COOKIE, at_least, caller_id, load_org, org_post, render_org
 from inferadb_web.routing import ConsoleRoute
@@ -140,6 +141,8 @@ async def delete(request: Request, org_id: str) -> Response:
     result = await console.api.call(request, "DELETE", f"/v1/organizations/{org['id']}")
     if result.status == 401:
         return console.to_login(f"/orgs/{org['id']}")
+    if needs_reauthentication(result):
+        return console.reauth_prompt(request)
     if result.ok:
         response = console.redirect("/orgs", flash="org_deleted")
         response.delete_cookie(ORG_COOKIE, path="/", secure=console.cookie_secure, httponly=True, samesite="lax")

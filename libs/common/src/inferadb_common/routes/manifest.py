@@ -1,4 +1,4 @@
-"""The public route manifest: every route of api.md §2-§7, declared once.
+"""The public route manifest: every route of api.md §2-§7 and §10, declared once.
 
 Everything else that needs to know which routes exist is derived from :data:`ROUTES`: the
 gateway's route table (routing, metrics labels, 404/405 answers, the session check), the public
@@ -12,7 +12,8 @@ it names what the new route still lacks (a role-matrix case, a line of api.md).
 
 A line names what the defaults do not say: ``auth`` (default: a session), ``body`` (default: none),
 the ``rate_limits`` the route counts against, the orgs policy ``action`` its handler authorizes
-(the value of ``inferadb_orgs.policy.Action``) and ``oauth`` for the RFC 6749 routes.
+(the value of ``inferadb_orgs.policy.Action``), ``oauth`` for the RFC 6749 routes and ``recent`` for
+the routes that need a recent sign-in or re-authentication (api.md §10, enforced by the gateway).
 """
 
 from __future__ import annotations
@@ -37,13 +38,15 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v1/auth/me", AUTH),
     Route("GET", "/v1/users/me", AUTH),
     Route("PATCH", "/v1/users/me", AUTH, body=JSON),
-    Route("DELETE", "/v1/users/me", AUTH),
-    Route("POST", "/v1/users/me/password", AUTH, body=JSON, rate_limits=(_L.PASSWORD_CHANGE,)),
+    Route("DELETE", "/v1/users/me", AUTH, recent=True),
+    Route("POST", "/v1/users/me/password", AUTH, body=JSON, rate_limits=(_L.PASSWORD_CHANGE,), recent=True),
     Route("GET", "/v1/users/emails", AUTH),
-    Route("POST", "/v1/users/emails", AUTH, body=JSON, rate_limits=(_L.EMAIL_VERIFICATION,)),
-    Route("PATCH", "/v1/users/emails/{email}", AUTH, body=JSON),
-    Route("DELETE", "/v1/users/emails/{email}", AUTH),
-    Route("POST", "/v1/users/emails/{email}/resend-verification", AUTH, rate_limits=(_L.EMAIL_VERIFICATION,)),
+    Route("POST", "/v1/users/emails", AUTH, body=JSON, rate_limits=(_L.EMAIL_VERIFICATION,), recent=True),
+    Route("PATCH", "/v1/users/emails/{email}", AUTH, body=JSON, recent=True),
+    Route("DELETE", "/v1/users/emails/{email}", AUTH, recent=True),
+    Route(
+        "POST", "/v1/users/emails/{email}/resend-verification", AUTH, rate_limits=(_L.EMAIL_VERIFICATION,), recent=True
+    ),
     Route("GET", "/v1/users/sessions", AUTH),
     Route("DELETE", "/v1/users/sessions/{session}", AUTH),
     Route("POST", "/v1/auth/sessions/{session}/revoke", AUTH),
@@ -51,15 +54,29 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/v1/auth/sessions/revoke-all", AUTH),
     Route("POST", "/v1/auth/cli/authorize", AUTH, body=JSON),
     Route("POST", "/v1/auth/cli/token", AUTH, PUBLIC, JSON),
+    # second factors, passkeys and re-authentication (§10)
+    Route("GET", "/v1/users/me/mfa", AUTH),
+    Route("POST", "/v1/users/me/mfa/totp", AUTH, recent=True),
+    Route("POST", "/v1/users/me/mfa/totp/confirm", AUTH, body=JSON, recent=True),
+    Route("DELETE", "/v1/users/me/mfa/totp", AUTH, recent=True),
+    Route("POST", "/v1/users/me/mfa/recovery-codes", AUTH, recent=True),
+    Route("POST", "/v1/auth/login/mfa", AUTH, PUBLIC, JSON, (_L.LOGIN,)),
+    Route("POST", "/v1/users/me/passkeys/register/begin", AUTH, body=JSON, recent=True),
+    Route("POST", "/v1/users/me/passkeys/register/finish", AUTH, body=JSON, recent=True),
+    Route("GET", "/v1/users/me/passkeys", AUTH),
+    Route("DELETE", "/v1/users/me/passkeys/{passkey}", AUTH, recent=True),
+    Route("POST", "/v1/auth/passkey/begin", AUTH, PUBLIC, JSON, (_L.LOGIN,)),
+    Route("POST", "/v1/auth/passkey/finish", AUTH, PUBLIC, JSON, (_L.LOGIN,)),
+    Route("POST", "/v1/auth/reauthenticate", AUTH, body=JSON, rate_limits=(_L.LOGIN,)),
     # organizations, members, invitations (§3)
     Route("POST", "/v1/organizations", ORGS, body=JSON),
     Route("GET", "/v1/organizations", ORGS),
     Route("GET", ORG, ORGS, action="organization.read"),
     Route("PATCH", ORG, ORGS, body=JSON, action="organization.update"),
-    Route("DELETE", ORG, ORGS, action="organization.delete"),
+    Route("DELETE", ORG, ORGS, action="organization.delete", recent=True),
     Route("POST", f"{ORG}/suspend", ORGS, action="organization.suspend"),
     Route("POST", f"{ORG}/resume", ORGS, action="organization.resume"),
-    Route("POST", f"{ORG}/transfer-ownership", ORGS, body=JSON, action="organization.transfer_ownership"),
+    Route("POST", f"{ORG}/transfer-ownership", ORGS, body=JSON, action="organization.transfer_ownership", recent=True),
     Route("GET", f"{ORG}/members", ORGS, action="member.read"),
     Route("PATCH", f"{ORG}/members/{{member}}", ORGS, body=JSON, action="member.update"),
     Route("DELETE", f"{ORG}/members/{{member}}", ORGS, action="member.remove"),

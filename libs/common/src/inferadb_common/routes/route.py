@@ -51,6 +51,9 @@ class Route:
     rate_limits: tuple[RateLimit, ...] = ()  # the limits a request to the route counts against
     action: str | None = None  # the orgs policy ``Action`` the handler authorizes (its value)
     oauth: bool = False  # every error in RFC 6749's form (api.md §6)
+    # api.md §10: the session must have signed in or re-authenticated within auth.reauth_window_seconds
+    # (the gateway answers 403 REAUTHENTICATION_REQUIRED otherwise).
+    recent: bool = False
 
     @property
     def org_scoped(self) -> bool:

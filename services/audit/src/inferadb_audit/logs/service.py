@@ -17,7 +17,7 @@ from inferadb_common.db import Database
 from inferadb_common.errors import ValidationFailed
 from inferadb_common.pagination import PageParams
 
-# api.md §9: what /v1/users/me/audit-logs shows, and only where the caller is the actor.
+# api.md §9 and §10: what /v1/users/me/audit-logs shows, and only where the caller is the actor.
 PERSONAL_EVENT_TYPES = frozenset(
     {
         "user_login",
@@ -30,6 +30,16 @@ PERSONAL_EVENT_TYPES = frozenset(
         "user_email_added",
         "user_email_verified",
         "user_email_removed",
+        # api.md §10
+        "mfa_enabled",
+        "mfa_disabled",
+        "mfa_login_failed",
+        "recovery_codes_regenerated",
+        "recovery_code_used",
+        "passkey_added",
+        "passkey_removed",
+        "passkey_flagged",
+        "user_reauthenticated",
     }
 )
 EXPORT_PAGE_SIZE = 1000

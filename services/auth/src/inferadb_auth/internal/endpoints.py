@@ -35,6 +35,7 @@ async def introspect(body: IntrospectIn, state: AuthDep, _: IdentityDep) -> Intr
         session_id=str(session.id),
         session_type=session.session_type,
         expires_at=session.expires_at.timestamp(),
+        authenticated_at=session.proven_at.timestamp(),
     )
 
 

@@ -16,6 +16,7 @@ class IntrospectOut(ResponseModel):
     session_id: str
     session_type: str
     expires_at: float
+    authenticated_at: float  # last sign-in or re-authentication (api.md §10's recent-session rule)
 
 
 class SessionStatusIn(RequestModel):

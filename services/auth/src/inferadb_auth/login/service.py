@@ -2,6 +2,8 @@
 
 A failed sign-in costs the same Argon2 work whether or not the address exists (no enumeration by
 timing) and is recorded as ``user.login_failed``; a hash made under older parameters is upgraded.
+When the user has TOTP on, a right password buys only an ``mfa_token`` for the second step
+(``inferadb_auth.mfa.service.complete_login``), never a session.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from dataclasses import dataclass
 
 from inferadb_auth.emails import repository as emails_repo
 from inferadb_auth.errors import EmailNotVerified, InvalidCredentials
-from inferadb_auth.sessions.service import IssuedSession, create_session, revoke
+from inferadb_auth.mfa import repository as mfa_repo
+from inferadb_auth.mfa.service import issue_challenge
+from inferadb_auth.sessions.service import SignedIn, create_session, revoke
 from inferadb_auth.state import AuthState, actor_of
 from inferadb_auth.users import repository as users_repo
-from inferadb_auth.users.repository import ProfileRecord
 from inferadb_auth.users.service import profile
 from inferadb_common.clock import utcnow
 from inferadb_common.events.envelope import Actor
@@ -23,12 +26,15 @@ from inferadb_common.metrics import AUTH_ATTEMPTS
 
 
 @dataclass(frozen=True, slots=True)
-class SignedIn:
-    issued: IssuedSession
-    user: ProfileRecord
+class MfaRequired:
+    """The password was right and the user has TOTP on: the sign-in continues at ``/v1/auth/login/mfa``."""
+
+    mfa_token: str
 
 
-async def login(state: AuthState, identity: Identity, address: str, password: str, session_type: str) -> SignedIn:
+async def login(
+    state: AuthState, identity: Identity, address: str, password: str, session_type: str
+) -> SignedIn | MfaRequired:
     async with state.db.read() as db:
         # The address's owner, else its earliest unverified holder: one query whatever the case.
         email = await emails_repo.sign_in_address(db, address, utcnow())
@@ -57,6 +63,10 @@ async def login(state: AuthState, identity: Identity, address: str, password: st
             raise EmailNotVerified()
         if new_hash is not None:
             await users_repo.upgrade_password_hash(db, user.id, new_hash)
+        if await mfa_repo.totp_enabled(db, user.id):
+            mfa_token = await issue_challenge(db, user.id, session_type, now)
+            AUTH_ATTEMPTS.labels(result="mfa_required").inc()
+            return MfaRequired(mfa_token=mfa_token)
         issued = await create_session(
             state,
             db,

@@ -24,6 +24,12 @@ class SessionRecord:
     ip_address: str | None
     user_agent: str | None
     revoked_at: datetime | None
+    authenticated_at: datetime | None  # NULL (sessions older than auth_0003): created_at
+
+    @property
+    def proven_at(self) -> datetime:
+        """When the session last proved who holds it: sign-in or re-authentication."""
+        return self.authenticated_at or self.created_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,3 +86,7 @@ async def revoke_sessions(
 
 async def touch_session(db: AsyncSession, session_id: int, now: datetime) -> None:
     await db.execute(update(sessions).where(sessions.c.id == session_id).values(last_activity_at=now))
+
+
+async def mark_authenticated(db: AsyncSession, session_id: int, now: datetime) -> None:
+    await db.execute(update(sessions).where(sessions.c.id == session_id).values(authenticated_at=now))

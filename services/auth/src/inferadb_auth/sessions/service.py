@@ -21,6 +21,7 @@ from inferadb_auth.sessions import repository as sessions_repo
 from inferadb_auth.sessions.repository import SessionRecord
 from inferadb_auth.state import AuthState
 from inferadb_auth.users import repository as users_repo
+from inferadb_auth.users.repository import ProfileRecord
 from inferadb_common.clock import utcnow
 from inferadb_common.errors import Unavailable
 from inferadb_common.events.envelope import Actor
@@ -36,6 +37,14 @@ class IssuedSession:
 
     token: str
     session: SessionRecord
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """A completed sign-in (password, password and second factor, or passkey)."""
+
+    issued: IssuedSession
+    user: ProfileRecord
 
 
 async def create_session(
@@ -66,6 +75,7 @@ async def create_session(
         ip_address=ip_address,
         user_agent=user_agent,
         revoked_at=None,
+        authenticated_at=now,
     )
     await sessions_repo.insert_session(db, session)
     return IssuedSession(token=token, session=session)

@@ -87,3 +87,54 @@ class PasswordResetCompleted(EventPayload):
 class RateLimitExceeded(EventPayload):
     event_type = "rate_limit.exceeded"
     category: str
+
+
+# Second factors, passkeys and re-authentication (api.md §10). None carries a secret, code or token.
+
+
+class MfaEnabled(EventPayload):
+    event_type = "user.mfa_enabled"
+    method: Literal["totp"]
+
+
+class MfaDisabled(EventPayload):
+    event_type = "user.mfa_disabled"
+    method: Literal["totp"]
+
+
+class MfaLoginFailed(EventPayload):
+    event_type = "user.mfa_login_failed"
+    reason: str
+
+
+class RecoveryCodesRegenerated(EventPayload):
+    event_type = "user.recovery_codes_regenerated"
+
+
+class RecoveryCodeUsed(EventPayload):
+    event_type = "user.recovery_code_used"
+    purpose: Literal["login", "reauthenticate"]
+    codes_left: int
+
+
+class PasskeyAdded(EventPayload):
+    event_type = "user.passkey_added"
+    passkey_id: IdStr
+    name: str
+
+
+class PasskeyRemoved(EventPayload):
+    event_type = "user.passkey_removed"
+    passkey_id: IdStr
+
+
+class PasskeyFlagged(EventPayload):
+    """An assertion's signature counter went backwards: the passkey may have been cloned."""
+
+    event_type = "user.passkey_flagged"
+    passkey_id: IdStr
+
+
+class UserReauthenticated(EventPayload):
+    event_type = "user.reauthenticated"
+    method: Literal["password", "totp", "recovery_code", "passkey"]

@@ -1,0 +1,1 @@
+"""Second factors: TOTP enrolment and removal, recovery codes, and the second step of a password sign-in."""

@@ -1,0 +1,1 @@
+"""Passkeys (WebAuthn): registration, sign-in with discoverable credentials, names, listing, removal."""
