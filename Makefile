@@ -58,7 +58,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy libs/common/src libs/testing/src gateway/src services/auth/src services/orgs/src services/audit/src services/mailer/src web/src scripts bench
+	$(BIN)/mypy libs/common/src libs/testing/src gateway/src services/auth/src services/orgs/src services/audit/src services/mailer/src web/src clients/python/src scripts bench
 
 ## Every benchmark of quality.md against a stack it starts itself; writes bench/results/latest.md.
 bench: $(STAMP)
