@@ -18,6 +18,7 @@ from inferadb_web.csrf import CsrfProtection
 from inferadb_web.pages import (
     account,
     account_settings,
+    cli_login,
     dev_mail,
     org_audit,
     org_clients,
@@ -104,6 +105,7 @@ def build_app(ctx: ServiceContext, state: WebState) -> FastAPI:
     app.include_router(_static_router())
     app.include_router(account.router)
     app.include_router(account_settings.router)
+    app.include_router(cli_login.router)
     app.include_router(orgs.router)
     app.include_router(org_overview.router)
     app.include_router(org_members.router)
