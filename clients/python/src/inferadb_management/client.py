@@ -70,8 +70,10 @@ class Client:
         timeout: float = 30.0,
         user_agent: str | None = None,
         http: httpx.Client | None = None,
+        transport: SyncTransport | None = None,
     ) -> None:
-        transport = SyncTransport(
+        """``transport`` replaces the one built from the other arguments (a subclass that records or signs)."""
+        transport = transport or SyncTransport(
             base_url, session_token=session_token, retry=retry, timeout=timeout, user_agent=user_agent, http=http
         )
         self._transport = transport
@@ -141,8 +143,9 @@ class AsyncClient:
         timeout: float = 30.0,
         user_agent: str | None = None,
         http: httpx.AsyncClient | None = None,
+        transport: AsyncTransport | None = None,
     ) -> None:
-        transport = AsyncTransport(
+        transport = transport or AsyncTransport(
             base_url, session_token=session_token, retry=retry, timeout=timeout, user_agent=user_agent, http=http
         )
         self._transport = transport
