@@ -125,8 +125,8 @@ class Harness:
         await self.value(client.auth.login(email, PASSWORD))
         return Person(registered.user.id, email, client)
 
-    async def eventually(self, check: Callable[[], Any], what: str, timeout: float = 15.0) -> Any:
-        deadline = time.monotonic() + timeout
+    async def eventually(self, check: Callable[[], Any], what: str, within: float = 15.0) -> Any:
+        deadline = time.monotonic() + within
         while True:
             found = await check()
             if found:
@@ -135,7 +135,8 @@ class Harness:
             await asyncio.sleep(0.2)
 
 
-async def walk(h: Harness) -> None:  # noqa: PLR0915 - one story, in the order a user lives it
+async def walk(h: Harness) -> None:
+    """One story, in the order a user lives it."""
     v, items = h.value, h.items
     sink = h.env.sink
 

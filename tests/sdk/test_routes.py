@@ -86,8 +86,18 @@ def test_each_route_has_one_plain_method_and_list_routes_an_iterator() -> None:
         for route in ROUTES
         if route.method == "GET"
         and route.path.endswith(
-            ("/organizations", "/members", "/invitations", "/teams", "/vaults", "/clients", "/certificates",
-             "/user-grants", "/team-grants", "/audit-logs")
+            (
+                "/organizations",
+                "/members",
+                "/invitations",
+                "/teams",
+                "/vaults",
+                "/clients",
+                "/certificates",
+                "/user-grants",
+                "/team-grants",
+                "/audit-logs",
+            )
         )
     }
     assert paginated_in_manifest <= iterated, sorted(paginated_in_manifest - iterated)
