@@ -3,6 +3,7 @@ carries status, code, message and request id."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -79,7 +80,7 @@ def test_503_is_retried_after_retry_after_until_the_service_is_back(sdk_env: Sdk
     assert owner.default_org in [organization.id for organization in page.organizations]
     statuses = [status for _, status in answers]
     assert statuses[0] == 503 and statuses[-1] == 200, statuses
-    gaps = [later - earlier for (earlier, _), (later, _) in zip(answers, answers[1:], strict=False)]
+    gaps = [later - earlier for (earlier, _), (later, _) in itertools.pairwise(answers)]
     assert all(gap >= 4.9 for gap in gaps), gaps  # the gateway's Retry-After: 5
     client.close()
 
