@@ -33,9 +33,10 @@ class KeyPair:
 
 
 def generate_key_pair() -> KeyPair:
+    kind = _ed25519()
     from cryptography.hazmat.primitives import serialization
 
-    key = _ed25519().generate()
+    key = kind.generate()
     private_pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
