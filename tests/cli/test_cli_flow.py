@@ -8,6 +8,7 @@ import base64
 import json
 import os
 import pty
+import signal
 import stat
 import subprocess
 from pathlib import Path
@@ -243,3 +244,25 @@ def test_audit_export_shows_a_progress_bar_on_a_terminal(cli_env: SdkStack, tmp_
     assert process.wait(timeout=60) == 0, seen
     os.close(primary)
     assert b"exporting" in seen and out.stat().st_size > 0
+
+
+def test_audit_list_follow_prints_new_entries_until_interrupted(cli_env: SdkStack, tmp_path: Path) -> None:
+    user = sdk_user(cli_env, "cli-follow", "Fay Cli")
+    cli = Cli(cli_env.url, tmp_path / "config")
+    assert cli.run("login", "--email", user.email, "--password-stdin", stdin=user.password + "\n").returncode == 0
+    process = cli.popen("audit", "list", "--follow", "--interval", "0.3", "--output", "json")
+    assert process.stdout is not None
+    vault = user.client.vaults.create(user.default_org, "followed")
+    try:
+        for _ in range(200):
+            line = process.stdout.readline()
+            assert line, "the follower stopped"
+            entry = json.loads(line)
+            if entry["event_type"] == "vault_created" and entry["resource_id"] == vault.id:
+                break
+        else:
+            raise AssertionError("vault_created never followed")
+    finally:
+        process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130 and stderr == "", stderr  # interrupted: no traceback, no message

@@ -40,7 +40,7 @@ def audit_list(
     event_type: EventTypes = None,
     limit: Annotated[int, typer.Option(help="How many entries, newest first.")] = 50,
     follow: Annotated[
-        bool, typer.Option("--follow", "-f", help="Keep printing new entries as they come (Ctrl-C stops).")
+        bool, typer.Option("--follow", "-f", help="Keep printing new entries as they come (Ctrl-C stops, exit 130).")
     ] = False,
     interval: Annotated[float, typer.Option(help="Seconds between polls with --follow.")] = 2.0,
     org: OrgOption = None,
@@ -61,15 +61,12 @@ def audit_list(
         return
     seen = {entry.id for entry in entries}
     _print_new(list(reversed(entries)), fmt)
-    try:
-        while True:
-            time.sleep(interval)
-            page = client.audit.list(organization, filters, limit=100).audit_logs
-            new = [entry for entry in reversed(page) if entry.id not in seen]
-            seen.update(entry.id for entry in new)
-            _print_new(new, fmt)
-    except KeyboardInterrupt:
-        return
+    while True:  # until Ctrl-C (exit 130, as for any interrupted command)
+        time.sleep(interval)
+        page = client.audit.list(organization, filters, limit=100).audit_logs
+        new = [entry for entry in reversed(page) if entry.id not in seen]
+        seen.update(entry.id for entry in new)
+        _print_new(new, fmt)
 
 
 def _print_new(entries: list[AuditLogOut], fmt: Output) -> None:
