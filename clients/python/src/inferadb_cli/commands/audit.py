@@ -21,7 +21,9 @@ AUDIT_COLUMNS = ("created_at", "event_type", "resource_type", "resource_id", "ac
 
 audit = typer.Typer(help="The organization's audit log.", no_args_is_help=True)
 
-EventTypes = Annotated[list[str] | None, typer.Option("--event-type", help="Only this event type (repeatable).")]
+EventTypes = Annotated[
+    list[str] | None, typer.Option("--event-type", metavar="TYPE", help="Only this event type (repeatable).")
+]
 
 
 def _row(entry: AuditLogOut) -> dict[str, object]:

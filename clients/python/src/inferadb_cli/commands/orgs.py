@@ -58,6 +58,7 @@ def orgs_show(ctx: typer.Context, org: OrgOption = None, output: OutputOption = 
 
 @members.command("list")
 def members_list(ctx: typer.Context, org: OrgOption = None, output: OutputOption = None) -> None:
+    """The organization's members."""
     state = state_of(ctx)
     client = state.client()
     show(list(client.members.iter(state.organization(client, org))), state.format(output), MEMBER_COLUMNS)
@@ -85,6 +86,7 @@ def members_set_role(
     org: OrgOption = None,
     output: OutputOption = None,
 ) -> None:
+    """Change a member's role (only an OWNER may grant or take away OWNER)."""
     state = state_of(ctx)
     client = state.client()
     show(client.members.set_role(state.organization(client, org), member, role), state.format(output), MEMBER_COLUMNS)
@@ -92,6 +94,7 @@ def members_set_role(
 
 @members.command("remove")
 def members_remove(ctx: typer.Context, member: str, org: OrgOption = None, output: OutputOption = None) -> None:
+    """Remove a member (their team memberships and vault grants go too)."""
     state = state_of(ctx)
     client = state.client()
     show(client.members.remove(state.organization(client, org), member), state.format(output))
@@ -99,6 +102,7 @@ def members_remove(ctx: typer.Context, member: str, org: OrgOption = None, outpu
 
 @teams.command("list")
 def teams_list(ctx: typer.Context, org: OrgOption = None, output: OutputOption = None) -> None:
+    """The organization's teams."""
     state = state_of(ctx)
     client = state.client()
     show(list(client.teams.iter(state.organization(client, org))), state.format(output), TEAM_COLUMNS)
@@ -108,6 +112,7 @@ def teams_list(ctx: typer.Context, org: OrgOption = None, output: OutputOption =
 def teams_create(
     ctx: typer.Context, name: str, description: str | None = None, org: OrgOption = None, output: OutputOption = None
 ) -> None:
+    """Create a team."""
     state = state_of(ctx)
     client = state.client()
     show(client.teams.create(state.organization(client, org), name, description), state.format(output), TEAM_COLUMNS)
@@ -115,6 +120,7 @@ def teams_create(
 
 @teams.command("show")
 def teams_show(ctx: typer.Context, team: str, org: OrgOption = None, output: OutputOption = None) -> None:
+    """One team."""
     state = state_of(ctx)
     client = state.client()
     show(client.teams.get(state.organization(client, org), team), state.format(output), TEAM_COLUMNS)
@@ -122,6 +128,7 @@ def teams_show(ctx: typer.Context, team: str, org: OrgOption = None, output: Out
 
 @teams.command("delete")
 def teams_delete(ctx: typer.Context, team: str, org: OrgOption = None, output: OutputOption = None) -> None:
+    """Delete a team (its members, permissions and vault grants go too)."""
     state = state_of(ctx)
     client = state.client()
     show(client.teams.delete(state.organization(client, org), team), state.format(output))
@@ -145,6 +152,7 @@ def teams_add_member(
     org: OrgOption = None,
     output: OutputOption = None,
 ) -> None:
+    """Add an organization member to TEAM."""
     state = state_of(ctx)
     client = state.client()
     added = client.teams.add_member(state.organization(client, org), team, user_id, manager)
@@ -155,6 +163,7 @@ def teams_add_member(
 def teams_remove_member(
     ctx: typer.Context, team: str, member: str, org: OrgOption = None, output: OutputOption = None
 ) -> None:
+    """Remove MEMBER (a team member id, see `teams members`) from TEAM."""
     state = state_of(ctx)
     client = state.client()
     show(client.teams.remove_member(state.organization(client, org), team, member), state.format(output))

@@ -25,6 +25,7 @@ certs = typer.Typer(help="Certificates of a client (Ed25519 keys).", no_args_is_
 
 @vaults.command("list")
 def vaults_list(ctx: typer.Context, org: OrgOption = None, output: OutputOption = None) -> None:
+    """The organization's vaults."""
     state = state_of(ctx)
     client = state.client()
     show(list(client.vaults.iter(state.organization(client, org))), state.format(output), VAULT_COLUMNS)
@@ -73,6 +74,7 @@ def vaults_revoke_grant(
     org: OrgOption = None,
     output: OutputOption = None,
 ) -> None:
+    """Remove a user grant (or, with --team, a team grant) from VAULT."""
     state = state_of(ctx)
     client = state.client()
     organization = state.organization(client, org)
@@ -86,6 +88,7 @@ def vaults_revoke_grant(
 
 @clients.command("list")
 def clients_list(ctx: typer.Context, org: OrgOption = None, output: OutputOption = None) -> None:
+    """The organization's backend clients."""
     state = state_of(ctx)
     client = state.client()
     show(list(client.clients.iter(state.organization(client, org))), state.format(output), CLIENT_COLUMNS)
@@ -95,6 +98,7 @@ def clients_list(ctx: typer.Context, org: OrgOption = None, output: OutputOption
 def clients_create(
     ctx: typer.Context, name: str, description: str | None = None, org: OrgOption = None, output: OutputOption = None
 ) -> None:
+    """Create a backend client; give it a certificate with `certs create`."""
     state = state_of(ctx)
     client = state.client()
     created = client.clients.create(state.organization(client, org), name, description)
@@ -151,6 +155,7 @@ def certs_list(
     org: OrgOption = None,
     output: OutputOption = None,
 ) -> None:
+    """The certificates of a client."""
     state = state_of(ctx)
     client = state.client()
     rows = list(client.certificates.iter(state.organization(client, org), client_id))
