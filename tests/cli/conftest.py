@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from inferadb_testing.pytest_plugin import starts_processes
-from inferadb_testing.sdk import SdkStack, sdk_stack
+from inferadb_testing.sdk import PASSWORD, SdkStack, sdk_stack
 from inferadb_testing.users import SESSION_COOKIE
 
 CSRF_FIELD = "csrf_token"
@@ -27,6 +27,7 @@ CSRF_FIELD = "csrf_token"
 def cli_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SdkStack]:
     with sdk_stack(tmp_path_factory.mktemp("cli-stack")) as env:
         yield env
+        assert PASSWORD not in env.stack.log_text(), "a password reached a process log"
 
 
 def cli_environment(url: str, config_home: Path, **extra: str) -> dict[str, str]:

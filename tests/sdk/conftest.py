@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from inferadb_testing.pytest_plugin import starts_processes
-from inferadb_testing.sdk import SdkStack, SdkUser, sdk_stack, sdk_user
+from inferadb_testing.sdk import PASSWORD, SdkStack, SdkUser, sdk_stack, sdk_user
 
 
 @pytest.fixture(scope="session")
@@ -15,6 +15,8 @@ from inferadb_testing.sdk import SdkStack, SdkUser, sdk_stack, sdk_user
 def sdk_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SdkStack]:
     with sdk_stack(tmp_path_factory.mktemp("sdk-stack")) as env:
         yield env
+        # Every user of these tests has this password (or it with a suffix): no process may have logged it.
+        assert PASSWORD not in env.stack.log_text(), "a password reached a process log"
 
 
 @pytest.fixture
