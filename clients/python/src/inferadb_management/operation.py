@@ -251,10 +251,5 @@ def items_of(page: type[E], get: Callable[[E], list[I]]) -> Callable[[Any], list
     return parse
 
 
-def raw(body: Any) -> Any:
-    """The JSON answer as it came (routes with no schema in the OpenAPI document: health)."""
-    return body
-
-
 def page_query(limit: int | None, offset: int | None, cursor: str | None, **filters: Any) -> dict[str, Any]:
     return {"limit": limit, "offset": offset, "cursor": cursor, **filters}
