@@ -266,3 +266,37 @@ def test_audit_list_follow_prints_new_entries_until_interrupted(cli_env: SdkStac
         process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 130 and stderr == "", stderr  # interrupted: no traceback, no message
+
+
+def test_members_teams_and_grants_commands(cli_env: SdkStack, tmp_path: Path) -> None:
+    owner, other = sdk_user(cli_env, "cli-own", "Olga Cli"), sdk_user(cli_env, "cli-mem", "Mo Cli")
+    cli = Cli(cli_env.url, tmp_path / "config")
+    assert cli.run("login", "--email", owner.email, "--password", stdin=owner.password + "\n").returncode == 0
+    org = owner.default_org
+    invitation = as_json(cli.run("members", "invite", other.email, "--output", "json"))
+    other.client.users.accept_invitation(invitation["id"])
+    members = {m["user_id"]: m for m in as_json(cli.run("members", "list", "--org", org, "--output", "json"))}
+    member = members[other.id]
+    assert as_json(cli.run("members", "set-role", member["id"], "admin", "--output", "json"))["role"] == "ADMIN"
+
+    team = as_json(cli.run("teams", "create", "Ops", "--description", "on call", "--output", "json"))
+    assert as_json(cli.run("teams", "show", team["id"], "--output", "json"))["description"] == "on call"
+    added = as_json(cli.run("teams", "add-member", team["id"], other.id, "--manager", "--output", "json"))
+    assert added["user_id"] == other.id and added["is_manager"] is True
+    assert [m["user_id"] for m in as_json(cli.run("teams", "members", team["id"], "--output", "json"))] == [other.id]
+    assert cli.run("teams", "remove-member", team["id"], added["id"]).returncode == 0
+    assert as_json(cli.run("teams", "members", team["id"], "--output", "json")) == []
+
+    vault = as_json(cli.run("vaults", "create", "shared", "--output", "json"))
+    grant = as_json(cli.run("vaults", "grant", vault["id"], "--user", other.id, "--role", "writer", "--output", "json"))
+    assert grant["user_id"] == other.id and grant["role"] == "WRITER"
+    assert other.client.tokens.for_session(org, vault["id"], requested_role="write").vault_role.lower() == "write"
+    assert cli.run("vaults", "revoke-grant", vault["id"], grant["id"]).returncode == 0
+    assert [g.user_id for g in owner.client.vaults.iter_user_grants(org, vault["id"])] == [owner.id]
+
+    assert cli.run("teams", "delete", team["id"]).returncode == 0
+    assert as_json(cli.run("teams", "list", "--output", "json")) == []
+    assert cli.run("members", "remove", member["id"]).returncode == 0
+    assert [m["user_id"] for m in as_json(cli.run("members", "list", "--output", "json"))] == [owner.id]
+    table = cli.run("orgs", "list")
+    assert table.returncode == 0 and "Olga Cli's organization" in table.stdout and "OWNER" in table.stdout
