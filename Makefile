@@ -4,13 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck unit migrate bench clean browser system-packages screenshots
+.PHONY: run test install lint typecheck unit migrate bench clean browser system-packages screenshots sdk-models
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml clients/python/pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e './clients/python[cli]'
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -59,12 +60,17 @@ system-packages:
 screenshots: $(STAMP) browser
 	$(BIN)/python scripts/screenshots.py
 
+## The Python SDK's models (clients/python/src/inferadb_management/models.py) from the gateway's /openapi.json:
+## a throwaway stack's, or a running gateway's with URL=http://localhost:3000. Check the result in.
+sdk-models: $(STAMP)
+	$(BIN)/python scripts/sdk_models.py $(if $(URL),--url $(URL),)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy libs/common/src libs/testing/src gateway/src services/auth/src services/orgs/src services/audit/src services/mailer/src web/src scripts bench
+	$(BIN)/mypy libs/common/src libs/testing/src gateway/src services/auth/src services/orgs/src services/audit/src services/mailer/src web/src clients/python/src scripts bench
 
 ## Every benchmark of quality.md against a stack it starts itself; writes bench/results/latest.md.
 bench: $(STAMP)

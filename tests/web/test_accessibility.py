@@ -180,6 +180,15 @@ def private_key_shown(page: Page, scene: Scene, console: Console) -> None:
     expect(page.get_by_label("Private key (PEM)")).to_have_value(re.compile("BEGIN PRIVATE KEY"))
 
 
+CLI_AUTHORIZE = "/cli/authorize?code_challenge=" + "A" * 43 + "&code_challenge_method=S256&state=a11y"
+
+
+def cli_code_shown(page: Page, scene: Scene, console: Console) -> None:
+    page.goto(CLI_AUTHORIZE)
+    page.get_by_role("button", name="Allow the CLI to sign in").click()
+    expect(page.get_by_label("Sign-in code")).to_have_value(re.compile(r"\S"))
+
+
 SIGNED_OUT: dict[str, Visit] = {
     "login": goto("/login"),
     "login-refused": login_refused,
@@ -211,6 +220,8 @@ SIGNED_IN: dict[str, Visit] = {
     "accept-invitation": goto("/accept-invitation?token=x"),
     "dev-inbox": goto("/dev/mail"),
     "missing-vault": goto("/orgs/{s.org}/vaults/999999999999"),
+    "cli-authorize": goto(CLI_AUTHORIZE),
+    "cli-code-shown": cli_code_shown,
 }
 PAGES = [(name, False) for name in SIGNED_OUT] + [(name, True) for name in SIGNED_IN]
 

@@ -19,6 +19,7 @@ from inferadb_web.pages import (
     account,
     account_security,
     account_settings,
+    cli_login,
     dev_mail,
     org_audit,
     org_clients,
@@ -107,6 +108,7 @@ def build_app(ctx: ServiceContext, state: WebState) -> FastAPI:
     app.include_router(account.router)
     app.include_router(account_settings.router)
     app.include_router(account_security.router)
+    app.include_router(cli_login.router)
     app.include_router(orgs.router)
     app.include_router(org_overview.router)
     app.include_router(org_members.router)

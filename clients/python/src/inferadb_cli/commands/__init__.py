@@ -1,0 +1,1 @@
+"""The command groups of ``inferadb``, one module each."""
