@@ -25,6 +25,7 @@ __all__ = [
     "OAuthError",
     "PermissionDeniedError",
     "RateLimitedError",
+    "ReauthenticationRequiredError",
     "ServerError",
     "ServiceUnavailableError",
     "TierLimitError",
@@ -95,6 +96,11 @@ class PermissionDeniedError(ApiError):
     """403: the caller lacks a role or permission, the email is unverified, the organization suspended."""
 
 
+class ReauthenticationRequiredError(PermissionDeniedError):
+    """403 ``REAUTHENTICATION_REQUIRED`` (api.md §10): the route needs a session that signed in or
+    re-authenticated within the last minutes. ``client.auth.reauthenticate(...)``, then call again."""
+
+
 class NotFoundError(ApiError):
     """404: the resource does not exist or the caller may not know it does."""
 
@@ -119,6 +125,8 @@ class OAuthError(ApiError):
     """An RFC 6749 §5.2 error of ``/v1/token`` or ``/v1/tokens/refresh``: ``code`` is ``invalid_client`` …"""
 
 
+# Codes with a class of their own, more precise than their status's.
+_BY_CODE: dict[tuple[int, str], type[ApiError]] = {(403, "REAUTHENTICATION_REQUIRED"): ReauthenticationRequiredError}
 _BY_STATUS: dict[int, type[ApiError]] = {
     400: BadRequestError,
     401: AuthenticationError,
@@ -162,10 +170,11 @@ def error_from_response(response: httpx.Response) -> ApiError:
         )
     if isinstance(body, dict) and isinstance(body.get("error"), str):
         details = body.get("details")
-        cls = _BY_STATUS.get(status, ServerError if status >= 500 else ApiError)
+        code = str(body.get("code", ""))
+        cls = _BY_CODE.get((status, code)) or _BY_STATUS.get(status, ServerError if status >= 500 else ApiError)
         return cls(
             status,
-            str(body.get("code", "")),
+            code,
             body["error"],
             str(body.get("request_id") or request_id or "") or None,
             {str(k): str(v) for k, v in details.items()} if isinstance(details, dict) else None,

@@ -238,6 +238,12 @@ class LoginIn(ApiModel):
     session_type: Literal["web", "cli", "sdk"] = "web"
 
 
+class LoginMfaIn(ApiModel):
+    code: str | None = None
+    recovery_code: str | None = None
+    mfa_token: str
+
+
 class SessionOut(ApiModel):
     id: str
     session_type: str
@@ -289,6 +295,18 @@ class MessageOut(ApiModel):
     message: str
 
 
+class MfaRequiredOut(ApiModel):
+    mfa_required: Literal[True] = True
+    mfa_token: str
+    methods: list[str]
+
+
+class MfaStatusOut(ApiModel):
+    totp_enabled: bool
+    passkeys: int
+    recovery_codes_left: int
+
+
 class OAuthError(ApiModel):
     error: str
     error_description: str
@@ -299,6 +317,10 @@ class OAuthErrorOut(ApiModel):
 
     error: str
     error_description: str
+
+
+class OptionsOut(ApiModel):
+    options: dict[str, Any]
 
 
 class OrganizationOut(ApiModel):
@@ -328,6 +350,35 @@ class OrgsRevokedOut(ApiModel):
     revoked_count: int
 
 
+class PasskeyOut(ApiModel):
+    id: str
+    name: str
+    created_at: str
+    last_used_at: str | None
+
+
+class PasskeyEnvelope(ApiModel):
+    passkey: PasskeyOut
+
+
+class PasskeysOut(ApiModel):
+    passkeys: list[PasskeyOut]
+
+
+class ReauthenticateIn(ApiModel):
+    """Exactly one of ``password``, ``code``, ``recovery_code`` or ``{challenge_id, credential}``."""
+
+    code: str | None = None
+    recovery_code: str | None = None
+    password: str | None = None
+    challenge_id: Any | None = None
+    credential: Any | None = None
+
+
+class ReauthenticatedOut(ApiModel):
+    reauthenticated_until: str
+
+
 class ReceivedInvitationOut(ApiModel):
     id: str
     organization_id: str
@@ -343,6 +394,19 @@ class ReceivedInvitationOut(ApiModel):
 class ReceivedInvitationsPage(ApiModel):
     invitations: list[ReceivedInvitationOut]
     pagination: OrgsPaginationOut
+
+
+class RecoveryCodesOut(ApiModel):
+    recovery_codes: list[str]
+
+
+class RegisterBeginIn(ApiModel):
+    name: str | None = None
+
+
+class RegisterFinishIn(ApiModel):
+    credential: Any | None = None
+    name: str | None = None
 
 
 class RegisterIn(ApiModel):
@@ -387,6 +451,21 @@ class SessionTokenIn(ApiModel):
 
 class SessionsOut(ApiModel):
     sessions: list[SessionOut]
+
+
+class SignInBeginIn(ApiModel):
+    email: str | None = None
+
+
+class SignInFinishIn(ApiModel):
+    challenge_id: Any | None = None
+    credential: Any | None = None
+    session_type: Literal["web", "cli", "sdk"] = "web"
+
+
+class SignInOptionsOut(ApiModel):
+    options: dict[str, Any]
+    challenge_id: str
 
 
 SyncStatus = Literal["PENDING", "SYNCED", "FAILED"]
@@ -527,6 +606,16 @@ class TokenResponse(ApiModel):
     scope: str
 
 
+class TotpConfirmIn(ApiModel):
+    code: str
+
+
+class TotpEnrolmentOut(ApiModel):
+    secret: str
+    otpauth_uri: str
+    qr_svg: str
+
+
 class TransferOwnershipIn(ApiModel):
     new_owner_user_id: int
 
@@ -642,14 +731,18 @@ __all__ = [
     "Jwk",
     "JwksOut",
     "LoginIn",
+    "LoginMfaIn",
     "LoginOut",
     "MemberEnvelope",
     "MemberOut",
     "MemberRoleIn",
     "MembersPage",
     "MessageOut",
+    "MfaRequiredOut",
+    "MfaStatusOut",
     "OAuthError",
     "OAuthErrorOut",
+    "OptionsOut",
     "OrgRole",
     "OrganizationEnvelope",
     "OrganizationIn",
@@ -657,8 +750,16 @@ __all__ = [
     "OrganizationsPage",
     "OrgsPaginationOut",
     "OrgsRevokedOut",
+    "PasskeyEnvelope",
+    "PasskeyOut",
+    "PasskeysOut",
+    "ReauthenticateIn",
+    "ReauthenticatedOut",
     "ReceivedInvitationOut",
     "ReceivedInvitationsPage",
+    "RecoveryCodesOut",
+    "RegisterBeginIn",
+    "RegisterFinishIn",
     "RegisterIn",
     "RegisterOut",
     "RegisterWithSessionOut",
@@ -667,6 +768,9 @@ __all__ = [
     "SessionOut",
     "SessionTokenIn",
     "SessionsOut",
+    "SignInBeginIn",
+    "SignInFinishIn",
+    "SignInOptionsOut",
     "SyncStatus",
     "TeamEnvelope",
     "TeamGrantEnvelope",
@@ -690,6 +794,8 @@ __all__ = [
     "TokenOut",
     "TokenResponse",
     "TokenRole",
+    "TotpConfirmIn",
+    "TotpEnrolmentOut",
     "TransferOwnershipIn",
     "UpdateEmailIn",
     "UpdateMeIn",

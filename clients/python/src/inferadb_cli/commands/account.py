@@ -12,9 +12,14 @@ from inferadb_cli.login import browser_login, code_login
 from inferadb_cli.output import done, show
 from inferadb_cli.state import CliError, OutputOption, state_of
 from inferadb_management import Client
-from inferadb_management.mfa_models import MfaRequiredOut
+from inferadb_management.models import MfaRequiredOut
 
 USER_COLUMNS = ("id", "name", "email", "email_verified")
+
+
+def is_totp_code(code: str) -> bool:
+    """An authenticator's code is six digits; anything else is taken for a recovery code (``xxxx-xxxx-xxxx``)."""
+    return len(code) == 6 and code.isdigit()
 
 
 def login(
@@ -26,6 +31,14 @@ def login(
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from stdin (needs --email).")
     ] = False,
+    code: Annotated[
+        str | None,
+        typer.Option(
+            "--code",
+            help="With --password: the authenticator's code (or a recovery code) when the account has two-factor "
+            "authentication on; asked for when needed and not given.",
+        ),
+    ] = None,
     no_browser: Annotated[
         bool, typer.Option("--no-browser", help="Print the sign-in address and read the code it shows from stdin.")
     ] = False,
@@ -36,15 +49,20 @@ def login(
     """Sign in: in the browser (PKCE), or with --email and --password / --password-stdin."""
     state = state_of(ctx)
     client = Client(state.url, user_agent="inferadb-cli")
+    if code is not None and not email:
+        raise typer.BadParameter("--code goes with --email and a password", param_hint="--code")
     if password or password_stdin or email:
         if not email:
             raise typer.BadParameter("--password and --password-stdin need --email", param_hint="--email")
         secret = sys.stdin.readline().rstrip("\r\n") if password_stdin else typer.prompt("Password", hide_input=True)
         signed_in = client.auth.login(email, secret, session_type="cli")
         if isinstance(signed_in, MfaRequiredOut):
-            code = typer.prompt("Authentication code (or a recovery code)")
-            recovery = "-" in code
-            client.auth.login_mfa(signed_in.mfa_token, None if recovery else code, code if recovery else None)
+            given = code if code is not None else typer.prompt("Authentication code (or a recovery code)")
+            given = "".join(given.split())
+            if is_totp_code(given):
+                client.auth.login_mfa(signed_in.mfa_token, code=given)
+            else:
+                client.auth.login_mfa(signed_in.mfa_token, recovery_code=given)
     elif no_browser:
         code_login(client)
     else:

@@ -7,15 +7,17 @@ from typing import Any, Literal
 
 from pydantic import TypeAdapter
 
-from inferadb_management.mfa_models import MfaRequiredOut, PasskeyChallengeOut, ReauthenticatedOut
 from inferadb_management.models import (
     AcceptedOut,
     AuthorizeOut,
     AuthRevokedOut,
     LoginOut,
     MessageOut,
+    MfaRequiredOut,
+    ReauthenticatedOut,
     RegisterOut,
     RegisterWithSessionOut,
+    SignInOptionsOut,
     TokenOut,
     UserEnvelope,
     UserOut,
@@ -39,22 +41,24 @@ class Auth(Resource[R]):
     @operation("POST", "/v1/auth/login/password")
     def login(self, email: str, password: str, session_type: SessionType = "sdk") -> Call[LoginOut | MfaRequiredOut]:
         """Sign in with a password; the client keeps the session. With TOTP on (§10), the answer is an
-        :class:`MfaRequiredOut` and :meth:`login_mfa` completes the sign-in."""
+        :class:`MfaRequiredOut` (no session yet): :meth:`login_mfa` with its ``mfa_token`` and a code
+        completes the sign-in."""
         body = {"email": email, "password": password, "session_type": session_type}
         return Call(union_parser(_SIGNED_IN), json=body, session="set", authenticated=False)
 
     @operation("POST", "/v1/auth/login/mfa")
     def login_mfa(self, mfa_token: str, code: str | None = None, recovery_code: str | None = None) -> Call[LoginOut]:
-        """The second step of a sign-in with TOTP on (§10): a TOTP code or a recovery code."""
+        """The second step of a sign-in with TOTP on (§10): a TOTP code or a recovery code. The token is
+        single use and lives 5 minutes; a wrong code raises :class:`AuthenticationError` (``INVALID_MFA_CODE``)."""
         body: dict[str, Any] = {"mfa_token": mfa_token}
         body.update({k: v for k, v in (("code", code), ("recovery_code", recovery_code)) if v is not None})
         return Call(parser(LoginOut), json=body, session="set", authenticated=False)
 
     @operation("POST", "/v1/auth/passkey/begin")
-    def passkey_begin(self, email: str | None = None) -> Call[PasskeyChallengeOut]:
+    def passkey_begin(self, email: str | None = None) -> Call[SignInOptionsOut]:
         """WebAuthn request options for a passkey sign-in (§10); without ``email``, discoverable credentials."""
         body = {} if email is None else {"email": email}
-        return Call(parser(PasskeyChallengeOut), json=body, authenticated=False)
+        return Call(parser(SignInOptionsOut), json=body, authenticated=False)
 
     @operation("POST", "/v1/auth/passkey/finish")
     def passkey_finish(

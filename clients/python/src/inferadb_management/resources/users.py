@@ -5,16 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from inferadb_management.mfa_models import (
-    AnyOut,
-    MfaStatusOut,
-    PasskeyEnvelope,
-    PasskeyOptionsOut,
-    PasskeyOut,
-    PasskeysOut,
-    RecoveryCodesOut,
-    TotpEnrolmentOut,
-)
 from inferadb_management.models import (
     AcceptedOut,
     AuditLogOut,
@@ -24,12 +14,19 @@ from inferadb_management.models import (
     EmailOut,
     EmailsOut,
     MessageOut,
+    MfaStatusOut,
+    OptionsOut,
     OrganizationEnvelope,
     OrganizationOut,
+    PasskeyEnvelope,
+    PasskeyOut,
+    PasskeysOut,
     ReceivedInvitationOut,
     ReceivedInvitationsPage,
+    RecoveryCodesOut,
     SessionOut,
     SessionsOut,
+    TotpEnrolmentOut,
     UserEnvelope,
     UserOut,
 )
@@ -150,6 +147,8 @@ class Users(Resource[R]):
 
     @operation("GET", "/v1/users/me/mfa")
     def mfa_status(self) -> Call[MfaStatusOut]:
+        """Whether TOTP is on, how many passkeys the user has (a count: :meth:`list_passkeys` lists them)
+        and how many unused recovery codes are left."""
         return Call(parser(MfaStatusOut))
 
     @operation("POST", "/v1/users/me/mfa/totp")
@@ -163,19 +162,23 @@ class Users(Resource[R]):
         return Call(parser(RecoveryCodesOut), json={"code": code})
 
     @operation("DELETE", "/v1/users/me/mfa/totp")
-    def disable_totp(self) -> Call[AnyOut]:
-        return Call(parser(AnyOut))
+    def disable_totp(self) -> Call[MessageOut]:
+        """Turn TOTP off (needs a recent session); the recovery codes go with it."""
+        return Call(parser(MessageOut))
 
     @operation("POST", "/v1/users/me/mfa/recovery-codes")
     def regenerate_recovery_codes(self) -> Call[RecoveryCodesOut]:
+        """A new set of recovery codes (the old set stops working); 409 when no second factor is on."""
         return Call(parser(RecoveryCodesOut))
 
     @operation("POST", "/v1/users/me/passkeys/register/begin")
-    def begin_passkey_registration(self, name: str | None = None) -> Call[PasskeyOptionsOut]:
-        return Call(parser(PasskeyOptionsOut), json={} if name is None else {"name": name})
+    def begin_passkey_registration(self, name: str | None = None) -> Call[OptionsOut]:
+        """WebAuthn creation options (JSON, base64url fields) for an authenticator to answer."""
+        return Call(parser(OptionsOut), json={} if name is None else {"name": name})
 
     @operation("POST", "/v1/users/me/passkeys/register/finish")
     def finish_passkey_registration(self, credential: dict[str, Any], name: str | None = None) -> Call[PasskeyOut]:
+        """Register the credential the authenticator made (JSON form of WebAuthn Level 3)."""
         body: dict[str, Any] = {"credential": credential}
         if name is not None:
             body["name"] = name
@@ -185,6 +188,7 @@ class Users(Resource[R]):
     def list_passkeys(self) -> Call[list[PasskeyOut]]:
         return Call(inner(PasskeysOut, lambda page: page.passkeys))
 
-    @operation("DELETE", "/v1/users/me/passkeys/{id}")
-    def delete_passkey(self, passkey: Id) -> Call[AnyOut]:
-        return Call(parser(AnyOut), path={"id": passkey})
+    @operation("DELETE", "/v1/users/me/passkeys/{passkey}")
+    def delete_passkey(self, passkey: Id) -> Call[MessageOut]:
+        """Remove a passkey (needs a recent session)."""
+        return Call(parser(MessageOut), path={"passkey": passkey})
