@@ -8,12 +8,14 @@ so the tests can compare them with the route manifest.
 from __future__ import annotations
 
 import asyncio
+import base64
 import inspect
 import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import jwt
 import pytest
@@ -27,12 +29,21 @@ from inferadb_management import (
     ClientCredentials,
     ConflictError,
     NotFoundError,
+    ReauthenticationRequiredError,
     generate_key_pair,
 )
-from inferadb_management.models import CertificateEnvelope, GeneratedCertificateEnvelope, LoginOut, RegisterOut
+from inferadb_management.models import (
+    CertificateEnvelope,
+    GeneratedCertificateEnvelope,
+    LoginOut,
+    MfaRequiredOut,
+    RegisterOut,
+)
 from inferadb_management.transport import AsyncTransport, SyncTransport
-from inferadb_testing.sdk import PASSWORD, SdkStack, mailed_token
-from inferadb_testing.users import unique_email
+from inferadb_testing.authenticator import SoftPasskey
+from inferadb_testing.sdk import PASSWORD, SdkStack, age_session, mailed_token
+from inferadb_testing.totp import TotpCodes
+from inferadb_testing.users import FRONTEND, unique_email
 
 Called = set[tuple[str, str]]
 
@@ -135,6 +146,79 @@ class Harness:
             await asyncio.sleep(0.2)
 
 
+async def second_factors(h: Harness) -> None:
+    """api.md §10 for one user: TOTP on, the two-step sign-in with a code and with a recovery code, new
+    recovery codes, a stale session refused until it re-authenticates (code, password, passkey), a passkey
+    registered, signed in with, listed and removed, TOTP off and a one-step sign-in again."""
+    v = h.value
+    eve = await h.signup("sdk-eve")
+    e = eve.client
+    status = await v(e.users.mfa_status())
+    assert (status.totp_enabled, status.passkeys, status.recovery_codes_left) == (False, 0, 0)
+    enrolment = await v(e.users.start_totp())
+    assert enrolment.otpauth_uri.startswith("otpauth://totp/InferaDB") and "<svg" in enrolment.qr_svg
+    totp = TotpCodes(enrolment.secret)
+    recovery = (await v(e.users.confirm_totp(totp.code()))).recovery_codes
+    assert len(recovery) == 10 and len(set(recovery)) == 10
+    status = await v(e.users.mfa_status())
+    assert (status.totp_enabled, status.passkeys, status.recovery_codes_left) == (True, 0, 10)
+
+    # The password alone answers a typed "second step needed", without a session; login_mfa completes it.
+    phone = h.client()
+    step = await v(phone.auth.login(eve.email, PASSWORD))
+    assert isinstance(step, MfaRequiredOut) and step.methods == ["totp", "recovery_code"]
+    assert phone.session_token is None
+    wrong = await h.raises(AuthenticationError, lambda: phone.auth.login_mfa(step.mfa_token, code=totp.wrong_code()))
+    assert (wrong.status, wrong.code) == (401, "INVALID_MFA_CODE") and phone.session_token is None
+    signed_in = await v(phone.auth.login_mfa(step.mfa_token, code=totp.code()))
+    assert isinstance(signed_in, LoginOut) and signed_in.user.id == eve.id and phone.session_token
+    assert (await v(phone.auth.me())).id == eve.id
+    await h.raises(AuthenticationError, lambda: phone.auth.login_mfa(step.mfa_token, code=totp.wrong_code()))
+
+    tablet = h.client()
+    step = await v(tablet.auth.login(eve.email, PASSWORD))
+    assert isinstance(step, MfaRequiredOut)
+    assert (await v(tablet.auth.login_mfa(step.mfa_token, recovery_code=recovery[0]))).user.id == eve.id
+    assert (await v(e.users.mfa_status())).recovery_codes_left == 9
+    renewed = (await v(e.users.regenerate_recovery_codes())).recovery_codes
+    assert len(renewed) == 10 and not set(renewed) & set(recovery)
+
+    # A session older than the re-authentication window: the typed error, then each factor proves presence.
+    age_session(h.env, tablet.session_token)
+    stale = await h.raises(ReauthenticationRequiredError, tablet.users.regenerate_recovery_codes)
+    assert (stale.status, stale.code) == (403, "REAUTHENTICATION_REQUIRED")
+    assert (await v(tablet.auth.reauthenticate(code=totp.code()))).reauthenticated_until
+    assert len((await v(tablet.users.regenerate_recovery_codes())).recovery_codes) == 10
+    await h.raises(AuthenticationError, lambda: tablet.auth.reauthenticate(password=PASSWORD + " wrong"))
+    assert (await v(tablet.auth.reauthenticate(password=PASSWORD))).reauthenticated_until
+
+    # A passkey from a software authenticator: registered, listed, signed in with, re-authenticates, removed.
+    options = (await v(e.users.begin_passkey_registration("Laptop"))).options
+    host = urlsplit(FRONTEND).hostname
+    assert host is not None and options["rp"]["id"] == host
+    key = SoftPasskey(host, base64.urlsafe_b64decode(options["user"]["id"] + "=="))
+    passkey = await v(e.users.finish_passkey_registration(key.registration(options, FRONTEND), "Laptop"))
+    assert passkey.name == "Laptop" and passkey.last_used_at is None
+    assert [p.id for p in await v(e.users.list_passkeys())] == [passkey.id]
+    assert (await v(e.users.mfa_status())).passkeys == 1
+    laptop = h.client()
+    challenge = await v(laptop.auth.passkey_begin(eve.email))
+    by_passkey = await v(laptop.auth.passkey_finish(challenge.challenge_id, key.assertion(challenge.options, FRONTEND)))
+    assert by_passkey.user.id == eve.id and by_passkey.session.session_type == "sdk" and laptop.session_token
+    assert (await v(laptop.users.list_passkeys()))[0].last_used_at is not None
+    challenge = await v(laptop.auth.passkey_begin())  # discoverable: no address
+    credential = key.assertion(challenge.options, FRONTEND)
+    assert await v(tablet.auth.reauthenticate(challenge_id=challenge.challenge_id, credential=credential))
+    await v(tablet.users.delete_passkey(passkey.id))
+    assert await v(e.users.list_passkeys()) == []
+    await h.raises(NotFoundError, lambda: e.users.delete_passkey(passkey.id))
+
+    await v(e.users.disable_totp())
+    status = await v(e.users.mfa_status())
+    assert (status.totp_enabled, status.passkeys, status.recovery_codes_left) == (False, 0, 0)
+    assert isinstance(await v(h.client().auth.login(eve.email, PASSWORD)), LoginOut)
+
+
 async def walk(h: Harness) -> None:
     """One story, in the order a user lives it."""
     v, items = h.value, h.items
@@ -198,6 +282,9 @@ async def walk(h: Harness) -> None:
     assert cli.session_token == redeemed.session_token and redeemed.session.session_type == "cli"
     assert (await v(cli.auth.me())).id == me.id
     await h.raises(AuthenticationError, lambda: cli.auth.cli_token(code, verifier))  # single use
+
+    # -- §10: second factors, passkeys, re-authentication
+    await second_factors(h)
 
     # -- §3: organizations, pagination
     org = await v(c.organizations.create("SDK walk"))

@@ -1,9 +1,9 @@
 """Every public route has an SDK method, and every SDK method calls a route of the contract.
 
 The routes come from the route manifest (what the gateway serves) and from the table of api.md §10
-(second factors, not served in this tree yet: the SDK covers it ahead). Each SDK method declares the
-``(method, path)`` it calls (``@operation`` …), so the comparison is one of sets: a route added to the
-manifest without an SDK method fails here by name.
+(second factors, which the manifest serves too: every route of that table is in it). Each SDK method
+declares the ``(method, path)`` it calls (``@operation`` …), so the comparison is one of sets: a route
+added to the manifest without an SDK method fails here by name.
 """
 
 from __future__ import annotations
@@ -48,6 +48,11 @@ def test_section_10_table_is_read() -> None:
     assert ("POST", "/v1/auth/login/mfa") in routes
     assert ("DELETE", "/v1/users/me/passkeys/{}") in routes
     assert len(routes) >= 14, routes
+
+
+def test_the_manifest_serves_every_section_10_route() -> None:
+    manifest = {(route.method, shape(route.path)) for route in ROUTES}
+    assert not section_10_routes() - manifest, sorted(section_10_routes() - manifest)
 
 
 def test_every_manifest_route_has_an_sdk_method() -> None:

@@ -8,6 +8,8 @@ test needs for a signed-in ``Client``.
 
 from __future__ import annotations
 
+import hashlib
+import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,7 +22,16 @@ from inferadb_testing.stack import ALL_PROCESSES, WEB, Stack
 from inferadb_testing.users import FRONTEND, unique_email
 from inferadb_testing.waiting import eventually
 
-__all__ = ["PASSWORD", "SHARED_STACK_ENV", "SdkStack", "SdkUser", "mailed_token", "sdk_stack", "sdk_user"]
+__all__ = [
+    "PASSWORD",
+    "SHARED_STACK_ENV",
+    "SdkStack",
+    "SdkUser",
+    "age_session",
+    "mailed_token",
+    "sdk_stack",
+    "sdk_user",
+]
 
 PASSWORD = "a sturdy passphrase 42"  # noqa: S105 - the users of a throwaway stack
 SHARED_STACK_ENV: Mapping[str, str] = {
@@ -86,3 +97,19 @@ def sdk_user(env: SdkStack, label: str = "sdk", name: str = "Pat Doe", password:
     client.auth.verify_email(mailed_token(env.sink, email, "/verify-email"))
     client.auth.login(email, password)
     return SdkUser(registered.user.id, name, email, password, registered.default_organization_id, client)
+
+
+def age_session(env: SdkStack, session_token: str, seconds: int = 3600) -> None:
+    """The session last proved its holder ``seconds`` ago (api.md §10's recent-session rule), written into
+    auth's database: call it before the gateway first sees the session (it keeps introspections a moment)."""
+    db = sqlite3.connect(env.stack.tmp_dir / "data" / "auth.db", timeout=15)
+    try:
+        db.execute("PRAGMA busy_timeout=15000")
+        changed = db.execute(
+            "UPDATE sessions SET authenticated_at = datetime('now', ?) WHERE token_hash = ?",
+            (f"-{seconds} seconds", hashlib.sha256(session_token.encode()).hexdigest()),
+        ).rowcount
+        db.commit()
+    finally:
+        db.close()
+    assert changed == 1, "no such session in auth's database"
