@@ -56,6 +56,36 @@ def test_a_changed_schema_changes_the_file() -> None:
     changed["components"]["schemas"]["orgs__VaultOut"]["properties"]["tier"] = {"type": "string"}
     assert module.render(changed) != text
     namespace: dict[str, object] = {}
-    exec(compile(text, "models.py", "exec"), namespace)  # the generated module imports and builds
+    exec(compile(text, "models.py", "exec", dont_inherit=True), namespace)  # the generated module imports and builds
     vault = namespace["OrgsVaultOut"].model_validate({"id": "1", "extra": True})  # type: ignore[attr-defined]
     assert vault.id == "1" and vault.name is None
+
+
+def test_constants_are_python_literals_and_untyped_fields_any() -> None:
+    """§10's schemas: ``mfa_required`` is the constant ``true``; ``challenge_id`` has no type (only a title)."""
+    document = {
+        "components": {
+            "schemas": {
+                "auth__MfaRequiredOut": {
+                    "type": "object",
+                    "required": ["mfa_token"],
+                    "properties": {
+                        "mfa_required": {"type": "boolean", "const": True, "default": True, "title": "Mfa Required"},
+                        "mfa_token": {"type": "string", "title": "Mfa Token"},
+                    },
+                },
+                "auth__SignInFinishIn": {
+                    "type": "object",
+                    "required": ["challenge_id"],
+                    "properties": {"challenge_id": {"title": "Challenge Id"}},
+                },
+            }
+        }
+    }
+    text = generator().render(document)
+    assert "mfa_required: Literal[True] = True" in text and "challenge_id: Any\n" in text
+    namespace: dict[str, object] = {}
+    exec(compile(text, "models.py", "exec", dont_inherit=True), namespace)
+    required = namespace["MfaRequiredOut"].model_validate({"mfa_token": "t"})  # type: ignore[attr-defined]
+    assert required.mfa_required is True
+    assert namespace["SignInFinishIn"].model_validate({"challenge_id": 7}).challenge_id == 7  # type: ignore[attr-defined]

@@ -35,7 +35,7 @@ def login(
         str | None,
         typer.Option(
             "--code",
-            help="With --password: the authenticator's code (or a recovery code) when the account has two-factor "
+            help="With --email and a password: the authenticator's code (or a recovery code) when the account has two-factor "
             "authentication on; asked for when needed and not given.",
         ),
     ] = None,
