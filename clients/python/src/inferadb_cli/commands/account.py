@@ -35,8 +35,8 @@ def login(
         str | None,
         typer.Option(
             "--code",
-            help="With --email and a password: the authenticator's code (or a recovery code) when the account has two-factor "
-            "authentication on; asked for when needed and not given.",
+            help="With --email and a password: the authenticator's code (or a recovery code) when the account "
+            "has two-factor authentication on; asked for when needed and not given.",
         ),
     ] = None,
     no_browser: Annotated[
