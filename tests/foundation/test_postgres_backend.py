@@ -34,12 +34,14 @@ def test_stack_on_postgres_after_migrate(
         storage = {"INFERADB_MGMT__STORAGE__BACKEND": "postgres", "INFERADB_MGMT__STORAGE__URL": url}
         env = base_env(tmp_path, isolated_nats_server.url, **storage)
         # auto_migrate defaults to false on PostgreSQL: an unmigrated database is refused...
-        refused = run_service("audit", [], env | {"INFERADB_MGMT__SERVICES__AUDIT_URL": "http://127.0.0.1:1"}, tmp_path)
+        refused = run_service(
+            "audit", [], env | {"INFERADB_MGMT__SERVICES__AUDIT_URL": "http://127.0.0.1:1"}, tmp_path, timeout=90
+        )
         assert refused.returncode == 1
         assert refused.stderr.strip().startswith("Incompatible schema version: database at empty")
         # ...until the migrate command (the deployment's migration job) has run.
         for name in ("auth", "orgs", "audit", "mailer"):
-            migrated = run_service(name, ["migrate"], env, tmp_path)
+            migrated = run_service(name, ["migrate"], env, tmp_path, timeout=90)  # a loaded machine is slow
             assert migrated.returncode == 0, migrated.stderr
         schemas = asyncio.run(_fetch(url, "SELECT schema_name FROM information_schema.schemata"))
         assert {"auth", "orgs", "audit", "mailer"} <= {row["schema_name"] for row in schemas}

@@ -35,7 +35,7 @@ class ServiceProcess:
         log_path: Path,
         url: str | None = None,
         cwd: Path | None = None,
-        ready_timeout: float = 20.0,
+        ready_timeout: float = 45.0,  # generous: a loaded 2-core machine starts a process in 20 s+
         inherit_environ: bool = True,
     ) -> None:
         self.name = name

@@ -89,7 +89,7 @@ class Stack:
         *,
         extra_env: Mapping[str, str] | None = None,
         service_env: Mapping[str, Mapping[str, str]] | None = None,
-        ready_timeout: float = 20.0,
+        ready_timeout: float = 45.0,  # generous: a loaded 2-core machine starts a process in 20 s+
         service_replicas: int = 1,
     ) -> None:
         self.tmp_dir = Path(tmp_dir)
