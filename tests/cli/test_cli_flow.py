@@ -103,7 +103,8 @@ def test_no_browser_login_then_org_vault_client_cert_token(cli_env: SdkStack, tm
     [published] = [key for key in org_jwks["keys"] if key["kid"] == certificate["kid"]]
     assert base64.urlsafe_b64decode(published["x"] + "==") == raw_public
 
-    # … and a token by client assertion verifies against the keys the API signs vault tokens with.
+    # … and a token by client assertion verifies against that JWKS: it lists the keys vault tokens are
+    # signed with too (engine.md E1), which is where the engine looks a token's kid up.
     token = as_json(
         cli.run(
             "token",
@@ -122,7 +123,8 @@ def test_no_browser_login_then_org_vault_client_cert_token(cli_env: SdkStack, tm
         )
     )
     assert isinstance(token, dict) and token["vault_role"].lower() == "write" and token["token_type"] == "Bearer"
-    signing = jwt.PyJWKSet.from_dict(httpx.get(f"{cli_env.url}/.well-known/jwks.json", timeout=30).json())
+    org_keys = httpx.get(f"{cli_env.url}/v1/organizations/{org['id']}/jwks.json", timeout=30).json()
+    signing = jwt.PyJWKSet.from_dict(org_keys)
     header = jwt.get_unverified_header(token["access_token"])
     claims = jwt.decode(
         token["access_token"], signing[header["kid"]], algorithms=["EdDSA"], options={"verify_aud": False}
